@@ -1,0 +1,208 @@
+"""The ``coprod-sim`` command line.
+
+Examples::
+
+    coprod-sim run --preset full_coproduction --seed 1 --weeks 52 --out weekly.csv
+    coprod-sim run --scenario plan.toml --set power_sharing=0.8
+    coprod-sim params            # the parameter table
+    coprod-sim presets           # the presets
+    coprod-sim outcomes          # what each outcome means
+
+Bad input prints one readable message (no traceback) and exits with status 2.
+Other commands (``sweep``, ``sensitivity``) are added by modules that
+register with :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from coprod_sim import presets
+from coprod_sim.outcomes import OUTCOMES
+from coprod_sim.parameters import PARAMETERS, table_markdown
+from coprod_sim.runner import RunResult, run
+from coprod_sim.scenario import Scenario, ScenarioError, atomic_write_text
+
+#: Extra sub-commands: name -> function(subparsers) that adds the parser and
+#: sets ``func`` (see :func:`register`).
+COMMANDS: dict[str, Callable[[Any], None]] = {}
+
+#: Modules that add sub-commands when importable.
+PLUGINS = ("coprod_sim.experiments.cli",)
+
+SUMMARY_ROWS = ("participation_rate", "ever_took_part", "retention", "representativeness",
+                "voice_equality", "influence", "user_plan_share", "tokenism", "trust",
+                "efficacy", "staff_openness", "staff_anxiety", "cost", "benefit",
+                "net_benefit")
+
+
+class UsageError(Exception):
+    """A command-line mistake, reported in one line."""
+
+
+def register(name: str, add_parser: Callable[[Any], None]) -> None:
+    """Register an extra sub-command (used by ``coprod_sim.experiments``)."""
+    COMMANDS[name] = add_parser
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """Parse ``name=value`` where value is written as in TOML (``0.5``, ``true``, ``"cafa"``).
+
+    A bare word that is not a number or true/false is taken as text.
+    """
+    if "=" not in text:
+        raise UsageError(f"--set expects name=value, got {text!r}")
+    name, raw = (part.strip() for part in text.split("=", 1))
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return name, value
+
+
+def load_scenario(preset: str | None, scenario_file: str | None,
+                  settings: Sequence[str] = ()) -> Scenario:
+    """Build the scenario from a preset or file plus ``--set`` changes."""
+    if preset and scenario_file:
+        raise UsageError("give --preset or --scenario, not both")
+    if scenario_file:
+        scenario = Scenario.from_file(scenario_file)
+    else:
+        scenario = presets.get(preset or "default")
+    changes = dict(parse_setting(s) for s in settings)
+    return scenario.replace(**changes) if changes else scenario
+
+
+def format_value(name: str, value: Any) -> str:
+    """Format an outcome value for people: shares as %, money as GBP."""
+    unit = OUTCOMES[name].unit if name in OUTCOMES else ""
+    if isinstance(value, str) or value is None:
+        return str(value)
+    if unit == "GBP":
+        return f"£{value:,.0f}"
+    if unit == "share":
+        return f"{100 * value:.0f}%"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def summary_text(result: RunResult) -> str:
+    """A readable summary of one run."""
+    s = result.summary
+    lines = [f"Scenario: {result.scenario.name} (seed {result.seed}, {s['weeks']} weeks)"]
+    if result.scenario.description:
+        lines.append(f"  {result.scenario.description}")
+    lines.append(f"Where the project sits: {s['ladder']} "
+                 f"(partnership score {s['ladder_score']:.2f})")
+    lines.append("")
+    width = max(len(OUTCOMES[k].label) for k in SUMMARY_ROWS)
+    for key in SUMMARY_ROWS:
+        lines.append(f"  {OUTCOMES[key].label:<{width}}  {format_value(key, s[key]):>9}"
+                     f"  {OUTCOMES[key].definition}")
+    payback = s["payback_week"]
+    lines.append("")
+    lines.append(f"Benefit caught up with cost in week {payback}." if payback else
+                 "Benefit has not caught up with cost yet: benefits come late "
+                 "(try more weeks).")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario, print its summary and write files asked for."""
+    scenario = load_scenario(args.preset, args.scenario, args.set)
+    result = run(scenario, seed=args.seed, weeks=args.weeks)
+    print(summary_text(result))
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() not in (".csv", ".json"):
+            raise UsageError(f"--out must end in .csv or .json, got {out.name!r}")
+        text = (result.weekly.to_csv(index=False) if out.suffix.lower() == ".csv"
+                else result.weekly.to_json(orient="records", indent=1))
+        atomic_write_text(out, text)
+        print(f"\nWeekly table written to {out} ({len(result.weekly)} rows).")
+    if args.save_scenario:
+        print(f"Scenario saved to {scenario.to_file(args.save_scenario)}.")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter table."""
+    if args.markdown:
+        print(table_markdown())
+        return 0
+    for p in PARAMETERS.values():
+        print(f"{p.name:<28} {p.default!r:<14} {p.allowed():<32} {p.label}")
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    """Print the presets."""
+    for name in presets.names():
+        print(f"{name:<26} {presets.describe(name)}")
+    return 0
+
+
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    """Print the outcome definitions."""
+    for o in OUTCOMES.values():
+        print(f"{o.name:<24} {o.definition}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser, with any registered sub-commands."""
+    parser = argparse.ArgumentParser(
+        prog="coprod-sim",
+        description="Simulate how a service's engagement choices shape coproduction.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run one scenario and print a summary")
+    p.add_argument("--preset", help=f"one of: {', '.join(presets.names())}")
+    p.add_argument("--scenario", help="a .toml or .json scenario file")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="change one lever (repeatable), e.g. --set power_sharing=0.8")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--weeks", type=int, default=None, help="weeks to simulate")
+    p.add_argument("--out", help="write the weekly table (.csv or .json)")
+    p.add_argument("--save-scenario", help="save the scenario used (.toml or .json)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("params", help="list every lever")
+    p.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    p.set_defaults(func=cmd_params)
+    sub.add_parser("presets", help="list the presets").set_defaults(func=cmd_presets)
+    sub.add_parser("outcomes", help="what each outcome means").set_defaults(func=cmd_outcomes)
+
+    for module in PLUGINS:
+        try:
+            __import__(module)
+        except ModuleNotFoundError as err:
+            if err.name is None or not module.startswith(err.name):
+                raise
+    for add_parser in COMMANDS.values():
+        add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coprod-sim``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, UsageError) as err:
+        print(f"coprod-sim: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("coprod-sim: stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The model's mechanisms, one function each, in the order a week runs them.
+
+:data:`SCHEDULE` is the weekly order used by
+:meth:`coprod_sim.model.CoproductionModel.step`; each entry names the
+mechanism, the function, the switch that turns it off (``None`` when the
+step is bookkeeping that cannot be switched off) and the briefing paper's
+claim it implements. ``docs/ODD.md`` is checked against this list by the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coprod_sim.mechanisms import (
+    attendance,
+    benefits,
+    decisions,
+    feedback,
+    learning,
+    meetings,
+    staff,
+    turnover,
+)
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A named mechanism of the weekly schedule."""
+
+    name: str
+    function: Callable
+    switches: tuple[str, ...]
+    claim: str
+
+
+SCHEDULE: tuple[Mechanism, ...] = (
+    Mechanism("invitations", attendance.invite, (),
+              "Methods differ in reach: forums, focus groups, interviews, questionnaires."),
+    Mechanism("attendance", attendance.decide_attendance,
+              ("mech_barriers", "mech_segment_gap", "mech_peer_influence",
+               "mech_confidence_bias"),
+              "Barriers, confidence, motivation and peers decide who takes part."),
+    Mechanism("voice", meetings.share_voice,
+              ("mech_voice_inequality", "mech_jargon", "mech_manager_dominance"),
+              "Voice is unequal; ground rules, buddying and a vision flatten it; "
+              "jargon hurts understanding; managers dominate working parties."),
+    Mechanism("adoption", decisions.adopt_views, ("mech_power_sharing",),
+              "Views are adopted according to power sharing, openness and resistance."),
+    Mechanism("email_exclusion", decisions.exclude_by_email, ("mech_email_exclusion",),
+              "Decisions by email without service users undermine coproduction."),
+    Mechanism("feedback", feedback.give_feedback, ("mech_feedback",),
+              "Views adopted, or explained when not, keep people engaged; ignored "
+              "views drive disengagement."),
+    Mechanism("confidence", learning.grow_confidence, ("mech_confidence_growth",),
+              "Support (buddying, peers) builds confidence."),
+    Mechanism("fatigue", learning.build_fatigue, ("mech_fatigue",),
+              "Burden tires people; expenses, access and clear roles ease it."),
+    Mechanism("staff_training", staff.train_staff, (),
+              "Investment in staff training builds confidence to coproduce."),
+    Mechanism("staff_anxiety", staff.update_anxiety, ("mech_staff_anxiety",),
+              "Power shifts create anxiety about risk."),
+    Mechanism("staff_openness", staff.update_openness, ("mech_staff_learning",),
+              "Training and good experiences bring the cultural shift."),
+    Mechanism("dropout", turnover.drop_out, ("mech_dropout",),
+              "People disengage when not heard or worn out."),
+    Mechanism("peer_recruitment", turnover.recruit_peers, ("mech_peer_recruitment",),
+              "Peer support networks spread involvement."),
+    Mechanism("panel_drift", turnover.drift_panel, ("mech_panel_drift",),
+              "Standing groups go quiet unless refreshed."),
+    Mechanism("costs_and_benefits", benefits.accrue, ("mech_benefit_lag",),
+              "Costs come first; benefits come late (the long game)."),
+)
+
+__all__ = ["SCHEDULE", "Mechanism"]

@@ -1,0 +1,108 @@
+"""Mechanism 8b: costs now, benefits later (the long game).
+
+Briefing paper: cost-efficiency "can only deliver short-term reactive benefits
+and often overlooks the less tangible preventative benefits"; "the economic
+and humanistic benefits of coproduction are not necessarily immediate";
+services that "play the 'long game'" may reap them. Views from a group that
+represents everyone affected fit needs better than idiosyncratic group views
+(Gibbs 1997, cited by the paper). Service users are assets who bring
+"knowledge, skills and manpower" (co-delivery).
+
+Unit costs are assumptions, except expenses (NIHR payment guidance).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
+
+if TYPE_CHECKING:
+    from coprod_sim.model import CoproductionModel, Week
+
+#: Weeks over which a benefit ramps up once it starts to show.
+RAMP_WEEKS = 13
+#: Unit costs in GBP (assumption).
+COSTS = {
+    "forum_meeting": 120.0, "focus_group": 350.0, "interview": 45.0,
+    "questionnaire": 2.5, "invitation": 1.5, "large_print": 0.5, "plain_language_setup": 300.0,
+    "hearing_loop_setup": 250.0, "accessible_venue": 40.0, "flexible_timing": 20.0,
+    "digital_inclusion": 5.0, "ground_rules_setup": 100.0, "vision_setup": 150.0,
+    "training_hours": 7.0, "peer_support_week": 50.0, "feedback_per_view": 3.0,
+    "inclusive_comms_week": 10.0, "roles_setup": 100.0, "co_delivery_value": 5.0,
+}
+
+
+def setup_costs(model: CoproductionModel) -> float:
+    """One-off costs in week 0: invitations, set-up of adjustments, staff training."""
+    s = model.levers
+    c = COSTS["invitation"] * model.state.reached.sum()
+    c += COSTS["plain_language_setup"] * s.plain_language
+    c += COSTS["hearing_loop_setup"] * s.hearing_loop
+    c += COSTS["ground_rules_setup"] * s.ground_rules
+    c += COSTS["vision_setup"] * s.written_vision
+    c += COSTS["roles_setup"] * s.roles_4rs
+    c += COSTS["training_hours"] * s.staff_hour_cost * s.n_staff * s.staff_training
+    return float(c)
+
+
+def weekly_cost(model: CoproductionModel, wk: Week) -> float:
+    """Costs of this week's activities, adjustments and support."""
+    s, st = model.levers, model.state
+    took = wk.took
+    meetings = int(took[:, FORUM].any()) + int(took[:, FOCUS].any())
+    attendees = int(took[:, FORUM].sum() + took[:, FOCUS].sum())
+    c = COSTS["forum_meeting"] * took[:, FORUM].any() + COSTS["focus_group"] * took[:, FOCUS].any()
+    c += COSTS["interview"] * took[:, INTERVIEW].sum()
+    c += COSTS["questionnaire"] * wk.invited[:, QUESTIONNAIRE].sum()
+    c += meetings * s.staff_hour_cost * s.meeting_hours * model.staff_state.seat.sum()
+    visits = attendees + took[:, INTERVIEW].sum()
+    c += s.pay_expenses * s.expenses_per_visit * visits
+    c += s.large_print * COSTS["large_print"] * (wk.part & st.needs[:, 0]).sum()
+    c += meetings * (COSTS["accessible_venue"] * s.accessible_venue
+                     + COSTS["flexible_timing"] * s.flexible_timing)
+    c += s.digital_inclusion * COSTS["digital_inclusion"] * (wk.part & st.needs[:, 5]).sum()
+    if s.buddying:
+        buddied = (took[:, FORUM] | took[:, FOCUS]) & (st.confidence < 0.5)
+        c += s.staff_hour_cost * s.meeting_hours * 0.5 * buddied.sum()
+    c += COSTS["peer_support_week"] * s.peer_support
+    c += COSTS["feedback_per_view"] * s.feedback_rationale * wk.gave_view.sum()
+    c += COSTS["inclusive_comms_week"] * s.inclusive_communication
+    return float(c)
+
+
+def schedule_benefits(model: CoproductionModel, wk: Week) -> None:
+    """Book the future value of this week's adopted views.
+
+    Each adopted view is worth ``value_per_view`` a week, scaled by how well the
+    people taking part represent everyone affected (idiosyncratic views fit
+    needs less), and starts to show ``benefit_lag_weeks`` later, ramping up
+    over 13 weeks (without the lag switch it shows at once).
+    """
+    s = model.levers
+    if wk.n_adopted == 0:
+        return
+    fit = 0.3 + 0.7 * model.representativeness
+    value = s.value_per_view * fit * wk.n_adopted
+    start = model.week + (s.benefit_lag_weeks if s.mech_benefit_lag else 0)
+    ramp = model.benefit_ramp
+    end = min(start + RAMP_WEEKS, ramp.size)
+    if start < ramp.size:
+        ramp[start:end] += value / RAMP_WEEKS
+
+
+def accrue(model: CoproductionModel, wk: Week) -> None:
+    """Mechanism 8b: add this week's cost and the benefit flow that has matured.
+
+    During co-delivery, people who take part add value at once as assets
+    (their knowledge, skills and time), if users join co-delivery.
+    """
+    s = model.levers
+    model.cost += weekly_cost(model, wk)
+    schedule_benefits(model, wk)
+    model.benefit_flow += model.benefit_ramp[model.week]
+    model.benefit += model.benefit_flow
+    if model.stage == "co_delivery" and s.stage_co_delivery:
+        model.benefit += COSTS["co_delivery_value"] * float(np.count_nonzero(wk.part))

@@ -1,0 +1,45 @@
+"""Mechanism 5: feedback on what happened to each view.
+
+Briefing paper: "The views of service users should be incorporated into action
+plans and if not a rationale should be provided for this, otherwise service
+users may feel that their views are not being heard and disengage from the
+process." Learning follows a Bush-Mosteller rule (Macy & Flache 2002) at
+``learning_rate``; feedback is often missing (Mathie et al. 2018).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coprod_sim.model import CoproductionModel, Week
+
+#: Share of the full learning step taken when a view is not adopted but a
+#: reason is given (assumption: "costs little").
+RATIONALE_SOFTENING = 0.1
+
+
+def give_feedback(model: CoproductionModel, wk: Week) -> None:
+    """Mechanism 5: update efficacy, trust and motivation of everyone who gave a view.
+
+    - adopted: efficacy and trust move up towards 1;
+    - not adopted, with a reason: a small step down (the view was heard);
+    - not adopted, no reason: a full step down in efficacy, trust and motivation.
+    """
+    s, st = model.levers, model.state
+    if not s.mech_feedback:
+        return
+    lr = s.learning_rate
+    gave, adopted = wk.gave_view, wk.adopted
+    up = adopted
+    st.efficacy[up] += lr * (1 - st.efficacy[up])
+    st.trust[up] += 0.5 * lr * (1 - st.trust[up])
+    st.motivation[up] += 0.3 * lr * (1 - st.motivation[up])
+    down = gave & ~adopted
+    if s.feedback_rationale:
+        st.efficacy[down] -= RATIONALE_SOFTENING * lr * st.efficacy[down]
+        st.trust[down] += RATIONALE_SOFTENING * lr * (1 - st.trust[down])
+    else:
+        st.efficacy[down] -= lr * st.efficacy[down]
+        st.trust[down] -= 0.6 * lr * st.trust[down]
+        st.motivation[down] -= 0.5 * lr * st.motivation[down]

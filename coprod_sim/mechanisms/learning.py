@@ -1,0 +1,61 @@
+"""Mechanism 6: confidence grows with supported participation; fatigue with burden.
+
+Briefing paper: support should build confidence and break down barriers;
+buddying pairs a service user with a professional (NLIAH 2010); peer support
+networks transfer knowledge (Boyle et al. 2010); people's time should be
+recognised and out-of-pocket expenses paid; meetings should be accessible in
+place and time. More intensive involvement raises the risk of exit (NCVO 2019).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from coprod_sim.model import CoproductionModel, Week
+
+#: Weekly recovery: fatigue is multiplied by this each week (assumption).
+FATIGUE_RECOVERY = 0.9
+#: Fatigue per hour of taking part (assumption).
+FATIGUE_PER_HOUR = 0.05
+
+
+def grow_confidence(model: CoproductionModel, wk: Week) -> None:
+    """Mechanism 6a: confidence grows for people who take part with support.
+
+    Taking part in a meeting or interview builds a little confidence; buddying
+    (for people below 0.5) and peer support build more.
+    """
+    s, st = model.levers, model.state
+    if not s.mech_confidence_growth:
+        return
+    talked = wk.depth >= 2
+    rate = 0.01 + 0.02 * s.peer_support + np.where(s.buddying & (st.confidence < 0.5), 0.04, 0)
+    st.confidence[talked] += rate[talked] * (1 - st.confidence[talked])
+
+
+def build_fatigue(model: CoproductionModel, wk: Week) -> None:
+    """Mechanism 6b: fatigue grows with the hours and strain of taking part.
+
+    Strain is higher when the activity is deeper than the person chose and the
+    purpose was unclear, and for each unmet barrier they faced; paying
+    expenses, accessible arrangements and clear roles (the 4Rs) lower it.
+    Fatigue recovers each week and lowers motivation.
+    """
+    s, st = model.levers, model.state
+    if not s.mech_fatigue:
+        return
+    st.fatigue *= FATIGUE_RECOVERY
+    part = wk.part
+    if not part.any():
+        return
+    mismatch = np.maximum(wk.depth - st.willing_depth, 0) * (1 - s.purpose_clarity)
+    strain = (1 + 0.5 * mismatch) * (1 + 0.3 * model.unmet_count)
+    relief = ((0.7 if s.pay_expenses else 1.0)
+              * (0.8 if s.accessible_venue and s.flexible_timing else 1.0)
+              * (0.8 if s.roles_4rs else 1.0))
+    load = FATIGUE_PER_HOUR * wk.hours * strain * relief
+    st.fatigue[part] = np.minimum(1.0, st.fatigue[part] + load[part])
+    st.motivation -= 0.05 * st.fatigue

@@ -1,0 +1,64 @@
+"""Mechanism 7: staff anxiety, openness and organisational resistance.
+
+Briefing paper: "The shift in the balance of power between professionals and
+service users in coproduction can create anxieties in relation to issues such
+as risk and with existing policies and procedures acting as barriers as well,
+this may create organisations that are resistant to change." It "requires
+investment in staff training to help them understand the principles" so that
+they "feel confident in applying coproduction in practice" (the cultural shift).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from coprod_sim.model import CoproductionModel, Week
+
+#: Skill that training brings staff towards, and the weekly pace (assumption).
+TRAINED_SKILL, TRAINING_PACE = 0.85, 0.15
+#: How fast anxiety follows its target each week (assumption).
+ANXIETY_PACE = 0.1
+
+
+def train_staff(model: CoproductionModel, wk: Week) -> None:
+    """Mechanism 7a: training raises staff skill over the first weeks."""
+    sf = model.staff_state
+    if model.levers.staff_training:
+        sf.skill += TRAINING_PACE * (TRAINED_SKILL - sf.skill) * (sf.skill < TRAINED_SKILL)
+
+
+def update_anxiety(model: CoproductionModel, wk: Week) -> None:
+    """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill."""
+    s, sf = model.levers, model.staff_state
+    if not s.mech_staff_anxiety:
+        return
+    target = np.clip(1.4 * s.power_sharing * (1 - sf.skill), 0, 1)
+    sf.anxiety += ANXIETY_PACE * (target - sf.anxiety)
+
+
+def update_openness(model: CoproductionModel, wk: Week) -> None:
+    """Mechanism 7c: skill and good experiences open staff up; anxiety closes them.
+
+    A good experience is a change adopted from users' views that has started
+    to pay back (so openness follows benefits, which lag).
+    """
+    s, sf = model.levers, model.staff_state
+    if not s.mech_staff_learning:
+        return
+    good = min(1.0, model.benefit_flow / (s.value_per_view * 10 + 1e-9))
+    sf.openness += 0.01 * (sf.skill - 0.4) + 0.01 * good - 0.02 * (sf.anxiety - 0.3)
+    np.clip(sf.openness, 0, 1, out=sf.openness)
+
+
+def organisational_resistance(model: CoproductionModel) -> float:
+    """Mechanism 7d: the organisation's resistance to change (0-1).
+
+    Policies and procedures (``organisational_resistance``) resist more when
+    staff are anxious and less when they are open.
+    """
+    s, sf = model.levers, model.staff_state
+    level = s.organisational_resistance * (0.6 + sf.anxiety.mean()) * (1.3 - sf.openness.mean())
+    return float(np.clip(level, 0.0, 1.0))

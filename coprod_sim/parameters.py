@@ -1,0 +1,381 @@
+"""The parameter table: every lever of the model, defined once.
+
+This table is the single source of truth for a lever's name, type, plain-language
+label, unit, default, allowed range or choices, one-line help, evidence label and
+the step of the briefing paper's seven-step summary it belongs to. Validation
+(:mod:`coprod_sim.scenario`), the documentation (``docs/ODD.md``, ``coprod-sim
+params``) and the widgets all read it; nothing else lists parameters.
+
+Evidence labels are ``"briefing paper"`` (a claim of the briefing paper), a
+named source from ``evidence.md`` (for example ``"Krueger & Casey 2000"``), or
+``"assumption"`` (no published figure: notebooks must not present it as fact).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The groups of levers, in the order of the briefing paper's seven-step
+#: summary, then the groups a researcher needs. Keys are stable identifiers.
+GROUPS: dict[str, str] = {
+    "identify": "1. Identify who is affected",
+    "select": "2. Select who to invite",
+    "be_clear": "3. Be clear about purpose",
+    "choose": "4. Choose level, stage and method",
+    "support": "5. Support people to take part",
+    "build": "6. Build strong working alliances",
+    "understand": "7. Understand roles (the 4Rs)",
+    "behaviour": "How people and services behave",
+    "mechanisms": "Switch mechanisms on or off",
+    "run": "Run settings",
+}
+
+#: The seven steps of the paper's own summary (group keys in order).
+SEVEN_STEPS: tuple[str, ...] = tuple(list(GROUPS)[:7])
+
+
+@dataclass(frozen=True)
+class Param:
+    """One lever of the model.
+
+    Attributes:
+        name: Identifier used in code, files and sweeps.
+        kind: ``"float"``, ``"int"``, ``"bool"`` or ``"choice"``.
+        default: Default value.
+        label: Plain-language label shown to trainees.
+        help: One-line plain-language help.
+        evidence: ``"briefing paper"``, a named source, or ``"assumption"``.
+        group: Key of :data:`GROUPS`.
+        unit: Unit of measure ("" when none).
+        low: Smallest allowed value (numbers only).
+        high: Largest allowed value (numbers only).
+        choices: Allowed values (choices only), mapped to plain labels.
+        main: Whether the lever belongs on the trainer's short list.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    label: str
+    help: str
+    evidence: str
+    group: str
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    choices: dict[str, str] = field(default_factory=dict)
+    main: bool = False
+
+    def allowed(self) -> str:
+        """Describe the allowed values in plain words."""
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        word = "a whole number" if self.kind == "int" else "a number"
+        return f"{word} from {self.low:g} to {self.high:g}"
+
+    @property
+    def is_switch(self) -> bool:
+        """True for the mechanism on/off switches."""
+        return self.group == "mechanisms"
+
+
+def _f(name, default, low, high, label, help, evidence, group, unit="", main=False):
+    return Param(name, "float", float(default), label, help, evidence, group, unit,
+                 float(low), float(high), main=main)
+
+
+def _i(name, default, low, high, label, help, evidence, group, unit="", main=False):
+    return Param(name, "int", int(default), label, help, evidence, group, unit,
+                 low, high, main=main)
+
+
+def _b(name, default, label, help, evidence, group, main=False):
+    return Param(name, "bool", bool(default), label, help, evidence, group, main=main)
+
+
+def _c(name, default, choices, label, help, evidence, group, main=False):
+    return Param(name, "choice", default, label, help, evidence, group,
+                 choices=dict(choices), main=main)
+
+
+def _m(name, label, help, evidence="briefing paper"):
+    return Param(name, "bool", True, label, help, evidence, "mechanisms")
+
+
+BP = "briefing paper"
+AS = "assumption"
+
+_TABLE: list[Param] = [
+    # 1. Identify -----------------------------------------------------------
+    _i("n_people", 200, 20, 5000, "People affected by the change",
+       "Patients, carers, families and community members the change affects.",
+       BP + " (CAFA 2012 step 1)", "identify", "people"),
+    _f("carer_share", 0.20, 0.0, 0.6, "Share who are carers",
+       "Carers are affected indirectly but often closely.", AS, "identify", "share"),
+    _f("family_share", 0.15, 0.0, 0.6, "Share who are family members",
+       "Family members other than the main carer.", AS, "identify", "share"),
+    _f("community_share", 0.20, 0.0, 0.6, "Share who are community members",
+       "Neighbours and local people affected by the service.", AS, "identify", "share"),
+    _f("young_share", 0.25, 0.05, 0.6, "Share aged 16-34",
+       "Younger adults among the people affected.", AS + " (near UK adult shares)",
+       "identify", "share"),
+    _f("older_share", 0.30, 0.05, 0.7, "Share aged 65 and over",
+       "Older adults; health service users skew older.", AS + " (near UK adult shares)",
+       "identify", "share"),
+    _i("n_staff", 15, 2, 300, "Staff involved",
+       "Front-line staff and managers working on the change.", AS, "identify", "staff"),
+    _f("manager_share", 0.30, 0.05, 0.8, "Share of staff who are managers",
+       "Managers among the staff on the project.", AS, "identify", "share"),
+    # 2. Select -------------------------------------------------------------
+    _b("invite_patients", True, "Invite patients",
+       "Invite people who use the service directly.", BP, "select", main=True),
+    _b("invite_carers", True, "Invite carers",
+       "Invite carers of people who use the service.", BP, "select", main=True),
+    _b("invite_families", False, "Invite families",
+       "Invite family members.", BP, "select"),
+    _b("invite_community", False, "Invite community members",
+       "Invite neighbours and the wider community.", BP, "select"),
+    _f("invitation_reach", 0.5, 0.05, 1.0, "How far invitations reach",
+       "Share of each invited group that actually receives an invitation. "
+       "Wider reach includes more people but costs more.",
+       BP + " (balance inclusion with practicality)", "select", "share", main=True),
+    _i("staff_seats", 6, 2, 30, "Staff seats in the working party",
+       "How many staff sit in the working party meetings.", AS, "select", "seats"),
+    _f("frontline_seats", 0.2, 0.0, 1.0, "Seats kept for front-line staff",
+       "Share of staff seats kept for front-line staff; the rest go to managers first.",
+       BP + " (working parties dominated by managers)", "select", "share", main=True),
+    # 3. Be clear -----------------------------------------------------------
+    _f("purpose_clarity", 0.5, 0.0, 1.0, "How clear the purpose is",
+       "How clearly the purpose and what is expected are explained before people "
+       "choose how involved to be.", BP + " (GSCC et al. 2007)", "be_clear", "0-1",
+       main=True),
+    # 4. Choose -------------------------------------------------------------
+    _b("use_forum", True, "Use an established forum",
+       "Work with a standing group that already meets.", BP, "choose", main=True),
+    _i("forum_every_weeks", 4, 1, 13, "Forum meets every",
+       "Weeks between forum meetings.", AS, "choose", "weeks"),
+    _f("forum_awareness", 0.45, 0.05, 1.0, "People who know the forum exists",
+       "Share of invited people who know about the forum.", "Agass et al. 1991",
+       "choose", "share"),
+    _b("use_focus_groups", False, "Run focus groups",
+       "Run small groups set up just for this change.", BP, "choose", main=True),
+    _i("focus_group_every_weeks", 6, 1, 26, "Focus group every",
+       "Weeks between focus groups.", AS, "choose", "weeks"),
+    _i("focus_group_size", 7, 4, 10, "Focus group size",
+       "How many people a focus group aims to seat.", "Krueger & Casey 2000",
+       "choose", "people"),
+    _f("focus_group_no_show", 0.20, 0.10, 0.33, "Focus group no-shows",
+       "Share of people who agree to come but do not turn up.",
+       "practitioner over-recruitment guidance", "choose", "share"),
+    _b("use_interviews", False, "Hold interviews",
+       "Hold one-to-one semi-structured interviews.", BP, "choose", main=True),
+    _i("interview_every_weeks", 4, 1, 26, "Interview round every",
+       "Weeks between rounds of interviews.", AS, "choose", "weeks"),
+    _i("interviews_per_round", 8, 1, 50, "Interviews per round",
+       "How many people are asked for an interview each round.", AS, "choose", "people"),
+    _b("use_questionnaire", True, "Send questionnaires",
+       "Send a questionnaire to everyone invited.", BP, "choose", main=True),
+    _i("questionnaire_every_weeks", 13, 4, 52, "Questionnaire every",
+       "Weeks between questionnaire rounds.", AS, "choose", "weeks"),
+    _f("questionnaire_response_rate", 0.30, 0.20, 0.60, "Typical questionnaire response",
+       "Share who answer a questionnaire when nothing else helps or hinders.",
+       "GP Patient Survey 2011-2024", "choose", "share"),
+    _f("power_sharing", 0.4, 0.0, 1.0, "Power shared with service users",
+       "How much say service users have in decisions: low is description, middle is "
+       "recognition, high is transformation.", BP + " (Needham & Carr 2009)",
+       "choose", "0-1", main=True),
+    _b("stage_co_commissioning", False, "Users help decide what to commission",
+       "Service users take part in co-commissioning.", BP + " (Governance International 2013)",
+       "choose"),
+    _b("stage_co_design", True, "Users help design",
+       "Service users take part in co-design.", BP + " (Governance International 2013)",
+       "choose"),
+    _b("stage_co_delivery", False, "Users help deliver",
+       "Service users take part in co-delivery.", BP + " (Governance International 2013)",
+       "choose"),
+    _b("stage_co_assessment", False, "Users help assess",
+       "Service users take part in co-assessment (judging how it went).",
+       BP + " (Governance International 2013)", "choose"),
+    _c("pathway", "seven_steps", {
+        "none": "No step model: design throughout",
+        "seven_steps": "The paper's seven-step summary",
+        "cafa": "CAFA five steps (2012)",
+        "nhs_sph": "NHS SPH five steps (Hill 2012)",
+        "1000_lives": "1000 Lives six steps (Spencer, Dineen & Phillips 2013)",
+    }, "Step model followed",
+       "Which step model sets the order of stages in each cycle.", BP, "choose", main=True),
+    _i("cycle_weeks", 39, 26, 52, "Length of one project cycle",
+       "Weeks for one pass through the step model.",
+       "experience-based co-design guidance (6-12 months)", "choose", "weeks"),
+    # 5. Support ------------------------------------------------------------
+    _b("large_print", False, "Large print materials",
+       "Offer papers and questionnaires in large print.", BP + " (NLIAH 2010)", "support",
+       main=True),
+    _b("plain_language", False, "Plain language, no jargon",
+       "Avoid jargon in papers, meetings and questionnaires.", BP + " (NLIAH 2010)",
+       "support", main=True),
+    _b("hearing_loop", False, "Hearing loop",
+       "Fit a hearing loop in meeting rooms.", BP + " (NLIAH 2010)", "support"),
+    _b("accessible_venue", False, "Accessible venue",
+       "Meet in a place people with physical health needs can reach.",
+       BP + " (NLIAH 2010)", "support"),
+    _b("flexible_timing", False, "Meeting times that suit people",
+       "Choose meeting times around medication effects and work.", BP + " (NLIAH 2010)",
+       "support"),
+    _b("pay_expenses", False, "Pay out-of-pocket expenses",
+       "Pay people's travel and other costs of taking part.", BP + "; Edwards et al. 2002",
+       "support", main=True),
+    _b("digital_inclusion", False, "Include people without email or internet",
+       "Post papers and phone people who are not online.", BP, "support"),
+    _b("buddying", False, "Buddying",
+       "Pair a service user who wants it with a staff member.", BP + " (NLIAH 2010)",
+       "support", main=True),
+    _f("expenses_per_visit", 25.0, 13.8, 495.0, "Expenses paid per visit",
+       "Money paid for each meeting or interview when expenses are paid.",
+       "NIHR payment guidance 2025", "support", "GBP"),
+    # 6. Build --------------------------------------------------------------
+    _b("ground_rules", False, "Ground rules made together",
+       "Agree ground rules with everyone at the start.", BP, "build", main=True),
+    _b("written_vision", False, "A clear written vision",
+       "Write down what the project is for so everyone shares it.", BP, "build"),
+    _b("feedback_rationale", False, "Explain decisions",
+       "Tell people what happened to their views and why, when a view is not used.",
+       BP, "build", main=True),
+    _b("inclusive_communication", False, "Include users between meetings",
+       "Share decisions made between meetings (for example by email) with service users.",
+       BP, "build", main=True),
+    _f("email_decision_share", 0.3, 0.0, 1.0, "Decisions made between meetings",
+       "Share of decisions taken outside meetings, for example by email.", AS, "build",
+       "share"),
+    _b("peer_support", False, "Peer support network",
+       "Fund a peer support network among the people involved.",
+       BP + " (Boyle et al. 2010)", "build"),
+    _b("staff_training", False, "Train staff in coproduction",
+       "Train staff so they feel confident sharing power.", BP, "build", main=True),
+    # 7. Understand ---------------------------------------------------------
+    _b("roles_4rs", False, "Roles made clear (the 4Rs)",
+       "Make role, remit, relationships and responsibility clear to everyone.",
+       BP + " (NLIAH 2010)", "understand", main=True),
+    # Behaviour (evidence-based defaults) -------------------------------------
+    _f("age_gap", 0.15, 0.10, 0.40, "Response of ages 16-34 compared with 65+",
+       "How much less often younger adults respond than older adults.",
+       "Scottish Health and Care Experience Survey 2023/24", "behaviour", "ratio"),
+    _f("deprivation_gap", 0.47, 0.40, 0.70, "Response of most compared with least deprived",
+       "How much less often people in the most deprived areas respond.",
+       "Scottish Health and Care Experience Survey 2021/22", "behaviour", "ratio"),
+    _f("tolerance_mean", 0.25, 0.05, 0.5, "Average point at which people give up",
+       "Motivation or trust below a person's own point makes them drop out.",
+       "Granovetter 1978", "behaviour", "0-1"),
+    _f("tolerance_sd", 0.15, 0.05, 0.25, "Spread of those points",
+       "How much people differ in what they will put up with.", "Granovetter 1978",
+       "behaviour", "0-1"),
+    _f("learning_rate", 0.2, 0.05, 0.5, "How fast people learn from outcomes",
+       "How quickly 'my views change things' follows what happens to views.",
+       "Macy & Flache 2002", "behaviour", "0-1"),
+    _f("adoption_rate", 0.6, 0.4, 0.8, "Share of views adopted in a fair process",
+       "Share of service-user recommendations adopted when power is shared "
+       "in the middle of the range and staff are open.", "Slade et al. 2010",
+       "behaviour", "share"),
+    _f("peer_weight", 1.0, 0.0, 3.0, "Pull of peers taking part",
+       "How much seeing peers take part raises a person's own chance.",
+       AS + " (Granovetter 1978 thresholds)", "behaviour", "log-odds"),
+    _f("peer_recruitment_rate", 0.02, 0.0, 0.2, "Peers bringing peers",
+       "Weekly chance that a person with active peers joins in.", AS, "behaviour",
+       "per week"),
+    _f("panel_drift", 0.20, 0.15, 0.33, "Forum members going quiet each year",
+       "Share of standing forum members who become inactive in a year.",
+       "UK citizens' panels (derived)", "behaviour", "per year"),
+    _f("organisational_resistance", 0.4, 0.0, 1.0, "Policies and procedures in the way",
+       "How much existing policies and procedures resist change.",
+       BP + " (assumption for size)", "behaviour", "0-1", main=True),
+    _f("integration", 0.3, 0.0, 1.0, "How joined-up health and social care are",
+       "Low values add finance and governance friction to decisions.",
+       BP + " (Boyle, Slay & Stephens 2010; assumption for size)", "behaviour", "0-1"),
+    _i("benefit_lag_weeks", 52, 26, 104, "Delay before benefits show",
+       "Weeks before a change adopted from users' views starts to pay back.",
+       AS + " (evidence.md: 6-24 months)", "behaviour", "weeks"),
+    _f("value_per_view", 12.0, 0.0, 100.0, "Weekly value of an adopted view",
+       "Value to the service each week, once it shows, of a change adopted from "
+       "users' views, when the views represent everyone affected.", AS, "behaviour",
+       "GBP per week"),
+    _f("staff_hour_cost", 35.0, 10.0, 120.0, "Cost of an hour of staff time",
+       "Used for staff time in meetings, buddying and training.", AS, "behaviour", "GBP"),
+    _f("meeting_hours", 2.0, 1.0, 2.5, "Length of a meeting",
+       "Hours per forum or focus group meeting.",
+       "Krueger & Casey 2000; Loria-Rebolledo et al. 2022", "behaviour", "hours"),
+    # Mechanism switches ------------------------------------------------------
+    _m("mech_barriers", "Practical barriers",
+       "Unmet access needs lower the chance of taking part."),
+    _m("mech_segment_gap", "Gaps by age and deprivation",
+       "Younger and more deprived people start less willing to take part.",
+       "Scottish Health and Care Experience Survey"),
+    _m("mech_peer_influence", "Peers influence peers",
+       "People are more likely to take part when their peers do."),
+    _m("mech_confidence_bias", "Groups favour the confident",
+       "Forums and focus groups draw the confident and articulate more."),
+    _m("mech_voice_inequality", "Unequal voice in meetings",
+       "Confident, articulate people take more of the talking time."),
+    _m("mech_jargon", "Jargon lowers understanding",
+       "Jargon lowers understanding for people with low health literacy."),
+    _m("mech_manager_dominance", "Managers dominate",
+       "Managers take more of the staff talking time than front-line staff."),
+    _m("mech_power_sharing", "Power decides adoption",
+       "More power sharing means more users' views are adopted."),
+    _m("mech_email_exclusion", "Decisions by email leave people out",
+       "Decisions taken between meetings without users erode trust."),
+    _m("mech_feedback", "Feedback shapes belief",
+       "What happens to a view changes trust and 'my views change things'."),
+    _m("mech_confidence_growth", "Confidence grows",
+       "Supported participation builds confidence."),
+    _m("mech_fatigue", "Fatigue",
+       "Taking part tires people; support and payment reduce it."),
+    _m("mech_staff_anxiety", "Staff anxiety about risk",
+       "Shifting power makes untrained staff anxious and resistant."),
+    _m("mech_staff_learning", "Staff culture shift",
+       "Training and good experiences make staff more open over time."),
+    _m("mech_dropout", "Dropping out",
+       "People leave when motivation or trust falls below what they tolerate."),
+    _m("mech_peer_recruitment", "Peers recruit peers",
+       "People bring in peers who were not reached."),
+    _m("mech_panel_drift", "Standing groups drift",
+       "Forum members go quiet over time.", "UK citizens' panels (derived)"),
+    _m("mech_benefit_lag", "Benefits come late",
+       "Benefits of changes show only after a delay (the long game)."),
+    # Run -------------------------------------------------------------------
+    _i("weeks", 52, 1, 520, "Weeks to simulate",
+       "One step is one week; 260 weeks is five years.", AS, "run", "weeks", main=True),
+]
+
+#: The parameter table, keyed by name, in table order.
+PARAMETERS: dict[str, Param] = {p.name: p for p in _TABLE}
+
+assert len(PARAMETERS) == len(_TABLE), "duplicate parameter name"
+assert all(p.group in GROUPS for p in _TABLE), "unknown group"
+
+
+def defaults() -> dict[str, Any]:
+    """Return a fresh dict of every parameter's default value."""
+    return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def by_group() -> dict[str, list[Param]]:
+    """Return the parameters grouped by :data:`GROUPS` key, in table order."""
+    out: dict[str, list[Param]] = {g: [] for g in GROUPS}
+    for p in _TABLE:
+        out[p.group].append(p)
+    return out
+
+
+def table_markdown() -> str:
+    """Render the parameter table as Markdown (used by docs and ``coprod-sim params``)."""
+    rows = ["| name | label | unit | default | allowed | evidence | help |",
+            "|---|---|---|---|---|---|---|"]
+    for g, params in by_group().items():
+        rows.append(f"| **{GROUPS[g]}** | | | | | | |")
+        for p in params:
+            rows.append(f"| `{p.name}` | {p.label} | {p.unit} | {p.default!r} | "
+                        f"{p.allowed()} | {p.evidence} | {p.help} |")
+    return "\n".join(rows)

@@ -1,0 +1,189 @@
+"""The people affected and the staff: who they are, what they need, who they know.
+
+This is the paper's step 1, *Identify*: patients (directly affected), carers,
+families and community members (indirectly affected), with the segments used
+for "who is missing" (age band and deprivation), their access needs, and a
+peer support network (Boyle et al. 2010, characteristic 4).
+
+State lives in numpy arrays (one entry per person or staff member) so that
+the weekly mechanisms are vectorised; :mod:`coprod_sim.agents` gives each
+person and staff member a Mesa agent that views its entries.
+
+Prevalences and distributions below are *assumptions* unless a source is
+named; ``docs/ODD.md`` lists them.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from coprod_sim.scenario import Scenario
+
+ROLES: tuple[str, ...] = ("patient", "carer", "family", "community")
+AGES: tuple[str, ...] = ("16-34", "35-64", "65+")
+DEPRIVATION: tuple[str, ...] = ("most deprived fifth", "middle three fifths",
+                                "least deprived fifth")
+#: Deprivation fifths are fifths by definition.
+DEPRIVATION_SHARES = np.array([0.2, 0.6, 0.2])
+SEGMENTS: tuple[str, ...] = tuple(f"{a}, {d}" for a in AGES for d in DEPRIVATION)
+
+#: Access needs, and the lever (adjustment) that removes each one for the
+#: people who have it (briefing paper, NLIAH 2010).
+NEEDS: tuple[str, ...] = ("large_print", "hearing", "physical_access", "time_of_day",
+                          "cost", "digital", "low_literacy")
+NEED_LEVER: dict[str, str] = {
+    "large_print": "large_print", "hearing": "hearing_loop",
+    "physical_access": "accessible_venue", "time_of_day": "flexible_timing",
+    "cost": "pay_expenses", "digital": "digital_inclusion",
+    "low_literacy": "plain_language",
+}
+NEED_LABELS: dict[str, str] = {
+    "large_print": "needs large print", "hearing": "needs a hearing loop",
+    "physical_access": "needs an accessible venue",
+    "time_of_day": "can only come at some times (medication, work or caring)",
+    "cost": "cannot afford travel and other costs", "digital": "not online",
+    "low_literacy": "finds jargon hard (low health literacy)",
+}
+
+#: Health literacy below this counts as the low-literacy need.
+LOW_LITERACY = 0.4
+
+#: Engagement methods, in a fixed order used by every array with a method axis.
+METHODS: tuple[str, ...] = ("forum", "focus_group", "interview", "questionnaire")
+
+
+class People:
+    """Arrays of the people affected (one entry each).
+
+    Static: ``role``, ``age``, ``dep``, ``segment``, ``confidence0``, ``articulacy``,
+    ``literacy``, ``needs`` (n x len(NEEDS) bools), ``willing_depth`` (1 light,
+    2 conversation, 3 partnership), ``tolerance``, ``base_offset`` (log-odds from the
+    segment gap).
+
+    Dynamic: ``reached``, ``engaged``, ``aware_forum``, ``motivation``, ``trust``,
+    ``efficacy``, ``fatigue``, ``confidence``, ``last_part`` (week, -999 never),
+    ``times``, ``views``, ``adopted``, ``ever_part``, ``dropped_week``.
+    """
+
+    def __init__(self, s: Scenario, rng: np.random.Generator):
+        n = s.n_people
+        self.n = n
+        other = s.carer_share + s.family_share + s.community_share
+        self.role = rng.choice(4, size=n, p=[1 - other, s.carer_share, s.family_share,
+                                             s.community_share])
+        middle = 1.0 - s.young_share - s.older_share
+        self.age = rng.choice(3, size=n, p=[s.young_share, middle, s.older_share])
+        self.dep = rng.choice(3, size=n, p=DEPRIVATION_SHARES)
+        self.segment = self.age * 3 + self.dep
+
+        young, older = self.age == 0, self.age == 2
+        deprived = self.dep == 0
+        patient = self.role == 0
+        # Confidence and articulacy (who speaks up); lower where deprived (assumption).
+        self.confidence0 = np.clip(rng.beta(2.5, 2.5, n) - 0.08 * deprived, 0.02, 0.98)
+        self.articulacy = np.clip(0.5 * self.confidence0 + 0.5 * rng.beta(2.5, 2.5, n),
+                                  0.02, 0.98)
+        self.literacy = np.clip(rng.beta(5, 3, n) - 0.15 * deprived - 0.08 * older, 0, 1)
+
+        prevalence = np.column_stack([
+            0.04 + 0.12 * older,                                  # large print
+            0.03 + 0.15 * older,                                  # hearing
+            0.04 + 0.12 * older + 0.06 * patient,                 # physical access
+            0.10 + 0.20 * patient + 0.25 * young + 0.10 * (self.role == 1),  # time of day
+            0.10 + 0.35 * deprived + 0.10 * (self.dep == 1) + 0.10 * young,  # cost
+            0.04 + 0.25 * older + 0.12 * deprived,                # digital exclusion
+            np.zeros(n),                                          # low literacy (below)
+        ])
+        self.needs = rng.random((n, len(NEEDS))) < prevalence
+        self.needs[:, NEEDS.index("low_literacy")] = self.literacy < LOW_LITERACY
+
+        score = self.confidence0 + rng.normal(0.0, 0.2, n)
+        self.willing_depth = 1 + (score > 0.45).astype(np.int8) + (score > 0.7)
+        self.tolerance = np.clip(rng.normal(s.tolerance_mean, s.tolerance_sd, n), 0.01, 0.95)
+
+        # Half the observed response gap (on the log scale) is baseline
+        # willingness; the rest arises from modelled barriers (assumption).
+        age_mult = np.array([s.age_gap ** 0.5, s.age_gap ** 0.25, 1.0])
+        dep_mult = np.array([s.deprivation_gap ** 0.5, s.deprivation_gap ** 0.25, 1.0])
+        self.base_offset = np.log(age_mult[self.age] * dep_mult[self.dep])
+
+        invited_role = np.array([s.invite_patients, s.invite_carers, s.invite_families,
+                                 s.invite_community])
+        self.invited_group = invited_role[self.role]
+        self.reached = self.invited_group & (rng.random(n) < s.invitation_reach)
+        self.engaged = self.reached.copy()
+        self.aware_forum = self.reached & (rng.random(n) < s.forum_awareness)
+
+        self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
+        self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)
+        self.efficacy = np.clip(rng.normal(0.35, 0.1, n), 0, 1)
+        self.fatigue = np.zeros(n)
+        self.confidence = self.confidence0.copy()
+        self.last_part = np.full(n, -999, dtype=np.int64)
+        self.times = np.zeros(n, dtype=np.int64)
+        self.views = np.zeros(n, dtype=np.int64)
+        self.adopted = np.zeros(n, dtype=np.int64)
+        self.ever_part = np.zeros(n, dtype=bool)
+        self.dropped_week = np.full(n, -1, dtype=np.int64)
+        self.airtime = np.zeros(n)
+        self.meetings = np.zeros(n, dtype=np.int64)
+
+
+class Staff:
+    """Arrays of the staff (one entry each).
+
+    ``manager``, ``seat`` (sits in the working party), ``skill`` (coproduction
+    skill from training), ``anxiety`` (about risk as power shifts), ``openness``
+    (to sharing power), ``airtime`` (cumulative talking time in meetings).
+    """
+
+    def __init__(self, s: Scenario, rng: np.random.Generator):
+        m = s.n_staff
+        self.n = m
+        n_managers = max(1, round(s.manager_share * m))
+        self.manager = np.arange(m) < n_managers
+        self.skill = np.clip(rng.normal(0.25, 0.08, m), 0, 1)
+        self.anxiety = np.clip(rng.normal(0.25, 0.08, m), 0, 1)
+        self.openness = np.clip(rng.normal(0.5, 0.1, m) - 0.05 * self.manager, 0, 1)
+        self.airtime = np.zeros(m)
+        # Working party seats: some kept for front-line staff, the rest go to
+        # managers first (the paper: working parties are usually dominated by
+        # managerial and senior staff).
+        seats = min(s.staff_seats, m)
+        frontline = np.flatnonzero(~self.manager)
+        managers = np.flatnonzero(self.manager)
+        kept = min(len(frontline), round(s.frontline_seats * seats))
+        chosen = list(frontline[:kept])
+        rest = [i for i in list(managers) + list(frontline[kept:]) if i not in chosen]
+        chosen += rest[: seats - kept]
+        self.seat = np.zeros(m, dtype=bool)
+        self.seat[chosen] = True
+
+
+def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
+                 rewire: float = 0.15) -> nx.Graph:
+    """Build the peer support network: a small world with homophily.
+
+    People are placed around a ring in order of segment and role before a
+    Watts-Strogatz graph is built, so most ties join people alike in age,
+    deprivation and role (assumption: homophily), and a few ties cross.
+    Node ``i`` of the graph is person ``i``.
+    """
+    n = people.n
+    k = min(degree, n - 1 - (n - 1) % 2) if n > 2 else 1
+    seed = int(rng.integers(2**31 - 1))
+    ring = nx.watts_strogatz_graph(n, max(k, 2), rewire, seed=seed)
+    order = np.lexsort((rng.random(n), people.role, people.segment))
+    mapping = {i: int(order[i]) for i in range(n)}
+    graph = nx.relabel_nodes(ring, mapping)
+    return graph
+
+
+def edge_arrays(graph: nx.Graph, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(src, dst, degree)`` arrays with each tie in both directions."""
+    edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    src = np.concatenate([edges[:, 0], edges[:, 1]])
+    dst = np.concatenate([edges[:, 1], edges[:, 0]])
+    degree = np.bincount(src, minlength=n).astype(float)
+    return src, dst, degree
