@@ -18,7 +18,7 @@ from mesa.discrete_space import Network
 from coprod_sim.agents import Person, StaffMember
 from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, meetings, staff
 from coprod_sim.outcomes import Recorder
-from coprod_sim.population import SEGMENTS, People, Staff, edge_arrays, peer_network
+from coprod_sim.population import AGES, DEPRIVATION, People, Staff, edge_arrays, peer_network
 from coprod_sim.presets import STAGES, stage_schedule
 from coprod_sim.scenario import Scenario
 
@@ -93,7 +93,8 @@ class CoproductionModel(Model):
         self.unmet_count = attendance.unmet_barriers(self).sum(axis=1)
         self.barrier_penalty = attendance.barrier_penalty(self)
         self.comprehension = meetings.comprehension(self)
-        self.segment_share = np.bincount(self.state.segment, minlength=len(SEGMENTS)) / self.state.n
+        self.age_share = np.bincount(self.state.age, minlength=len(AGES)) / self.state.n
+        self.dep_share = np.bincount(self.state.dep, minlength=len(DEPRIVATION)) / self.state.n
 
         self.tally = {"meetings": 0, "equality_sum": 0.0, "quiet_airtime": 0.0,
                       "quiet_seats": 0.0}
@@ -107,6 +108,7 @@ class CoproductionModel(Model):
         self.cost = benefits.setup_costs(self)
         self.benefit = 0.0
         self.benefit_flow = 0.0
+        self.improvement = 0.0
         self.benefit_ramp = np.zeros(scenario.weeks + 2)
         self.current_week = Week(self.state.n, np.zeros(4, dtype=bool))
         self.datacollector = Recorder(self)

@@ -168,18 +168,20 @@ def ladder_rung(score: float) -> str:
     return LADDER[int(score >= LADDER_CUTS[0]) + int(score >= LADDER_CUTS[1])]
 
 
-def representativeness(took_part: np.ndarray, segment: np.ndarray,
-                       population_share: np.ndarray) -> float:
-    """One minus the dissimilarity index between participants and population.
+def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
+                       age_share: np.ndarray, dep_share: np.ndarray) -> float:
+    """One minus the dissimilarity between participants and everyone affected.
 
-    ``1 - 0.5 * sum(|share among participants - share in population|)`` over the
-    age-by-deprivation segments; 0 when nobody took part.
+    The dissimilarity index ``0.5 * sum(|share among participants - share in
+    population|)`` is taken over age bands and over deprivation bands, and the
+    two are averaged; 0 when nobody took part.
     """
-    k = took_part.sum()
+    k = np.count_nonzero(took_part)
     if k == 0:
         return 0.0
-    share = np.bincount(segment[took_part], minlength=len(SEGMENTS)) / k
-    return float(1.0 - 0.5 * np.abs(share - population_share).sum())
+    d_age = np.abs(np.bincount(age[took_part], minlength=age_share.size) / k - age_share).sum()
+    d_dep = np.abs(np.bincount(dep[took_part], minlength=dep_share.size) / k - dep_share).sum()
+    return float(1.0 - 0.25 * (d_age + d_dep))
 
 
 class Recorder:
@@ -199,35 +201,38 @@ class Recorder:
         self.agent_reporters: dict = {}
         self.agenttype_reporters: dict = {}
         any_need = st.needs[:, :6].any(axis=1)
-        self.groups = ([st.age == i for i in range(len(AGES))]
-                       + [st.dep == i for i in range(len(DEPRIVATION))]
-                       + [st.role == i for i in range(len(ROLES))]
-                       + [any_need, ~any_need])
+        # Group codes for participation by group: one bincount per grouping.
+        self.groupings = [(st.age, len(AGES)), (st.dep, len(DEPRIVATION)),
+                          (st.role, len(ROLES)), (any_need.astype(np.int64) ^ 1, 2)]
+        sizes = np.concatenate([np.bincount(code, minlength=k) for code, k in self.groupings])
+        self.group_size = np.maximum(sizes, 1)
 
     def record(self, model: CoproductionModel) -> dict[str, Any]:
         """Compute this week's outcomes, append them, and return them as a dict."""
         st, sf = model.state, model.staff_state
         week = model.week
         recent = week - st.last_part < RECENT
-        n_recent = int(recent.sum())
-        ever = int(st.ever_part.sum())
-        reached = st.reached
-        n_reached = max(1, int(reached.sum()))
+        n_recent = np.count_nonzero(recent)
+        ever_mask = st.ever_part
+        ever = np.count_nonzero(ever_mask)
+        reached = st.reached.astype(float)
+        n_reached = max(1.0, reached.sum())
         tally = model.tally
         staff_air = sf.airtime.sum()
         influence = model.adopted_weighted / model.views_weighted if model.views_weighted else 0.0
         plan = model.plan_users + model.plan_staff
         plan_share = model.plan_users / plan if plan else 0.0
         score = 0.5 * min(1.0, influence / 0.5) + 0.5 * min(1.0, plan_share / 0.5)
+        kept = np.count_nonzero(ever_mask & st.engaged)
         row = {
             "week": week + 1,
             "stage": model.stage,
-            "participants": int(model.current_week.part.sum()),
+            "participants": int(np.count_nonzero(model.current_week.part)),
             "participation_rate": n_recent / st.n,
             "ever_took_part": ever / st.n,
             "contacts_per_person": float(st.times.sum() / ever) if ever else 0.0,
-            "retention": float((st.ever_part & st.engaged).sum() / ever) if ever else 0.0,
-            "dropped_out": int((st.ever_part & ~st.engaged).sum()),
+            "retention": kept / ever if ever else 0.0,
+            "dropped_out": int(ever - kept),
             "representativeness": model.representativeness,
             "voice_equality": (tally["equality_sum"] / tally["meetings"]
                                if tally["meetings"] else 0.0),
@@ -237,11 +242,12 @@ class Recorder:
                                 if staff_air else 0.0),
             "influence": influence,
             "user_plan_share": plan_share,
-            "tokenism": float((st.ever_part & (st.adopted == 0)).sum() / ever) if ever else 0.0,
-            "trust": float(st.trust[reached].sum() / n_reached),
-            "efficacy": float(st.efficacy[reached].sum() / n_reached),
-            "motivation": float(st.motivation[reached].sum() / n_reached),
-            "fatigue": float(st.fatigue[reached].sum() / n_reached),
+            "tokenism": (np.count_nonzero(ever_mask & (st.adopted == 0)) / ever
+                         if ever else 0.0),
+            "trust": float(st.trust @ reached / n_reached),
+            "efficacy": float(st.efficacy @ reached / n_reached),
+            "motivation": float(st.motivation @ reached / n_reached),
+            "fatigue": float(st.fatigue @ reached / n_reached),
             "staff_openness": float(sf.openness.mean()),
             "staff_anxiety": float(sf.anxiety.mean()),
             "resistance": model.resistance,
@@ -251,9 +257,9 @@ class Recorder:
             "ladder_score": score,
             "ladder": ladder_rung(score),
         }
-        for col, members in zip(GROUP_COLUMNS, self.groups, strict=True):
-            size = members.sum()
-            row[col] = float((recent & members).sum() / size) if size else 0.0
+        counts = np.concatenate([np.bincount(code[recent], minlength=k)
+                                 for code, k in self.groupings])
+        row.update(zip(GROUP_COLUMNS, (counts / self.group_size).tolist(), strict=True))
         for name, value in row.items():
             self.model_vars[name].append(value)
         self._collection_steps.append(model.steps)

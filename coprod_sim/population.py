@@ -46,6 +46,11 @@ NEED_LABELS: dict[str, str] = {
     "low_literacy": "finds jargon hard (low health literacy)",
 }
 
+#: Exponents of the observed response gaps that give baseline willingness
+#: (16-34, 35-64, 65+) and (most, middle, least deprived); calibrated.
+AGE_GAP_EXPONENTS = np.array([1.2, 0.45, 0.0])
+DEPRIVATION_GAP_EXPONENTS = np.array([0.8, 0.4, 0.0])
+
 #: Health literacy below this counts as the low-literacy need.
 LOW_LITERACY = 0.4
 
@@ -90,8 +95,8 @@ class People:
             0.04 + 0.12 * older,                                  # large print
             0.03 + 0.15 * older,                                  # hearing
             0.04 + 0.12 * older + 0.06 * patient,                 # physical access
-            0.10 + 0.20 * patient + 0.25 * young + 0.10 * (self.role == 1),  # time of day
-            0.10 + 0.35 * deprived + 0.10 * (self.dep == 1) + 0.10 * young,  # cost
+            0.10 + 0.20 * patient + 0.35 * young + 0.10 * (self.role == 1),  # time of day
+            0.10 + 0.45 * deprived + 0.10 * (self.dep == 1) + 0.15 * young,  # cost
             0.04 + 0.25 * older + 0.12 * deprived,                # digital exclusion
             np.zeros(n),                                          # low literacy (below)
         ])
@@ -102,10 +107,12 @@ class People:
         self.willing_depth = 1 + (score > 0.45).astype(np.int8) + (score > 0.7)
         self.tolerance = np.clip(rng.normal(s.tolerance_mean, s.tolerance_sd, n), 0.01, 0.95)
 
-        # Half the observed response gap (on the log scale) is baseline
-        # willingness; the rest arises from modelled barriers (assumption).
-        age_mult = np.array([s.age_gap ** 0.5, s.age_gap ** 0.25, 1.0])
-        dep_mult = np.array([s.deprivation_gap ** 0.5, s.deprivation_gap ** 0.25, 1.0])
+        # Baseline willingness by segment: the observed response gaps
+        # (``age_gap``, ``deprivation_gap``) raised to exponents chosen so that
+        # a default questionnaire, with its modelled barriers, reproduces them
+        # (calibration: tests/test_calibration.py).
+        age_mult = s.age_gap ** AGE_GAP_EXPONENTS
+        dep_mult = s.deprivation_gap ** DEPRIVATION_GAP_EXPONENTS
         self.base_offset = np.log(age_mult[self.age] * dep_mult[self.dep])
 
         invited_role = np.array([s.invite_patients, s.invite_carers, s.invite_families,
@@ -175,8 +182,9 @@ def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
     seed = int(rng.integers(2**31 - 1))
     ring = nx.watts_strogatz_graph(n, max(k, 2), rewire, seed=seed)
     order = np.lexsort((rng.random(n), people.role, people.segment))
-    mapping = {i: int(order[i]) for i in range(n)}
-    graph = nx.relabel_nodes(ring, mapping)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(order[np.array(ring.edges(), dtype=np.int64).reshape(-1, 2)].tolist())
     return graph
 
 

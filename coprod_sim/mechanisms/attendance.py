@@ -34,11 +34,11 @@ HOURS = np.array([np.nan, np.nan, 1.0, 0.3])
 BASE_CHANCE = np.array([0.45, 0.80, 0.75, 0.30])
 #: Calibration so that a default population answers a questionnaire at about
 #: ``questionnaire_response_rate`` despite its barriers (set in benchmarks/calibrate.py).
-QUESTIONNAIRE_CALIBRATION = 0.9
+QUESTIONNAIRE_CALIBRATION = 1.55
 #: How strongly confidence and articulacy decide who comes, per method
 #: (briefing paper citing Gibbs 1997: groups favour the confident and articulate).
-CONFIDENCE_BIAS = np.array([2.5, 2.0, 0.5, 0.0])
-ARTICULACY_BIAS = np.array([1.5, 1.2, 0.3, 0.0])
+CONFIDENCE_BIAS = np.array([3.5, 3.0, 0.5, 0.0])
+ARTICULACY_BIAS = np.array([2.0, 1.5, 0.3, 0.0])
 #: Which needs are barriers to which method (rows NEEDS, columns METHODS).
 BARRIER_WEIGHT = np.array([
     # forum focus interview questionnaire
@@ -137,7 +137,8 @@ def decide_attendance(model: CoproductionModel, wk: Week) -> None:
     st.times += took.sum(axis=1)
     st.ever_part |= part
     recent = model.week - st.last_part < RECENT
-    model.representativeness = representativeness(recent, st.segment, model.segment_share)
+    model.representativeness = representativeness(recent, st.age, st.dep, model.age_share,
+                                                   model.dep_share)
 
 
 def _choose(model: CoproductionModel, wk: Week) -> np.ndarray:

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 #: Weeks over which a benefit ramps up once it starts to show.
 RAMP_WEEKS = 13
+#: Room for improvement: adopted views per person affected at which the weekly
+#: benefit reaches half its ceiling; each further view adds less, as the
+#: service's fit to needs closes (assumption).
+ROOM_PER_PERSON = 0.75
 #: Unit costs in GBP (assumption).
 COSTS = {
     "forum_meeting": 120.0, "focus_group": 350.0, "interview": 45.0,
@@ -51,6 +55,10 @@ def setup_costs(model: CoproductionModel) -> float:
 def weekly_cost(model: CoproductionModel, wk: Week) -> float:
     """Costs of this week's activities, adjustments and support."""
     s, st = model.levers, model.state
+    fixed = (COSTS["peer_support_week"] * s.peer_support
+             + COSTS["inclusive_comms_week"] * s.inclusive_communication)
+    if not wk.invited.any():
+        return float(fixed)
     took = wk.took
     meetings = int(took[:, FORUM].any()) + int(took[:, FOCUS].any())
     attendees = int(took[:, FORUM].sum() + took[:, FOCUS].sum())
@@ -67,34 +75,39 @@ def weekly_cost(model: CoproductionModel, wk: Week) -> float:
     if s.buddying:
         buddied = (took[:, FORUM] | took[:, FOCUS]) & (st.confidence < 0.5)
         c += s.staff_hour_cost * s.meeting_hours * 0.5 * buddied.sum()
-    c += COSTS["peer_support_week"] * s.peer_support
     c += COSTS["feedback_per_view"] * s.feedback_rationale * wk.gave_view.sum()
-    c += COSTS["inclusive_comms_week"] * s.inclusive_communication
-    return float(c)
+    return float(c + fixed)
 
 
 def schedule_benefits(model: CoproductionModel, wk: Week) -> None:
-    """Book the future value of this week's adopted views.
+    """Book the future improvement from this week's adopted views.
 
-    Each adopted view is worth ``value_per_view`` a week, scaled by how well the
+    Each adopted view is one unit of improvement, scaled by how well the
     people taking part represent everyone affected (idiosyncratic views fit
-    needs less), and starts to show ``benefit_lag_weeks`` later, ramping up
-    over 13 weeks (without the lag switch it shows at once).
+    needs less); it starts to show ``benefit_lag_weeks`` later, ramping up over
+    13 weeks (without the lag switch it shows at once).
     """
     s = model.levers
     if wk.n_adopted == 0:
         return
-    fit = 0.3 + 0.7 * model.representativeness
-    value = s.value_per_view * fit * wk.n_adopted
+    units = (0.3 + 0.7 * model.representativeness) * wk.n_adopted
     start = model.week + (s.benefit_lag_weeks if s.mech_benefit_lag else 0)
     ramp = model.benefit_ramp
     end = min(start + RAMP_WEEKS, ramp.size)
     if start < ramp.size:
-        ramp[start:end] += value / RAMP_WEEKS
+        ramp[start:end] += units / RAMP_WEEKS
+
+
+def benefit_flow(model: CoproductionModel) -> float:
+    """Weekly value of the improvement so far: ``value_per_view`` a unit at first,
+    levelling off as the service's fit to needs closes."""
+    room = ROOM_PER_PERSON * model.state.n
+    units = model.improvement
+    return model.levers.value_per_view * units / (1.0 + units / room)
 
 
 def accrue(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 8b: add this week's cost and the benefit flow that has matured.
+    """Mechanism 8b: add this week's cost and the benefit that has matured.
 
     During co-delivery, people who take part add value at once as assets
     (their knowledge, skills and time), if users join co-delivery.
@@ -102,7 +115,8 @@ def accrue(model: CoproductionModel, wk: Week) -> None:
     s = model.levers
     model.cost += weekly_cost(model, wk)
     schedule_benefits(model, wk)
-    model.benefit_flow += model.benefit_ramp[model.week]
+    model.improvement += model.benefit_ramp[model.week]
+    model.benefit_flow = benefit_flow(model)
     model.benefit += model.benefit_flow
     if model.stage == "co_delivery" and s.stage_co_delivery:
         model.benefit += COSTS["co_delivery_value"] * float(np.count_nonzero(wk.part))

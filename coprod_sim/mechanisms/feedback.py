@@ -27,7 +27,7 @@ def give_feedback(model: CoproductionModel, wk: Week) -> None:
     - not adopted, no reason: a full step down in efficacy, trust and motivation.
     """
     s, st = model.levers, model.state
-    if not s.mech_feedback:
+    if not s.mech_feedback or not wk.gave_view.any():
         return
     lr = s.learning_rate
     gave, adopted = wk.gave_view, wk.adopted

@@ -20,20 +20,32 @@ if TYPE_CHECKING:
 FATIGUE_RECOVERY = 0.9
 #: Fatigue per hour of taking part (assumption).
 FATIGUE_PER_HOUR = 0.05
+#: Share of the gap to full motivation closed per supported meeting, for each
+#: of buddying and ground rules (assumption).
+SUPPORT_LIFT = 0.04
 
 
 def grow_confidence(model: CoproductionModel, wk: Week) -> None:
     """Mechanism 6a: confidence grows for people who take part with support.
 
     Taking part in a meeting or interview builds a little confidence; buddying
-    (for people below 0.5) and peer support build more.
+    (for people below 0.5) and peer support build more. In meetings, a buddy
+    and ground rules made together help less confident people feel protected
+    and comfortable, which keeps up their motivation and trust (briefing paper).
     """
     s, st = model.levers, model.state
-    if not s.mech_confidence_growth:
+    if not s.mech_confidence_growth or not wk.part.any():
         return
     talked = wk.depth >= 2
-    rate = 0.01 + 0.02 * s.peer_support + np.where(s.buddying & (st.confidence < 0.5), 0.04, 0)
+    less_confident = st.confidence < 0.5
+    buddied = s.buddying & less_confident
+    rate = 0.01 + 0.02 * s.peer_support + np.where(buddied, 0.04, 0.0)
     st.confidence[talked] += rate[talked] * (1 - st.confidence[talked])
+    met = (wk.depth >= 2) & less_confident
+    lift = SUPPORT_LIFT * (s.buddying + s.ground_rules)
+    if lift and met.any():
+        st.motivation[met] += lift * (1 - st.motivation[met])
+        st.trust[met] += 0.5 * lift * (1 - st.trust[met])
 
 
 def build_fatigue(model: CoproductionModel, wk: Week) -> None:

@@ -49,7 +49,7 @@ def update_openness(model: CoproductionModel, wk: Week) -> None:
     if not s.mech_staff_learning:
         return
     good = min(1.0, model.benefit_flow / (s.value_per_view * 10 + 1e-9))
-    sf.openness += 0.01 * (sf.skill - 0.4) + 0.01 * good - 0.02 * (sf.anxiety - 0.3)
+    sf.openness += 0.006 * (sf.skill - 0.4) + 0.004 * good - 0.01 * np.maximum(sf.anxiety - 0.3, 0)
     np.clip(sf.openness, 0, 1, out=sf.openness)
 
 
