@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coprod_sim.population import AGES, DEPRIVATION, ROLES, SEGMENTS
+from coprod_sim.population import AGES, DEPRIVATION, ROLES
 
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel

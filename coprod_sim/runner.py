@@ -72,7 +72,8 @@ def _people_table(model: CoproductionModel) -> pd.DataFrame:
         "reached": st.reached, "took_part": st.ever_part, "times": st.times,
         "views": st.views, "adopted": st.adopted,
         "dropped_out": st.ever_part & ~st.engaged,
-        "confidence_at_start": st.confidence0, "confidence": st.confidence, "trust": st.trust, "efficacy": st.efficacy,
+        "confidence_at_start": st.confidence0, "confidence": st.confidence,
+        "trust": st.trust, "efficacy": st.efficacy,
     })
     for j, need in enumerate(NEEDS):
         table[f"need_{need}"] = st.needs[:, j]

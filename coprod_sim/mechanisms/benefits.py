@@ -99,8 +99,11 @@ def schedule_benefits(model: CoproductionModel, wk: Week) -> None:
 
 
 def benefit_flow(model: CoproductionModel) -> float:
-    """Weekly value of the improvement so far: ``value_per_view`` a unit at first,
-    levelling off as the service's fit to needs closes."""
+    """Weekly value of the improvement so far.
+
+    ``value_per_view`` a unit at first, levelling off as the service's fit to
+    needs closes.
+    """
     room = ROOM_PER_PERSON * model.state.n
     units = model.improvement
     return model.levers.value_per_view * units / (1.0 + units / room)

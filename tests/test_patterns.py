@@ -1,0 +1,147 @@
+"""The ten patterns a valid model reproduces (model.md, pattern-oriented modelling).
+
+Each test compares scenarios over the same fixed seeds and asserts the
+direction and a minimum size of the effect, stated in the test. Averages are
+over :data:`SEEDS`; the sizes are floors well below what the model shows, so a
+test fails only when a pattern weakens or reverses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from coprod_sim import Scenario, presets, run
+
+SEEDS = range(12)
+
+ADJUSTMENTS = dict(large_print=True, plain_language=True, hearing_loop=True,
+                   accessible_venue=True, flexible_timing=True, pay_expenses=True,
+                   digital_inclusion=True)
+
+
+@lru_cache(maxsize=None)
+def _run(scenario: Scenario, seed: int, weeks: int):
+    return run(scenario, seed=seed, weeks=weeks)
+
+
+def summary(scenario: Scenario, weeks: int = 52) -> pd.Series:
+    """Mean of each numeric summary figure over SEEDS."""
+    rows = [_run(scenario, seed, weeks).summary for seed in SEEDS]
+    return pd.DataFrame(rows).mean(numeric_only=True)
+
+
+def people_mean(scenario: Scenario, value, weeks: int = 52) -> float:
+    """Mean over SEEDS of ``value(people_table)``."""
+    return float(np.mean([value(_run(scenario, seed, weeks).people) for seed in SEEDS]))
+
+
+def test_1_questionnaires_reach_more_and_more_representatively_but_give_less_influence():
+    q = summary(presets.get("questionnaire_only"))
+    for name in ("forum_only", "focus_groups_only"):
+        group = summary(presets.get(name))
+        # reach: at least 1.5 times as many people ever take part
+        assert q.ever_took_part >= 1.5 * group.ever_took_part, name
+        # mix: at least 0.05 more representative
+        assert q.representativeness >= group.representativeness + 0.05, name
+        # influence: at most half as much
+        assert q.influence <= 0.5 * group.influence, name
+
+
+def test_2_forums_and_focus_groups_over_represent_the_confident():
+    def lift(people):  # starting confidence of participants minus that of all invited
+        return (people.loc[people.took_part, "confidence_at_start"].mean()
+                - people.loc[people.reached, "confidence_at_start"].mean())
+
+    questionnaire = people_mean(presets.get("questionnaire_only"), lift)
+    for name in ("forum_only", "focus_groups_only"):
+        groups = people_mean(presets.get(name), lift)
+        assert groups >= 0.04, name  # participants at least 0.04 more confident (0-1 scale)
+        assert groups >= questionnaire + 0.03, name
+
+
+def test_3_methods_in_tandem_engage_more_and_more_representatively():
+    mixed = summary(presets.get("mixed_methods"))
+    singles = [summary(presets.get(n)) for n in
+               ("questionnaire_only", "forum_only", "focus_groups_only", "interviews_only")]
+    assert mixed.ever_took_part >= max(s.ever_took_part for s in singles) + 0.03
+    assert mixed.representativeness >= max(s.representativeness for s in singles) + 0.02
+
+
+def test_4_removing_barriers_raises_participation_of_people_with_needs():
+    base = presets.get("mixed_methods")
+    before, after = summary(base), summary(base.replace(**ADJUSTMENTS))
+    # people with access needs: at least 2 percentage points more take part
+    assert after.part_with_needs >= before.part_with_needs + 0.02
+    # the gap between people with and without needs narrows by at least 2 points
+    gap_before = before.part_without_needs - before.part_with_needs
+    gap_after = after.part_without_needs - after.part_with_needs
+    assert gap_after <= gap_before - 0.02
+
+
+def test_5_feedback_with_reasons_sustains_and_ignoring_views_collapses_participation():
+    base = presets.get("mixed_methods").replace(power_sharing=0.3)
+    ignored = base.replace(feedback_rationale=False)
+    explained = base.replace(feedback_rationale=True)
+    a, b = summary(ignored, weeks=104), summary(explained, weeks=104)
+    assert b.retention >= a.retention + 0.1  # at least 10 points better kept
+    assert b.participation_rate >= 1.2 * a.participation_rate
+    # with views ignored, participation in the second year falls well below the first
+    weekly = [_run(ignored, seed, 104).weekly for seed in SEEDS]
+    first = np.mean([w.participation_rate.iloc[:52].mean() for w in weekly])
+    second = np.mean([w.participation_rate.iloc[52:].mean() for w in weekly])
+    assert second <= 0.8 * first
+
+
+def test_6_email_decisions_that_exclude_users_erode_trust():
+    base = presets.get("mixed_methods").replace(email_decision_share=0.6)
+    excluded = summary(base.replace(inclusive_communication=False))
+    included = summary(base.replace(inclusive_communication=True))
+    assert included.trust >= excluded.trust + 0.02
+
+
+def test_7_buddying_and_ground_rules_raise_voice_and_retention_of_less_confident_people():
+    base = presets.get("mixed_methods")
+    supported = base.replace(buddying=True, ground_rules=True)
+
+    def kept(people):
+        quiet = people.took_part & (people.confidence_at_start < 0.4)
+        return 1.0 - people.loc[quiet, "dropped_out"].mean()
+
+    assert summary(supported).quiet_voice >= summary(base).quiet_voice + 0.2
+    assert people_mean(supported, kept) >= people_mean(base, kept) + 0.03
+
+
+def test_8_power_sharing_raises_influence_and_efficacy_and_untrained_staff_anxiety():
+    base = presets.get("mixed_methods")
+    low, high = base.replace(power_sharing=0.2), base.replace(power_sharing=0.8)
+    trained = high.replace(staff_training=True)
+    lo, hi, tr = summary(low), summary(high), summary(trained)
+
+    def efficacy(people):  # among regular participants (three or more activities)
+        return people.loc[people.times >= 3, "efficacy"].mean()
+
+    assert hi.influence >= 1.5 * lo.influence
+    assert people_mean(high, efficacy) >= people_mean(low, efficacy) + 0.04
+    assert hi.staff_anxiety >= lo.staff_anxiety + 0.2
+    assert hi.resistance >= lo.resistance + 0.1
+    assert tr.staff_anxiety <= hi.staff_anxiety - 0.2  # training prevents it
+    assert tr.resistance <= hi.resistance - 0.1
+
+
+def test_9_benefits_lag_costs_the_long_game():
+    full = presets.get("full_coproduction")
+    one_year, five_years = summary(full, weeks=52), summary(full, weeks=260)
+    assert one_year.net_benefit < 0  # a one-year view sees a cost
+    assert one_year.benefit < 0.1 * one_year.cost
+    assert five_years.net_benefit > 0  # a five-year view sees a return
+
+
+def test_10_managers_dominate_unless_front_line_staff_are_included():
+    default = summary(Scenario(frontline_seats=0.0))
+    included = summary(Scenario(frontline_seats=0.6))
+    frontline_share_of_staff = 1 - round(0.3 * 15) / 15
+    assert default.frontline_voice <= 0.5 * frontline_share_of_staff
+    assert included.frontline_voice >= default.frontline_voice + 0.15
