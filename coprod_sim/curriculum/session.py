@@ -1,0 +1,411 @@
+"""What the notebooks call: one ``Kit`` object per notebook.
+
+Every notebook starts with::
+
+    from coprod_sim.curriculum import start
+    kit = start("03")
+
+and then uses only ``kit`` methods, so trainees never write Python. Widgets
+collect choices and never block: a notebook runs top to bottom without anyone
+pressing a button (the tests rely on this), and the work is done when the
+trainee presses a button. Every callback is guarded: a problem shows as one
+plain sentence, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+from IPython.display import HTML, display
+
+from coprod_sim import presets
+from coprod_sim.curriculum import charts
+from coprod_sim.curriculum.exercises import Challenge, Feedback, get_challenge
+from coprod_sim.curriculum.glossary import GlossaryTable, glossary_table
+from coprod_sim.curriculum.moments import get_moment
+from coprod_sim.curriculum.predict import (
+    SEEDS,
+    Compare,
+    Estimate,
+    Moment,
+    Plan,
+    Reveal,
+    fmt_value,
+    label_of,
+)
+from coprod_sim.curriculum.record import SECTIONS, ReflectionRecord, describe_changes
+from coprod_sim.curriculum.settings import Settings, work_dir
+from coprod_sim.parameters import GROUPS, SEVEN_STEPS, by_group
+from coprod_sim.runner import run_replicates
+from coprod_sim.scenario import Scenario
+from coprod_sim.widgets.controls import ScenarioPanel
+
+#: Outcomes summarised after a trainee's own plan is run.
+PLAN_OUTCOMES = ("participation_rate", "representativeness", "retention", "influence",
+                 "tokenism", "trust", "staff_anxiety", "cost", "net_benefit")
+
+
+def _guard(out: w.Output, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a button callback; show any problem as one plain sentence in ``out``."""
+
+    def wrapper(*args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception as err:  # noqa: BLE001 - trainees must never see a traceback
+            with out:
+                display(HTML("<p role='alert' style='color:#8B0000'>Sorry, that did not "
+                             f"work: {html.escape(str(err))}</p>"))
+
+    return wrapper
+
+
+class Kit:
+    """The notebook's helper: settings, glossary, moments, reflections, record.
+
+    Args:
+        section: The notebook or exercise key (see ``record.SECTIONS``).
+        folder: Work folder (defaults to :func:`work_dir`).
+    """
+
+    def __init__(self, section: str, folder: Path | None = None):
+        self.section = section
+        self.folder = Path(folder) if folder else work_dir()
+        self.settings = Settings.load(self.folder)
+        self.record = ReflectionRecord(self.folder / "reflection.json")
+
+    # -- display helpers ------------------------------------------------------
+    def _box(self, inner_html: str) -> HTML:
+        return HTML(f"<div style='{self.settings.css()}'>{inner_html}</div>")
+
+    def welcome(self) -> HTML:
+        """A short note saying the kit is ready and where the record is kept."""
+        title = SECTIONS.get(self.section, self.section)
+        return self._box(f"<strong>{html.escape(title)}</strong>: ready. Your answers "
+                         f"are saved as you go in <code>{html.escape(str(self.folder))}"
+                         "</code>.")
+
+    def glossary(self, *terms: str) -> GlossaryTable:
+        """A table of the words this notebook uses, with plain definitions."""
+        return glossary_table(*terms, css=self.settings.css())
+
+    def chart(self, plan: str | Scenario, name: str = "participation", weeks: int = 52,
+              seeds: tuple[int, ...] = (1, 2, 3)) -> Any:
+        """Run a plan a few times and return one of the shared charts of it."""
+        scenario = presets.get(plan) if isinstance(plan, str) else plan
+        df = run_replicates(scenario, seeds=seeds, weeks=weeks)
+        return charts.weekly_chart(name, df, large_text=self.settings.large_text)
+
+    def pathways(self) -> HTML:
+        """The step models of the briefing paper side by side, as a table."""
+        from coprod_sim.parameters import PARAMETERS
+        from coprod_sim.presets import PATHWAYS, STAGE_LABELS
+        names = PARAMETERS["pathway"].choices
+        cols = [k for k in PATHWAYS if k != "none"]
+        depth = max(len(PATHWAYS[k]) for k in cols)
+        head = "".join(f"<th style='text-align:left'>{html.escape(names[k])}</th>"
+                       for k in cols)
+        rows = ""
+        for i in range(depth):
+            cells = ""
+            for k in cols:
+                steps = PATHWAYS[k]
+                cells += ("<td style='text-align:left;vertical-align:top'>"
+                          + (f"{i + 1}. {html.escape(steps[i].label)}<br><small>"
+                             f"{html.escape(STAGE_LABELS[steps[i].stage])}</small>"
+                             if i < len(steps) else "") + "</td>")
+            rows += f"<tr>{cells}</tr>"
+        return self._box(f"<table><tr>{head}</tr>{rows}</table>")
+
+    # -- predict, then reveal -------------------------------------------------
+    def moment(self, key: str) -> w.VBox:
+        """The widget for a predict-then-reveal moment of the curriculum."""
+        return self.moment_widget(get_moment(key))
+
+    def moment_widget(self, moment: Moment) -> w.VBox:
+        """Build the widget for any moment: question, guess, button, result."""
+        question = w.HTML(f"<div style='{self.settings.css()}'><strong>Predict first."
+                          f"</strong> {html.escape(moment.question)}</div>")
+        if isinstance(moment, Estimate):
+            guess = w.FloatSlider(value=(moment.low + moment.high) / 2, min=moment.low,
+                                  max=moment.high, step=moment.step,
+                                  description="My guess", readout_format=".0f",
+                                  continuous_update=False,
+                                  style={"description_width": "initial"},
+                                  layout=w.Layout(width="90%"))
+        else:
+            guess = w.RadioButtons(options=list(moment.options or ()), value=None,
+                                   description="My guess", style={"description_width":
+                                                                  "initial"},
+                                   layout=w.Layout(width="max-content"))
+        button = w.Button(description="Show me what the model does", button_style="primary",
+                          icon="play", layout=w.Layout(width="auto"),
+                          tooltip="Runs the model a few times with your prediction locked in")
+        out = w.Output()
+
+        def reveal(_btn: Any) -> None:
+            out.clear_output()
+            with out:
+                display(HTML("<p><em>Running the model five times...</em></p>"))
+            result = self.reveal(moment, guess.value)
+            out.clear_output()
+            with out:
+                display(self._box("".join(f"<p>{html.escape(x)}</p>" for x in result.lines)))
+                display(self.reveal_chart(moment, result))
+
+        button.on_click(_guard(out, reveal))
+        return w.VBox([question, guess, button, out])
+
+    def reveal(self, moment: Moment, guess: Any) -> Reveal:
+        """Run a moment with the trainee's guess and add it to the reflection record."""
+        result = moment.reveal(guess)
+        if guess is None:
+            shown = "no prediction"
+        elif isinstance(moment, Estimate):
+            shown = moment._show(float(guess))
+        else:
+            shown = str(guess)
+        answer = result.answer
+        if isinstance(moment, Estimate):
+            answer = ("not reached" if answer is None else
+                      fmt_value(moment.outcome, answer))
+        self.record.add(self.section, "prediction", moment.question,
+                        f"I predicted: {shown}. The model: {answer}.",
+                        [result.lines[0], result.lines[-1]])
+        return result
+
+    def reveal_chart(self, moment: Moment, result: Reveal) -> Any:
+        """The chart shown with a reveal."""
+        if isinstance(moment, Compare) and moment.outcome in result.tables[
+                next(iter(result.tables))].columns:
+            return charts.compare_chart(moment.outcome, result.tables,
+                                        large_text=self.settings.large_text)
+        table = next(iter(result.tables.values()))
+        outcome = "net_benefit" if moment.outcome == "payback_week" else moment.outcome
+        return charts.compare_chart(outcome, {next(iter(result.tables)): table},
+                                    large_text=self.settings.large_text)
+
+    # -- reflection -----------------------------------------------------------
+    def reflect(self, *questions: str) -> w.VBox:
+        """Boxes for the trainee's answers to reflection questions, with a save button."""
+        saved = {e.key: e.text for e in self.record.entries
+                 if e.section == self.section and e.kind == "reflection"}
+        boxes = []
+        for q in questions:
+            label = w.HTML(f"<div style='{self.settings.css()}'>{html.escape(q)}</div>")
+            area = w.Textarea(value=saved.get(q, ""), placeholder="Type your thoughts here",
+                              layout=w.Layout(width="95%", height="6em"))
+            boxes.append((q, label, area))
+        button = w.Button(description="Save my answers", icon="save", button_style="success",
+                          layout=w.Layout(width="auto"))
+        out = w.Output()
+
+        def save(_btn: Any) -> None:
+            n = self.save_reflections({q: a.value for q, _, a in boxes})
+            out.clear_output()
+            with out:
+                display(self._box(f"Saved {n} answer{'s' if n != 1 else ''} to your "
+                                  "reflection record."))
+
+        button.on_click(_guard(out, save))
+        return w.VBox([x for _, label, area in boxes for x in (label, area)] + [button, out])
+
+    def save_reflections(self, answers: dict[str, str]) -> int:
+        """Save non-empty answers to the record; return how many were saved."""
+        n = 0
+        for q, a in answers.items():
+            if a.strip():
+                self.record.add(self.section, "reflection", q, a.strip())
+                n += 1
+        return n
+
+    # -- settings (notebook 00) -------------------------------------------------
+    def settings_panel(self) -> w.VBox:
+        """Check boxes for large text and high contrast, and a name for the record."""
+        large = w.Checkbox(value=self.settings.large_text, description="Large text",
+                           indent=False)
+        contrast = w.Checkbox(value=self.settings.high_contrast, indent=False,
+                              description="High contrast messages")
+        name = w.Text(value=self.settings.name or self.record.name,
+                      description="Your name (optional, for your record)",
+                      style={"description_width": "initial"},
+                      layout=w.Layout(width="90%"))
+        button = w.Button(description="Save my settings", icon="save",
+                          button_style="success", layout=w.Layout(width="auto"))
+        out = w.Output()
+
+        def save(_btn: Any) -> None:
+            self.save_settings(large.value, contrast.value, name.value)
+            out.clear_output()
+            with out:
+                display(self._box("Saved. Every notebook will use these settings from now "
+                                  "on. Run a notebook's first cell again to see them."))
+
+        button.on_click(_guard(out, save))
+        return w.VBox([large, contrast, name, button, out])
+
+    def save_settings(self, large_text: bool, high_contrast: bool, name: str = "") -> None:
+        """Save display settings (and the trainee's name for the record)."""
+        self.settings = Settings(bool(large_text), bool(high_contrast), name.strip())
+        self.settings.save(self.folder)
+        self.record.name = name.strip()
+        self.record.save()
+
+    # -- exercises --------------------------------------------------------------
+    def challenge(self, key: str) -> w.VBox:
+        """The form for a scenario challenge: the levers, a check button and feedback."""
+        ch = get_challenge(key)
+        panel = ScenarioPanel(ch.start, names=ch.levers, accordion=True)
+        for name, (lo, hi) in ch.limits.items():
+            if name in panel.levers:
+                panel.levers[name].widget.min, panel.levers[name].widget.max = lo, hi
+        button = w.Button(description="Check my plan", icon="check", button_style="primary",
+                          layout=w.Layout(width="auto"))
+        out = w.Output()
+
+        def check(_btn: Any) -> None:
+            out.clear_output()
+            with out:
+                display(HTML("<p><em>Running your plan five times...</em></p>"))
+            feedback = self.check(ch, panel.values())
+            out.clear_output()
+            with out:
+                display(self._box(feedback._repr_html_()))
+
+        button.on_click(_guard(out, check))
+        return w.VBox([panel, button, out])
+
+    def check(self, ch: Challenge | str, values: dict[str, Any]) -> Feedback:
+        """Check a plan against a challenge and add the result to the record."""
+        ch = get_challenge(ch) if isinstance(ch, str) else ch
+        feedback = ch.check(values)
+        self.record.add(ch.key, "choice", "My plan",
+                        "; ".join(describe_changes(feedback.changes)) or "No changes")
+        self.record.add(ch.key, "outcome", "Result",
+                        "Met every target." if feedback.passed else "Not every target met.",
+                        [x for x in feedback.lines[2:] if not x.startswith("Things")])
+        return feedback
+
+    # -- the planner (notebook 07) ------------------------------------------------
+    def planner(self) -> w.VBox:
+        """The seven-step planner: levers by step, a prediction, a run, the record."""
+        names = [p.name for g in SEVEN_STEPS for p in by_group()[g]
+                 if p.main or p.name in ("invite_families", "invite_community",
+                                         "hearing_loop", "accessible_venue",
+                                         "flexible_timing", "digital_inclusion",
+                                         "written_vision", "peer_support",
+                                         "stage_co_delivery", "stage_co_assessment",
+                                         "stage_co_commissioning")]
+        panel = ScenarioPanel(presets.get("default"), names=names, accordion=True)
+        weeks = w.IntSlider(value=52, min=52, max=260, step=26, description="Weeks to look ahead",
+                            style={"description_width": "initial"}, continuous_update=False)
+        guess = w.FloatSlider(value=20, min=0, max=100, step=1, readout_format=".0f",
+                              description="My guess: % of people taking part at the end",
+                              style={"description_width": "initial"},
+                              layout=w.Layout(width="90%"), continuous_update=False)
+        button = w.Button(description="Run my plan", icon="play", button_style="primary",
+                          layout=w.Layout(width="auto"))
+        out = w.Output()
+
+        def go(_btn: Any) -> None:
+            out.clear_output()
+            with out:
+                display(HTML("<p><em>Running your plan five times...</em></p>"))
+            scenario = panel.scenario.replace(name="My plan", weeks=weeks.value)
+            text, table = self.run_plan(scenario, guess.value)
+            out.clear_output()
+            with out:
+                display(self._box(text))
+                display(charts.weekly_chart("participation", table,
+                                            large_text=self.settings.large_text))
+                display(charts.weekly_chart("cost_benefit", table,
+                                            large_text=self.settings.large_text))
+
+        button.on_click(_guard(out, go))
+        intro = w.HTML(f"<div style='{self.settings.css()}'>Open each step, set the levers "
+                       "for your project, make your guess, then press <b>Run my plan</b>. "
+                       "You can change the plan and run it again as often as you like.</div>")
+        return w.VBox([intro, panel, weeks, guess, button, out])
+
+    def run_plan(self, scenario: Scenario, guess_percent: float | None = None,
+                 seeds: tuple[int, ...] = SEEDS) -> tuple[str, Any]:
+        """Run the trainee's plan, record choices, prediction and results; return HTML text."""
+        table = run_replicates(scenario, seeds=seeds)
+        last = table[table["week"] == table["week"].max()]
+        meds = {k: float(np.median(last[k])) for k in PLAN_OUTCOMES}
+        changes = describe_changes(scenario.changes()) or ["the model's usual settings"]
+        steps = {}
+        for g in SEVEN_STEPS:
+            mine = [c for c in describe_changes({p.name: scenario[p.name]
+                                                 for p in by_group()[g]
+                                                 if p.name in scenario.changes()})]
+            steps[GROUPS[g]] = "; ".join(mine) if mine else "left as usual"
+        self.record.add(self.section, "choice", "My plan, step by step",
+                        f"Looking ahead {scenario.weeks} weeks.",
+                        [f"{k}: {v}" for k, v in steps.items()])
+        results = [f"{label_of(k)}: {fmt_value(k, v)}" for k, v in meds.items()]
+        self.record.add(self.section, "outcome", "What the model showed for my plan",
+                        f"Middle result of {len(seeds)} runs, week {scenario.weeks}.", results)
+        lines = ["<p><strong>Your plan</strong> changes: "
+                 + html.escape("; ".join(changes)) + ".</p>"]
+        if guess_percent is not None:
+            est = Estimate("07_plan", self.section, "What share of people will be taking "
+                           "part at the end of my plan?", "Compare your guess with the "
+                           "model and ask what you expected that the model did not do.",
+                           plan=Plan("my plan", scenario), outcome="participation_rate",
+                           low=0, high=100, step=1, close_within=5, weeks=scenario.weeks,
+                           seeds=seeds)
+            result = self.reveal(est, float(guess_percent))
+            lines.append(f"<p>{html.escape(result.lines[0])}</p>")
+        lines.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in results)
+                     + "</ul>")
+        return "".join(lines), table
+
+    # -- the record ---------------------------------------------------------------
+    def export_button(self) -> w.VBox:
+        """Buttons that write the reflection record as HTML or Markdown."""
+        html_btn = w.Button(description="Save my record as a web page (HTML)", icon="download",
+                            layout=w.Layout(width="auto"))
+        md_btn = w.Button(description="Save my record as text (Markdown)", icon="download",
+                          layout=w.Layout(width="auto"))
+        out = w.Output()
+
+        def save(fmt: str) -> Callable[[Any], None]:
+            def inner(_btn: Any) -> None:
+                path = self.export(fmt)
+                out.clear_output()
+                with out:
+                    display(self._box(f"Saved your record to <code>{html.escape(str(path))}"
+                                      "</code>. Open it from the file browser on the left, "
+                                      "or find it in that folder on your computer."))
+            return inner
+
+        html_btn.on_click(_guard(out, save("html")))
+        md_btn.on_click(_guard(out, save("markdown")))
+        return w.VBox([w.HBox([html_btn, md_btn]), out])
+
+    def export(self, fmt: str = "html") -> Path:
+        """Write the reflection record (``"html"`` or ``"markdown"``) and return its path."""
+        suffix = {"html": ".html", "markdown": ".md"}.get(fmt)
+        if suffix is None:
+            raise ValueError(f"fmt is {fmt!r}; allowed: 'html' or 'markdown'")
+        return self.record.export(self.folder / f"my_reflection_record{suffix}", fmt)
+
+
+def start(section: str, folder: str | Path | None = None) -> Kit:
+    """Start a notebook: load the trainee's settings and record.
+
+    Args:
+        section: The notebook or exercise key, for example ``"03"`` or ``"ex1"``.
+        folder: Work folder; defaults to ``my_work`` at the top of the kit.
+
+    Raises:
+        KeyError: for an unknown section, naming the known ones.
+    """
+    if section not in SECTIONS:
+        raise KeyError(f"unknown section {section!r}; known: {', '.join(SECTIONS)}")
+    return Kit(section, Path(folder) if folder else None)
