@@ -1,0 +1,187 @@
+"""Showing charts in widgets, and running scenarios for them (with a cache).
+
+:class:`ChartView` shows one chart of :mod:`coprod_sim.plots` with its caption.
+It has two display modes, measured by ``benchmarks/bench_dashboard.py``:
+
+``"inplace"`` (default)
+    The matplotlib figure is built once and redrawn into on every update; the
+    PNG replaces the ``src`` of one HTML widget (with the chart's alt text), so
+    nothing on the page is removed and re-added.
+``"output"``
+    A new figure each time, shown in a fixed-height ``Output`` widget with
+    ``clear_output(wait=True)``.
+"""
+
+from __future__ import annotations
+
+import html
+from base64 import b64encode
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from IPython.display import HTML, display
+
+from coprod_sim import plots
+from coprod_sim.outcomes import OUTCOMES
+from coprod_sim.runner import run
+from coprod_sim.scenario import Scenario
+
+#: Outcomes shown in summaries and comparisons, in reading order.
+KEY_OUTCOMES: tuple[str, ...] = (
+    "participation_rate", "ever_took_part", "retention", "representativeness",
+    "voice_equality", "quiet_voice", "influence", "tokenism", "trust", "efficacy",
+    "staff_openness", "staff_anxiety", "cost", "benefit", "net_benefit", "ladder_score",
+)
+
+
+class Runner:
+    """Runs scenarios and remembers recent results, so going back is instant.
+
+    Args:
+        size: How many (scenario, seed) results to keep.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._cache: OrderedDict[tuple[Scenario, int], pd.DataFrame] = OrderedDict()
+        self.runs = 0
+
+    def weekly(self, scenario: Scenario, seed: int) -> pd.DataFrame:
+        """The weekly table of one run (from the cache when already run)."""
+        key = (scenario, seed)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        table = run(scenario, seed=seed).weekly
+        self.runs += 1
+        self._cache[key] = table
+        if len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return table
+
+    def replicates(self, scenario: Scenario, n: int) -> pd.DataFrame:
+        """Weekly tables of seeds ``0..n-1`` stacked with a ``seed`` column."""
+        tables = [self.weekly(scenario, seed).assign(seed=seed) for seed in range(max(1, n))]
+        return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+
+
+def final_values(df: pd.DataFrame) -> dict[str, float]:
+    """Each key outcome in the last week (the median across seeds for replicates)."""
+    last = df[df["week"] == df["week"].max()]
+    return {name: float(last[name].astype(float).median()) for name in KEY_OUTCOMES}
+
+
+def fmt(name: str, value: float, signed: bool = False) -> str:
+    """Format an outcome value in its unit (shares as %, money as £)."""
+    unit = OUTCOMES[name].unit
+    sign = "+" if signed and value > 0 else ""
+    if name in ("quiet_voice", "ladder_score"):  # scores, not shares
+        return f"{sign}{value:.2f}"
+    if unit == "share":
+        return f"{sign}{100 * value:.0f} points" if signed else f"{100 * value:.0f}%"
+    if unit == "GBP":
+        s = "-" if value < 0 else sign
+        return f"{s}£{abs(value):,.0f}"
+    return f"{sign}{value:,.2f}"
+
+
+def summary_html(df: pd.DataFrame, names: tuple[str, ...] = KEY_OUTCOMES) -> str:
+    """A small table of outcomes at the end of the run, with their definitions on hover."""
+    vals = final_values(df)
+    rows = "".join(
+        f'<tr><td title="{html.escape(OUTCOMES[n].definition, quote=True)}">'
+        f"{html.escape(OUTCOMES[n].label)}</td><td style='text-align:right'>"
+        f"{fmt(n, vals[n])}</td></tr>" for n in names)
+    return f'<table class="coprod-summary">{rows}</table>'
+
+
+class ChartView(w.VBox):
+    """One chart of :mod:`coprod_sim.plots` with its caption, redrawn on demand.
+
+    Args:
+        chart: Key of :data:`coprod_sim.plots.CHARTS`.
+        large_text: Presenter style.
+        mode: ``"inplace"`` or ``"output"`` (see the module notes).
+
+    Attributes:
+        fig: The current figure (with ``title``, ``caption`` and ``alt_text``).
+        draws: How many times the chart has been drawn.
+    """
+
+    def __init__(self, chart: str = "participation", large_text: bool = False,
+                 mode: str = "inplace"):
+        if chart not in plots.CHARTS:
+            raise KeyError(f"unknown chart {chart!r}; known: {', '.join(plots.CHARTS)}")
+        if mode not in ("inplace", "output"):
+            raise ValueError("mode must be 'inplace' or 'output'")
+        self.chart, self.large_text, self.mode = chart, large_text, mode
+        self.fig: Any = None
+        self.draws = 0
+        self.df: pd.DataFrame | None = None
+        self.image = w.HTML()
+        self.out = w.Output(layout=w.Layout(min_height="380px"))
+        self.caption = w.HTML()
+        self.export = w.HTML()
+        self.export_button = w.Button(description="Chart as PNG", icon="download",
+                                      tooltip="Make a PNG file of this chart to download.")
+        self.export_button.on_click(lambda _b: self.make_export_link())
+        screen = self.image if mode == "inplace" else self.out
+        super().__init__([screen, self.caption, w.HBox([self.export_button, self.export])])
+        self.add_class("coprod-chart")
+
+    def draw(self, df: pd.DataFrame | None = None) -> Any:
+        """Draw (or redraw) the chart from a weekly or replicate table."""
+        if df is not None:
+            self.df = df
+        if self.df is None:
+            return None
+        if self.mode == "inplace":
+            self.fig = plots.chart(self.chart, self.df, large_text=self.large_text,
+                                   fig=self.fig)
+        else:
+            self.fig = plots.chart(self.chart, self.df, large_text=self.large_text)
+        png = plots.to_png(self.fig)
+        self.draws += 1
+        src = b64encode(png).decode("ascii")
+        alt = html.escape(self.fig.alt_text, quote=True)
+        img = (f'<img class="coprod-chart-img" data-draw="{self.draws}" '
+               f'data-chart="{self.chart}" alt="{alt}" src="data:image/png;base64,{src}" '
+               'style="max-width:100%;height:auto">')
+        if self.mode == "inplace":
+            self.image.value = img
+        else:
+            with self.out:
+                self.out.clear_output(wait=True)
+                display(HTML(img))
+        self.caption.value = (f'<p class="coprod-caption" data-draw="{self.draws}">'
+                              f"{html.escape(self.fig.caption)}</p>")
+        self.export.value = ""
+        return self.fig
+
+    def set_chart(self, chart: str) -> None:
+        """Switch to another chart and redraw."""
+        if chart not in plots.CHARTS:
+            raise KeyError(f"unknown chart {chart!r}; known: {', '.join(plots.CHARTS)}")
+        self.chart = chart
+        self.draw()
+
+    def set_large_text(self, large: bool) -> None:
+        """Switch the presenter style on or off and redraw."""
+        self.large_text = large
+        self.draw()
+
+    def make_export_link(self) -> None:
+        """Offer the current chart as a PNG download (150 dpi, alt text inside)."""
+        if self.fig is None:
+            return
+        data = plots.to_png(self.fig, dpi=150)
+        b64 = b64encode(data).decode("ascii")
+        self.export.value = (f'<a download="{self.chart}.png" '
+                             f'href="data:image/png;base64,{b64}">Download {self.chart}.png</a>')
+
+    def save(self, path: str | Path) -> Path:
+        """Save the current chart as a PNG file."""
+        return plots.save_png(self.fig, path)

@@ -1,0 +1,405 @@
+"""Control panels generated from the parameter table.
+
+Nothing here lists parameters: every lever's widget, label, unit, range, help
+and evidence badge comes from :data:`coprod_sim.PARAMETERS`, and levers are
+grouped by :data:`coprod_sim.GROUPS`, whose first seven groups are the briefing
+paper's seven steps in order, so the screen itself teaches the order of the work.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import tomli_w
+
+from coprod_sim import presets
+from coprod_sim.parameters import GROUPS, PARAMETERS, Param, by_group
+from coprod_sim.scenario import Scenario, ScenarioError
+
+log = logging.getLogger(__name__)
+
+#: CSS shared by every panel and dashboard (sizes, badges, presenter mode).
+CSS = """
+<style>
+.coprod-root { --jp-widgets-inline-label-width: 250px; --jp-widgets-inline-width: 480px; }
+.coprod-root .coprod-lever { align-items: center; }
+.coprod-badge { display: inline-block; padding: 0 6px; margin-left: 6px; border-radius: 8px;
+  font-size: 11px; line-height: 18px; border: 1px solid #555; color: #000; cursor: help;
+  white-space: nowrap; }
+.coprod-badge-paper { background: #D5EFE6; }
+.coprod-badge-source { background: #DCEBF7; }
+.coprod-badge-assumption { background: #FBE3C9; }
+.coprod-heading { font-weight: bold; margin: 8px 0 2px 0; }
+.coprod-message-error { color: #8B0000; background: #FFF0F0; border-left: 4px solid #D55E00;
+  padding: 4px 8px; }
+.coprod-message-ok { color: #004D40; background: #EEF8F4; border-left: 4px solid #009E73;
+  padding: 4px 8px; }
+.coprod-caption { font-style: italic; }
+.coprod-presenter { --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 40px;
+  --jp-widgets-inline-label-width: 380px; --jp-widgets-inline-width: 700px;
+  --jp-ui-font-size1: 22px; --jp-content-font-size1: 22px; font-size: 22px;
+  color: #000; background: #fff; }
+.coprod-presenter .widget-label, .coprod-presenter .widget-label-basic span,
+.coprod-presenter .widget-readout, .coprod-presenter .widget-html-content,
+.coprod-presenter .widget-dropdown select, .coprod-presenter button {
+  font-size: 22px !important; color: #000 !important; font-weight: 600; }
+.coprod-presenter .coprod-badge { font-size: 16px; line-height: 24px; }
+.coprod-presenter .coprod-message-error, .coprod-presenter .coprod-message-ok {
+  border-left-width: 8px; }
+.coprod-presenter .coprod-caption { font-size: 24px; font-style: normal; }
+.coprod-presenter .widget-slider .noUi-handle { border: 2px solid #000; }
+</style>
+"""
+
+
+def style_widget() -> w.HTML:
+    """Return an (invisible) HTML widget carrying the dashboards' CSS."""
+    return w.HTML(CSS, layout=w.Layout(height="0px", margin="0"))
+
+
+def evidence_kind(p: Param) -> str:
+    """Classify a lever's evidence: ``"paper"``, ``"source"`` or ``"assumption"``."""
+    ev = p.evidence.lower()
+    if ev.startswith("briefing paper"):
+        return "paper"
+    if ev.startswith("assumption"):
+        return "assumption"
+    return "source"
+
+
+_BADGE_TEXT = {"paper": "briefing paper", "source": "research", "assumption": "assumption"}
+
+
+def tooltip(p: Param) -> str:
+    """Plain text shown when hovering over a lever: help, allowed values, evidence."""
+    unit = f" Unit: {p.unit}." if p.unit else ""
+    return f"{p.help}{unit} Allowed: {p.allowed()}. Evidence: {p.evidence}."
+
+
+def badge_html(p: Param) -> str:
+    """HTML of the small evidence badge next to a lever (evidence text on hover)."""
+    kind = evidence_kind(p)
+    title = html.escape(f"Evidence: {p.evidence}", quote=True)
+    return (f'<span class="coprod-badge coprod-badge-{kind}" title="{title}">'
+            f"{_BADGE_TEXT[kind]}</span>")
+
+
+def _step(p: Param) -> float:
+    span = float(p.high) - float(p.low)
+    for step in (0.01, 0.05, 0.1, 0.5, 1.0, 5.0):
+        if span / step <= 200:
+            return step
+    return 10.0
+
+
+def make_control(p: Param) -> w.ValueWidget:
+    """Build the input widget for one lever from its row in the parameter table.
+
+    Floats and whole numbers get sliders over their allowed range, switches get
+    check boxes and choices get drop-down lists. The label is the lever's plain
+    label (with its unit) and the tooltip its help, allowed values and evidence.
+    """
+    label = p.label + (f" ({p.unit})" if p.unit and p.kind in ("float", "int")
+                       and p.unit not in ("share", "0-1") else "")
+    common = dict(description=label, tooltip=tooltip(p))
+    if p.kind == "bool":
+        return w.Checkbox(value=bool(p.default), indent=True, **common)
+    if p.kind == "choice":
+        return w.Dropdown(options=[(lab, val) for val, lab in p.choices.items()],
+                          value=p.default, **common)
+    if p.kind == "int":
+        return w.IntSlider(value=int(p.default), min=int(p.low), max=int(p.high), step=1,
+                           continuous_update=False, **common)
+    step = _step(p)
+    fmt = ".2f" if step < 0.1 else ".1f" if step < 1 else ".0f"
+    return w.FloatSlider(value=float(p.default), min=float(p.low), max=float(p.high),
+                         step=step, readout_format=fmt, continuous_update=False, **common)
+
+
+class Lever:
+    """One lever: its widget and evidence badge, laid out in a row."""
+
+    def __init__(self, p: Param):
+        self.param = p
+        self.widget = make_control(p)
+        self.badge = w.HTML(badge_html(p))
+        self.box = w.HBox([self.widget, self.badge])
+        self.box.add_class("coprod-lever")
+
+    @property
+    def value(self) -> Any:
+        """The lever's value in the scenario's terms (floats rounded to 6 places)."""
+        v = self.widget.value
+        return round(float(v), 6) if self.param.kind == "float" else v
+
+    @value.setter
+    def value(self, v: Any) -> None:
+        self.widget.value = v
+
+
+class Message(w.HTML):
+    """A one-line message area: errors in plain words, never a traceback."""
+
+    def show_error(self, text: str) -> None:
+        """Show a problem."""
+        self.value = f'<div class="coprod-message-error" role="alert">{html.escape(text)}</div>'
+
+    def show_ok(self, text: str) -> None:
+        """Show a confirmation."""
+        self.value = f'<div class="coprod-message-ok" role="status">{html.escape(text)}</div>'
+
+    def clear(self) -> None:
+        """Remove the message."""
+        self.value = ""
+
+    @property
+    def is_error(self) -> bool:
+        """True when an error is shown."""
+        return "coprod-message-error" in self.value
+
+
+def friendly(err: BaseException) -> str:
+    """Turn an exception into one readable sentence for the screen."""
+    if isinstance(err, ScenarioError):
+        return str(err)
+    if isinstance(err, OSError):
+        return f"Could not use the file: {err.strerror or err}."
+    return f"Something went wrong: {err}"
+
+
+def safely(message: Message, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a widget callback so that any error shows in ``message``, not as a traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - the dashboard must never show a traceback
+            log.debug("dashboard callback failed", exc_info=True)
+            message.show_error(friendly(err))
+            return None
+
+    return wrapper
+
+
+class ScenarioPanel(w.VBox):
+    """Levers generated from the parameter table, grouped by the paper's steps.
+
+    Args:
+        scenario: Starting values (defaults when None); levers not shown keep
+            this scenario's values.
+        names: Which levers to show (all when None), in table order.
+        main_only: Show only the trainer's short list (``Param.main``).
+        exclude: Lever names to leave out (shown elsewhere, for example the pathway).
+        accordion: Put each group in a collapsible section (for long lists).
+
+    Attributes:
+        levers: ``{name: Lever}`` for every lever shown.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, names: Iterable[str] | None = None,
+                 main_only: bool = False, exclude: Iterable[str] = (),
+                 accordion: bool = False):
+        wanted = set(PARAMETERS if names is None else names) - set(exclude)
+        self.base = scenario or Scenario()
+        self.levers: dict[str, Lever] = {}
+        self._callbacks: list[Callable[[], None]] = []
+        self._quiet = False
+        sections: list[tuple[str, list[w.Widget]]] = []
+        for group, params in by_group().items():
+            shown = [p for p in params if p.name in wanted and (p.main or not main_only)]
+            if not shown:
+                continue
+            rows = []
+            for p in shown:
+                lever = Lever(p)
+                lever.widget.observe(self._changed, names="value")
+                self.levers[p.name] = lever
+                rows.append(lever.box)
+            sections.append((GROUPS[group], rows))
+        if accordion:
+            acc = w.Accordion(children=[w.VBox(rows) for _, rows in sections])
+            for i, (heading, _) in enumerate(sections):
+                acc.set_title(i, heading)
+            children: list[w.Widget] = [acc]
+        else:
+            children = []
+            for heading, rows in sections:
+                head = w.HTML(f'<div class="coprod-heading">{html.escape(heading)}</div>')
+                children += [head, *rows]
+        super().__init__(children)
+        self.set_scenario(self.base)
+
+    # -- values ------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """The shown levers' current values."""
+        return {name: lever.value for name, lever in self.levers.items()}
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario the controls describe (validated).
+
+        Raises:
+            ScenarioError: when the values are not allowed together.
+        """
+        values = self.values()
+        changed = {k: v for k, v in values.items() if self.base[k] != v}
+        if not changed:
+            return self.base
+        name = self.base.name if self.base.name.endswith("(changed)") else \
+            f"{self.base.name} (changed)"
+        return self.base.replace(name=name, **changed)
+
+    def set_scenario(self, scenario: Scenario) -> None:
+        """Show a scenario's values without firing change callbacks."""
+        self.base = scenario
+        self._quiet = True
+        try:
+            for name, lever in self.levers.items():
+                lever.value = scenario[name]
+        finally:
+            self._quiet = False
+
+    def set(self, **values: Any) -> None:
+        """Set lever values as a user would (change callbacks fire once at the end)."""
+        self._quiet = True
+        try:
+            for name, v in values.items():
+                if name not in self.levers:
+                    raise ScenarioError([(name, v, "a lever shown on this panel")])
+                self.levers[name].value = v
+        finally:
+            self._quiet = False
+        self._fire()
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` whenever the user changes a lever."""
+        self._callbacks.append(callback)
+
+    def _changed(self, _change: dict) -> None:
+        if not self._quiet:
+            self._fire()
+
+    def _fire(self) -> None:
+        for cb in self._callbacks:
+            cb()
+
+
+def preset_options() -> list[tuple[str, str]]:
+    """Options for the preset drop-down: readable names, preset keys."""
+    return [(name.replace("_", " ").capitalize(), name) for name in presets.names()]
+
+
+def preset_picker(value: str = "default") -> w.Dropdown:
+    """A drop-down of the named presets."""
+    return w.Dropdown(options=preset_options(), value=value, description="Start from",
+                      tooltip="A named starting scenario; the levers then show its values.")
+
+
+def pathway_picker(value: str | None = None) -> w.Dropdown:
+    """A drop-down of the step models (generated from the ``pathway`` lever)."""
+    lever = Lever(PARAMETERS["pathway"])
+    if value is not None:
+        lever.value = value
+    return lever.widget
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """The scenario as TOML text (what a saved file holds)."""
+    return tomli_w.dumps(scenario.to_dict(meta=True))
+
+
+def download_link(data: bytes, filename: str, text: str, mime: str) -> str:
+    """HTML of a link that downloads ``data`` as ``filename`` (no server round trip)."""
+    b64 = base64.b64encode(data).decode("ascii")
+    return (f'<a download="{html.escape(filename, quote=True)}" '
+            f'href="data:{mime};base64,{b64}">{html.escape(text)}</a>')
+
+
+def _safe_name(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
+    return keep or "scenario"
+
+
+class ScenarioFiles(w.VBox):
+    """Save and load the current scenario as a TOML (or JSON) file.
+
+    Two ways: a path box with Save and Load buttons (files on the machine running
+    the dashboard), and an upload button plus a download link (files on the
+    viewer's own computer).
+
+    Args:
+        get: Returns the current scenario (may raise ScenarioError).
+        put: Shows a loaded scenario.
+        message: Where to show problems and confirmations.
+    """
+
+    def __init__(self, get: Callable[[], Scenario], put: Callable[[Scenario], None],
+                 message: Message):
+        self._get, self._put, self.message = get, put, message
+        self.path = w.Text(value="my_scenario.toml", description="File",
+                           tooltip="A .toml or .json file on the computer running the kit.")
+        self.save_button = w.Button(description="Save", icon="save",
+                                    tooltip="Save the current scenario to this file.")
+        self.load_button = w.Button(description="Load", icon="folder-open",
+                                    tooltip="Load a scenario from this file.")
+        self.upload = w.FileUpload(accept=".toml,.json", multiple=False,
+                                   description="Upload a scenario")
+        self.link = w.HTML()
+        self.save_button.on_click(safely(message, lambda _b: self.save()))
+        self.load_button.on_click(safely(message, lambda _b: self.load()))
+        self.upload.observe(safely(message, self._uploaded), names="value")
+        super().__init__([w.HBox([self.path, self.save_button, self.load_button]),
+                          w.HBox([self.upload, self.link])])
+
+    def save(self, path: str | None = None) -> Path:
+        """Save the current scenario to ``path`` (or the path box)."""
+        scenario = self._get()
+        written = scenario.to_file(path or self.path.value.strip())
+        self.message.show_ok(f"Saved the scenario to {written}.")
+        return written
+
+    def load(self, path: str | None = None) -> Scenario:
+        """Load a scenario from ``path`` (or the path box) and show it."""
+        scenario = Scenario.from_file(path or self.path.value.strip())
+        self._put(scenario)
+        self.message.show_ok(f"Loaded '{scenario.name}' from {path or self.path.value}.")
+        return scenario
+
+    def load_bytes(self, name: str, content: bytes) -> Scenario:
+        """Load a scenario from an uploaded file's name and bytes."""
+        suffix = Path(name).suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(content)
+            try:
+                scenario = Scenario.from_file(path)
+            except ScenarioError as err:
+                raise ScenarioError(err.problems, source=name) from None
+        self._put(scenario)
+        self.message.show_ok(f"Loaded '{scenario.name}' from {name}.")
+        return scenario
+
+    def refresh_link(self) -> None:
+        """Update the download link to hold the current scenario."""
+        try:
+            scenario = self._get()
+        except ScenarioError:
+            self.link.value = ""
+            return
+        data = scenario_toml(scenario).encode("utf-8")
+        self.link.value = download_link(data, f"{_safe_name(scenario.name)}.toml",
+                                        "Download this scenario (TOML)", "application/toml")
+
+    def _uploaded(self, change: dict) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        self.load_bytes(item["name"], bytes(item["content"]))
