@@ -72,8 +72,8 @@ class CoproductionModel(Model):
             scenario = scenario.replace(**params)
         self.levers = scenario
         self.week = 0
-        self.stages = stage_schedule(scenario.pathway, scenario.cycle_weeks,
-                                     scenario.weeks + 1)
+        self.cycle = stage_schedule(scenario.pathway, scenario.cycle_weeks,
+                                    scenario.cycle_weeks)
         self.user_stages = {st for st in STAGES if scenario[f"stage_{st}"]}
 
         self.state = People(scenario, self.rng)
@@ -117,12 +117,12 @@ class CoproductionModel(Model):
     @property
     def stage(self) -> str:
         """The co-production stage of the current week."""
-        return self.stages[min(self.week, len(self.stages) - 1)][0]
+        return self.cycle[self.week % len(self.cycle)][0]
 
     @property
     def step_label(self) -> str:
         """The step of the pathway the current week belongs to."""
-        return self.stages[min(self.week, len(self.stages) - 1)][1]
+        return self.cycle[self.week % len(self.cycle)][1]
 
     @property
     def user_stage(self) -> bool:

@@ -55,6 +55,10 @@ BARRIER_WEIGHT = np.array([
 BARRIER_STRENGTH = np.array([1.0, 1.0, 1.0, 1.0, np.log(2.0), 1.0, 1.0])
 
 
+#: Weeks in which a peer's taking part is still noticed (assumption).
+PEER_WEEKS = 4
+
+
 def running_methods(model: CoproductionModel, week: int) -> np.ndarray:
     """Mechanism 1: which methods meet this week, on their cadence.
 
@@ -88,7 +92,7 @@ def barrier_penalty(model: CoproductionModel) -> np.ndarray:
 def peer_share(model: CoproductionModel) -> np.ndarray:
     """Share of each person's peers who took part in the last four weeks."""
     st = model.state
-    active = (model.week - st.last_part < 4).astype(float)
+    active = (model.week - st.last_part < PEER_WEEKS).astype(float)
     counts = np.bincount(model.edges_src, weights=active[model.edges_dst], minlength=st.n)
     return counts / np.maximum(model.degree, 1.0)
 
@@ -141,9 +145,14 @@ def decide_attendance(model: CoproductionModel, wk: Week) -> None:
                                                    model.dep_share)
 
 
-def _choose(model: CoproductionModel, wk: Week) -> np.ndarray:
-    """Draw who takes part among the invited (n x 4 bools)."""
-    s, st, rng = model.levers, model.state, model.rng
+def attendance_chance(model: CoproductionModel) -> np.ndarray:
+    """Chance that each person takes part in each method if invited (n x 4).
+
+    Log-odds: the method's base chance, plus motivation, trust and efficacy,
+    minus fatigue, plus a clear purpose, plus the segment gap, plus peers who
+    took part, minus unmet barriers, plus confidence and articulacy for groups.
+    """
+    s, st = model.levers, model.state
     drive = (1.5 * (st.motivation - 0.5) + 1.2 * (st.trust - 0.5)
              + 1.0 * (st.efficacy - 0.35) - 2.5 * st.fatigue
              + 0.8 * (s.purpose_clarity - 0.5))
@@ -161,6 +170,13 @@ def _choose(model: CoproductionModel, wk: Week) -> np.ndarray:
             + np.outer(st.articulacy - 0.5, ARTICULACY_BIAS)
     p = 1.0 / (1.0 + np.exp(-logit))
     p[:, FOCUS] *= 1.0 - s.focus_group_no_show
+    return p
+
+
+def _choose(model: CoproductionModel, wk: Week) -> np.ndarray:
+    """Draw who takes part among the invited (n x 4 bools)."""
+    s, rng = model.levers, model.rng
+    p = attendance_chance(model)
     took = wk.invited & (rng.random(p.shape) < p)
     over = np.flatnonzero(took[:, FOCUS])
     if over.size > s.focus_group_size:
@@ -169,4 +185,4 @@ def _choose(model: CoproductionModel, wk: Week) -> np.ndarray:
     return took
 
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
-           "barrier_penalty", "peer_share"]
+           "barrier_penalty", "peer_share", "attendance_chance"]

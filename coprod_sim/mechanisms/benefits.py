@@ -92,10 +92,11 @@ def schedule_benefits(model: CoproductionModel, wk: Week) -> None:
         return
     units = (0.3 + 0.7 * model.representativeness) * wk.n_adopted
     start = model.week + (s.benefit_lag_weeks if s.mech_benefit_lag else 0)
-    ramp = model.benefit_ramp
-    end = min(start + RAMP_WEEKS, ramp.size)
-    if start < ramp.size:
-        ramp[start:end] += units / RAMP_WEEKS
+    end = start + RAMP_WEEKS
+    if end > model.benefit_ramp.size:  # stepping past the planned horizon
+        model.benefit_ramp = np.concatenate([model.benefit_ramp,
+                                             np.zeros(end - model.benefit_ramp.size)])
+    model.benefit_ramp[start:end] += units / RAMP_WEEKS
 
 
 def benefit_flow(model: CoproductionModel) -> float:
@@ -118,7 +119,8 @@ def accrue(model: CoproductionModel, wk: Week) -> None:
     s = model.levers
     model.cost += weekly_cost(model, wk)
     schedule_benefits(model, wk)
-    model.improvement += model.benefit_ramp[model.week]
+    if model.week < model.benefit_ramp.size:
+        model.improvement += model.benefit_ramp[model.week]
     model.benefit_flow = benefit_flow(model)
     model.benefit += model.benefit_flow
     if model.stage == "co_delivery" and s.stage_co_delivery:

@@ -1,0 +1,312 @@
+"""One test per mechanism: switch it off and on, and check the effect it is meant to have.
+
+Every switch named in ``mechanisms.SCHEDULE`` is exercised here (the last
+test checks that none is forgotten).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod_sim import CoproductionModel, Scenario, presets, run
+from coprod_sim.mechanisms import SCHEDULE, attendance, decisions, meetings
+from coprod_sim.presets import PATHWAYS, STAGES, stage_schedule
+
+SEEDS = range(6)
+MIXED = presets.get("mixed_methods")
+EXERCISED: set[str] = set()
+
+
+def switch(name: str) -> str:
+    EXERCISED.add(name)
+    return name
+
+
+def mean(scenario: Scenario, column: str, weeks: int = 52, **changes) -> float:
+    return float(np.mean([run(scenario, seed=s, weeks=weeks, **changes).summary[column]
+                          for s in SEEDS]))
+
+
+def stepped(scenario: Scenario, weeks: int, seed: int = 1) -> CoproductionModel:
+    model = CoproductionModel(scenario, rng=seed)
+    for _ in range(weeks):
+        model.step()
+    return model
+
+
+# Mechanism 1: invitations ----------------------------------------------------
+def test_invitations_reach_grows_with_invitation_reach():
+    narrow = CoproductionModel(Scenario(invitation_reach=0.2), rng=1)
+    wide = CoproductionModel(Scenario(invitation_reach=1.0), rng=1)
+    assert wide.state.reached.sum() > 2 * narrow.state.reached.sum()
+
+
+def test_invitations_only_go_to_selected_groups():
+    model = CoproductionModel(Scenario(invite_carers=False, invite_families=False,
+                                       invite_community=False, invitation_reach=1.0), rng=2)
+    assert set(model.state.role[model.state.reached]) == {0}  # patients only
+
+
+def test_methods_run_on_their_cadence():
+    model = CoproductionModel(presets.get("mixed_methods", forum_every_weeks=4,
+                                          questionnaire_every_weeks=13), rng=0)
+    forum = [attendance.running_methods(model, w)[attendance.FORUM] for w in range(26)]
+    quest = [attendance.running_methods(model, w)[attendance.QUESTIONNAIRE] for w in range(26)]
+    assert sum(forum) == 7 and sum(quest) == 2
+
+
+def test_focus_group_never_exceeds_its_size():
+    scenario = presets.get("focus_groups_only", focus_group_size=5, invitation_reach=1.0)
+    model = CoproductionModel(scenario, rng=4)
+    for _ in range(30):
+        model.step()
+        assert model.current_week.took[:, attendance.FOCUS].sum() <= 5
+
+
+# Mechanism 2: attendance ------------------------------------------------------
+def test_barriers_lower_participation_of_people_with_needs():
+    on = mean(MIXED, "part_with_needs")
+    off = mean(MIXED.replace(**{switch("mech_barriers"): False}), "part_with_needs")
+    assert off >= on + 0.02
+
+
+def test_a_barrier_that_meets_its_adjustment_costs_nothing():
+    model = CoproductionModel(Scenario(pay_expenses=True), rng=3)
+    cost_need = model.state.needs[:, 4]
+    assert cost_need.any()
+    assert not attendance.unmet_barriers(model)[:, 4].any()
+    plain = CoproductionModel(Scenario(pay_expenses=False), rng=3)
+    assert attendance.unmet_barriers(plain)[:, 4].sum() == cost_need.sum()
+
+
+def test_segment_gap_lowers_participation_of_young_and_deprived():
+    scenario = presets.get("questionnaire_only")
+    on = mean(scenario, "part_age_16_34"), mean(scenario, "part_most_deprived")
+    off_s = scenario.replace(**{switch("mech_segment_gap"): False})
+    off = mean(off_s, "part_age_16_34"), mean(off_s, "part_most_deprived")
+    assert off[0] >= 1.5 * on[0] and off[1] >= 1.2 * on[1]
+
+
+def test_peer_share_counts_peers_who_took_part_recently():
+    model = CoproductionModel(Scenario(), rng=0)
+    person = model.people.to_list()[0]
+    peers = [p.index for p in person.peers]
+    assert peers and np.all(attendance.peer_share(model) == 0)
+    model.state.last_part[peers] = model.week
+    assert attendance.peer_share(model)[0] == pytest.approx(1.0)
+
+
+def test_peers_taking_part_raise_the_chance_of_taking_part():
+    model = CoproductionModel(Scenario(peer_weight=2.0), rng=0)
+    alone = attendance.attendance_chance(model)
+    model.state.last_part[:] = model.week  # every peer has just taken part
+    with_peers = attendance.attendance_chance(model)
+    assert np.all(with_peers[:, 0] > alone[:, 0])
+    odds = lambda p: p / (1 - p)  # noqa: E731
+    has_peers = model.degree > 0
+    np.testing.assert_allclose(odds(with_peers[has_peers, 0]) / odds(alone[has_peers, 0]),
+                               np.exp(2.0))
+    off = CoproductionModel(Scenario(peer_weight=2.0,
+                                     **{switch("mech_peer_influence"): False}), rng=0)
+    before = attendance.attendance_chance(off)
+    off.state.last_part[:] = off.week
+    np.testing.assert_allclose(attendance.attendance_chance(off), before)
+
+
+def test_confidence_bias_draws_the_confident_to_forums():
+    def lift(scenario):
+        out = []
+        for seed in SEEDS:
+            p = run(scenario, seed=seed).people
+            out.append(p.loc[p.took_part, "confidence_at_start"].mean()
+                       - p.loc[p.reached, "confidence_at_start"].mean())
+        return np.mean(out)
+
+    forum = presets.get("forum_only")
+    assert lift(forum) >= 0.04
+    assert abs(lift(forum.replace(**{switch("mech_confidence_bias"): False}))) < 0.03
+
+
+# Mechanism 3: voice -------------------------------------------------------------
+def test_unequal_voice_and_what_flattens_it():
+    unequal = mean(MIXED, "voice_equality")
+    assert mean(MIXED.replace(**{switch("mech_voice_inequality"): False}),
+                "voice_equality") >= unequal + 0.1
+    assert mean(MIXED.replace(ground_rules=True), "voice_equality") >= unequal + 0.05
+
+
+def test_jargon_lowers_understanding_unless_plain_language():
+    jargon = CoproductionModel(Scenario(), rng=5)
+    low = jargon.state.literacy < 0.4
+    assert meetings.comprehension(jargon)[low].max() < 1.0
+    plain = CoproductionModel(Scenario(plain_language=True), rng=5)
+    assert np.all(meetings.comprehension(plain) == 1.0)
+    off = CoproductionModel(Scenario(**{switch("mech_jargon"): False}), rng=5)
+    assert np.all(meetings.comprehension(off) == 1.0)
+
+
+def test_managers_crowd_out_front_line_staff():
+    on = mean(Scenario(), "frontline_voice", weeks=12)
+    off = mean(Scenario(**{switch("mech_manager_dominance"): False}), "frontline_voice",
+               weeks=12)
+    model = CoproductionModel(Scenario(), rng=0)
+    seat_share = (model.staff_state.seat & ~model.staff_state.manager).sum() / \
+        model.staff_state.seat.sum()
+    assert off == pytest.approx(seat_share)
+    assert on < 0.6 * off
+
+
+# Mechanism 4: adoption and email ----------------------------------------------
+def test_power_sharing_decides_adoption_only_when_switched_on():
+    methods = np.arange(4)
+    on = [decisions.adoption_chance(CoproductionModel(Scenario(power_sharing=p), rng=0),
+                                    methods) for p in (0.1, 0.9)]
+    assert np.all(on[1] > 1.5 * on[0])
+    off = [decisions.adoption_chance(CoproductionModel(
+        Scenario(power_sharing=p, **{switch("mech_power_sharing"): False}), rng=0), methods)
+        for p in (0.1, 0.9)]
+    np.testing.assert_allclose(off[0], off[1])
+
+
+def test_questionnaire_views_have_least_influence():
+    chance = decisions.adoption_chance(CoproductionModel(Scenario(), rng=0), np.arange(4))
+    assert chance[attendance.QUESTIONNAIRE] == chance.min()
+    assert chance[attendance.FORUM] == chance.max()
+
+
+def test_email_decisions_without_users_cost_trust():
+    base = MIXED.replace(email_decision_share=0.6)
+    excluded = mean(base, "trust")
+    included = mean(base.replace(inclusive_communication=True), "trust")
+    assert included >= excluded + 0.02
+    off = base.replace(**{switch("mech_email_exclusion"): False})
+    a = run(off, seed=1).weekly.trust
+    b = run(off.replace(inclusive_communication=True), seed=1).weekly.trust
+    pd.testing.assert_series_equal(a, b)
+
+
+# Mechanism 5: feedback -------------------------------------------------------------
+def test_feedback_changes_belief_and_reasons_soften_rejection():
+    base = MIXED.replace(power_sharing=0.3)
+    silent = mean(base, "efficacy")
+    reasons = mean(base.replace(feedback_rationale=True), "efficacy")
+    assert reasons >= silent + 0.03
+    off = base.replace(**{switch("mech_feedback"): False})
+    a = run(off, seed=2).weekly.efficacy
+    b = run(off.replace(feedback_rationale=True), seed=2).weekly.efficacy
+    pd.testing.assert_series_equal(a, b)
+
+
+# Mechanism 6: confidence and fatigue ---------------------------------------------
+def test_confidence_grows_with_supported_participation():
+    grown = run(MIXED.replace(buddying=True), seed=1).people
+    assert (grown.confidence - grown.confidence_at_start).max() > 0.05
+    flat = run(MIXED.replace(buddying=True, **{switch("mech_confidence_growth"): False}),
+               seed=1).people
+    np.testing.assert_allclose(flat.confidence, flat.confidence_at_start)
+    plain = run(MIXED, seed=1).people
+    talked = plain.times > 2
+    assert ((grown.confidence - grown.confidence_at_start)[talked].mean()
+            > (plain.confidence - plain.confidence_at_start)[talked].mean())
+
+
+def test_fatigue_builds_with_burden_and_expenses_ease_it():
+    busy = MIXED.replace(forum_every_weeks=1, focus_group_every_weeks=2)
+    tired = mean(busy, "fatigue", weeks=26)
+    assert tired > 0.005
+    assert mean(busy.replace(pay_expenses=True, roles_4rs=True), "fatigue", weeks=26) < tired
+    off = run(busy.replace(**{switch("mech_fatigue"): False}), seed=0, weeks=26).weekly
+    assert (off.fatigue == 0).all()
+
+
+# Mechanism 7: staff ---------------------------------------------------------------
+def test_training_raises_skill_and_lowers_anxiety():
+    high = Scenario(power_sharing=0.9)
+    untrained = stepped(high, 26).staff_state
+    trained = stepped(high.replace(staff_training=True), 26).staff_state
+    assert trained.skill.mean() > untrained.skill.mean() + 0.3
+    assert trained.anxiety.mean() < untrained.anxiety.mean() - 0.2
+
+
+def test_power_shift_makes_untrained_staff_anxious_unless_switched_off():
+    weekly = run(Scenario(power_sharing=0.9), seed=0, weeks=26).weekly
+    assert weekly.staff_anxiety.iloc[-1] > weekly.staff_anxiety.iloc[0] + 0.2
+    off = run(Scenario(power_sharing=0.9, **{switch("mech_staff_anxiety"): False}),
+              seed=0, weeks=26).weekly
+    assert off.staff_anxiety.nunique() == 1
+
+
+def test_staff_openness_shifts_only_when_learning_is_on():
+    trained = Scenario(staff_training=True, power_sharing=0.3)
+    weekly = run(trained, seed=0, weeks=52).weekly
+    assert weekly.staff_openness.iloc[-1] > weekly.staff_openness.iloc[0] + 0.05
+    off = run(trained.replace(**{switch("mech_staff_learning"): False}), seed=0,
+              weeks=52).weekly
+    assert off.staff_openness.nunique() == 1
+
+
+# Mechanism 8: turnover, recruitment, drift, benefits ------------------------------
+def test_people_drop_out_only_when_dropout_is_on():
+    harsh = MIXED.replace(power_sharing=0.1)
+    assert mean(harsh, "dropped_out") > 2
+    off = run(harsh.replace(**{switch("mech_dropout"): False}), seed=0).weekly
+    assert (off.dropped_out == 0).all()
+
+
+def test_peers_recruit_peers():
+    scenario = MIXED.replace(peer_recruitment_rate=0.1)
+    start = CoproductionModel(scenario, rng=3).state.reached.sum()
+    assert stepped(scenario, 52, seed=3).state.reached.sum() > start
+    off = scenario.replace(**{switch("mech_peer_recruitment"): False})
+    assert stepped(off, 52, seed=3).state.reached.sum() == start
+
+
+def test_standing_forum_drifts():
+    scenario = presets.get("forum_only", mech_peer_recruitment=False, panel_drift=0.33)
+    start = CoproductionModel(scenario, rng=1).state.aware_forum.sum()
+    assert stepped(scenario, 104).state.aware_forum.sum() < 0.8 * start
+    off = scenario.replace(**{switch("mech_panel_drift"): False})
+    assert stepped(off, 104).state.aware_forum.sum() == start
+
+
+def test_benefits_come_after_the_lag():
+    scenario = presets.get("full_coproduction", stage_co_delivery=False, benefit_lag_weeks=40)
+    weekly = run(scenario, seed=0, weeks=60).weekly
+    assert (weekly.benefit.iloc[:40] == 0).all()
+    assert weekly.benefit.iloc[-1] > 0
+    off = run(scenario.replace(**{switch("mech_benefit_lag"): False}), seed=0, weeks=60).weekly
+    assert off.benefit.iloc[10] > 0
+
+
+def test_representative_views_are_worth_more():
+    model = CoproductionModel(Scenario(), rng=0)
+    from coprod_sim.mechanisms import benefits
+
+    model.improvement = 50.0
+    low_room = benefits.benefit_flow(model)
+    model.improvement = 100.0
+    assert benefits.benefit_flow(model) < 2 * low_room  # diminishing returns
+
+
+# Pathways ---------------------------------------------------------------------------
+@pytest.mark.parametrize("pathway", list(PATHWAYS))
+def test_pathways_cover_every_week_with_known_stages(pathway):
+    weeks = stage_schedule(pathway, 39, 100)
+    assert len(weeks) == 100
+    assert {stage for stage, _ in weeks} <= set(STAGES)
+    assert weeks[0] == weeks[39]  # cycles repeat
+
+
+def test_users_in_the_current_stage_raise_adoption():
+    model = CoproductionModel(Scenario(pathway="none"), rng=0)  # co-design throughout
+    inside = decisions.adoption_chance(model, np.arange(4))
+    model_out = CoproductionModel(Scenario(pathway="none", stage_co_design=False), rng=0)
+    outside = decisions.adoption_chance(model_out, np.arange(4))
+    assert np.all(inside > outside)
+
+
+def test_every_switch_is_exercised():
+    switches = {s for m in SCHEDULE for s in m.switches}
+    assert switches <= EXERCISED, sorted(switches - EXERCISED)
