@@ -1,0 +1,46 @@
+"""Research tooling: reproducible sweeps, sensitivity analysis and scale-out on Dask.
+
+>>> from coprod_sim.experiments import load_experiment, run_experiment, analyse
+>>> exp = load_experiment("experiments/example_sweep.toml")      # doctest: +SKIP
+>>> result = run_experiment(exp, "results.parquet", workers=2)   # doctest: +SKIP
+>>> result.runs.groupby("power_sharing")["influence"].mean()     # doctest: +SKIP
+
+See ``docs/research.md`` for the experiment file format.
+"""
+
+from coprod_sim.experiments.design import (
+    DEFAULT_OUTCOMES,
+    Experiment,
+    ExperimentError,
+    Factor,
+    Plan,
+    build_plan,
+    experiment_from_dict,
+    load_experiment,
+    make_factor,
+    run_seed,
+)
+from coprod_sim.experiments.execute import (
+    SweepResult,
+    load_results,
+    output_paths,
+    resume,
+    run_experiment,
+)
+from coprod_sim.experiments.reproduce import Reproduction, reproduce_run
+from coprod_sim.experiments.sensitivity import (
+    OKABE_ITO,
+    Sensitivity,
+    analyse,
+    plot_indices,
+    plot_overview,
+    save_plots,
+)
+
+__all__ = [
+    "DEFAULT_OUTCOMES", "Experiment", "ExperimentError", "Factor", "OKABE_ITO", "Plan",
+    "Reproduction", "Sensitivity", "SweepResult", "analyse", "build_plan",
+    "experiment_from_dict", "load_experiment", "load_results", "make_factor", "output_paths",
+    "plot_indices", "plot_overview", "reproduce_run", "resume", "run_experiment", "run_seed",
+    "save_plots",
+]

@@ -1,0 +1,111 @@
+"""Reproduce one run from a manifest and check it matches the stored results."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from coprod_sim.cli import UsageError
+from coprod_sim.experiments.design import Plan
+from coprod_sim.experiments.execute import output_paths, read_table
+from coprod_sim.experiments.worker import run_one
+from coprod_sim.scenario import Scenario
+
+
+@dataclass
+class Reproduction:
+    """The outcome of reproducing one run.
+
+    Attributes:
+        run: The run index.
+        seed: Its seed.
+        scenario: Its complete scenario.
+        summary: The summary computed now.
+        weekly: The weekly table computed now.
+        checked: How many stored values were compared.
+        differences: One line per value that differs (empty when it matches).
+    """
+
+    run: int
+    seed: int
+    scenario: Scenario
+    summary: dict[str, Any]
+    weekly: pd.DataFrame
+    checked: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        """True when every stored value was reproduced exactly."""
+        return self.checked > 0 and not self.differences
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or (isinstance(a, float) and math.isnan(a)) or a is pd.NA:
+        return b is None or (isinstance(b, float) and math.isnan(b)) or b is pd.NA
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return float(a) == float(b)
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def reproduce_run(out: str | os.PathLike, run: int) -> Reproduction:
+    """Re-run one run from the manifest beside ``out`` and compare with the stored rows.
+
+    Args:
+        out: The results file (``results.parquet``) or its manifest.
+        run: The run index (the ``run`` column).
+
+    Returns:
+        A :class:`Reproduction`; ``.matches`` is True when every stored value agrees.
+
+    Raises:
+        UsageError: if the manifest is missing or the run is not in it.
+    """
+    paths = output_paths(out)
+    if not paths.manifest.exists():
+        raise UsageError(f"no manifest at {paths.manifest}")
+    manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    plan = Plan.from_dict(manifest)
+    if not isinstance(run, int) or not 0 <= run < len(plan.runs):
+        raise UsageError(f"--run is {run!r}; allowed: a run number from 0 to "
+                         f"{len(plan.runs) - 1}")
+    _, point, _, seed = plan.runs[run]
+    scenario = plan.scenario(point)
+    summary, weekly = run_one(scenario.name, scenario.to_dict(), seed)
+    rep = Reproduction(run, seed, scenario, summary, weekly)
+    if paths.runs.exists():
+        table = read_table(paths.runs)
+        stored = table[table["run"] == run]
+        if len(stored) == 1:
+            row = stored.iloc[0]
+            if int(row["seed"]) != seed:
+                rep.differences.append(f"seed: stored {row['seed']}, manifest {seed}")
+            for key, value in summary.items():
+                if key in row.index:
+                    rep.checked += 1
+                    if not _same(row[key], value):
+                        rep.differences.append(f"{key}: stored {row[key]!r}, now {value!r}")
+    if paths.weekly.exists() and plan.weekly:
+        table = read_table(paths.weekly)
+        stored = table[table["run"] == run].reset_index(drop=True)
+        if len(stored):
+            if len(stored) != len(weekly):
+                rep.differences.append(f"weeks: stored {len(stored)}, now {len(weekly)}")
+            else:
+                for col in weekly.columns:
+                    if col not in stored:
+                        continue
+                    for week, (a, b) in enumerate(zip(stored[col], weekly[col], strict=True)):
+                        rep.checked += 1
+                        if not _same(a, b):
+                            rep.differences.append(f"{col} in week {week + 1}: stored {a!r}, "
+                                                   f"now {b!r}")
+    return rep

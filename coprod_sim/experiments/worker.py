@@ -1,0 +1,59 @@
+"""The work done by each worker: run a chunk of runs and return tidy pieces.
+
+A task is ``(run, scenario name, parameter values, seed)``: plain data, so it
+travels to local processes and Dask workers alike. A run that raises is
+caught and returned as a failure (with its parameters and seed), so one bad
+run never loses the others.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from coprod_sim.runner import run
+from coprod_sim.scenario import Scenario
+
+#: Summary keys dropped from the run table (``weeks`` is already a parameter column).
+DROP_SUMMARY = ("weeks",)
+
+Task = tuple[int, str, dict[str, Any], int]
+
+
+def run_one(name: str, values: dict[str, Any], seed: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Run one scenario with one seed; return its summary and weekly table."""
+    result = run(Scenario(name=name, **values), seed=seed)
+    summary = {k: v for k, v in result.summary.items() if k not in DROP_SUMMARY}
+    return summary, result.weekly
+
+
+def run_chunk(tasks: Sequence[Task], weekly: bool = True) -> dict[str, Any]:
+    """Run a chunk of tasks.
+
+    Returns:
+        ``{"runs": [summary dicts with 'run'], "weekly": DataFrame or None,
+        "failures": [dicts with run, seed, error], "seconds": float}``.
+    """
+    start = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    tables: list[pd.DataFrame] = []
+    failures: list[dict[str, Any]] = []
+    for run_id, name, values, seed in tasks:
+        try:
+            summary, table = run_one(name, values, seed)
+        except Exception as err:  # a failed run is reported, not fatal
+            last = traceback.format_exception_only(type(err), err)[-1].strip()
+            failures.append({"run": int(run_id), "seed": int(seed), "scenario": name,
+                             "error": last})
+            continue
+        rows.append({"run": int(run_id), **summary})
+        if weekly:
+            table.insert(0, "run", int(run_id))
+            tables.append(table)
+    table = pd.concat(tables, ignore_index=True) if tables else None
+    return {"runs": rows, "weekly": table, "failures": failures,
+            "seconds": time.perf_counter() - start}
