@@ -124,7 +124,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--out must end in .csv or .json, got {out.name!r}")
         text = (result.weekly.to_csv(index=False) if out.suffix.lower() == ".csv"
                 else result.weekly.to_json(orient="records", indent=1))
-        atomic_write_text(out, text)
+        try:
+            atomic_write_text(out, text)
+        except OSError as err:
+            raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
         print(f"\nWeekly table written to {out} ({len(result.weekly)} rows).")
     if args.save_scenario:
         print(f"Scenario saved to {scenario.to_file(args.save_scenario)}.")
@@ -198,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except (ScenarioError, UsageError) as err:
         print(f"coprod-sim: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a file that cannot be read or written
+        where = f": {err.filename}" if err.filename else ""
+        print(f"coprod-sim: {err.strerror or err}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("coprod-sim: stopped.", file=sys.stderr)

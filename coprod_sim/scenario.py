@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomli_w
 
 from coprod_sim.parameters import PARAMETERS, Param, defaults
@@ -51,18 +52,19 @@ class ScenarioError(ValueError):
 def _check_value(p: Param, value: Any) -> tuple[Any, str | None]:
     """Return ``(clean value, None)`` or ``(value, allowed)`` when not allowed."""
     if p.kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-        if type(value).__name__ == "bool_":  # numpy bool
+        if isinstance(value, (bool, np.bool_)):
             return bool(value), None
         return value, p.allowed()
     if p.kind == "choice":
         if isinstance(value, str) and value in p.choices:
             return value, None
         return value, p.allowed()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         return value, p.allowed()
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return value, p.allowed()
     if not math.isfinite(number):
         return value, p.allowed()
     if p.kind == "int":
@@ -221,11 +223,17 @@ class Scenario(Mapping[str, Any]):
         except OSError as err:
             raise ScenarioError([("file", str(path), f"a readable file ({err.strerror})")],
                                 str(path)) from None
+        except UnicodeDecodeError:
+            raise ScenarioError([("file", path.name, "a text file in UTF-8")],
+                                str(path)) from None
         try:
             data = tomllib.loads(text) if kind == ".toml" else json.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
             raise ScenarioError([("file", path.name, f"valid {kind[1:].upper()} ({err})")],
                                 str(path)) from None
+        except RecursionError:
+            raise ScenarioError([("file", path.name, f"valid {kind[1:].upper()} that is not "
+                                  "nested hundreds of levels deep")], str(path)) from None
         return cls.from_dict(data, source=str(path))
 
     def to_file(self, path: str | os.PathLike) -> Path:

@@ -174,10 +174,6 @@ def test_argparse_mistakes_exit_2_without_traceback(capsys, args):
     assert "usage: coprod-sim" in err and "Traceback" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="bug: cli.py cmd_run -> scenario.atomic_write_text: "
-                   "an --out path that cannot be written (parent is a file) raises "
-                   "FileExistsError with a traceback; main() catches only ScenarioError "
-                   "and UsageError")
 def test_unwritable_output_path_is_one_line(capsys, tmp_path):
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     code, out, err = run_cli(capsys, "run", "--weeks", "2", "--out",
@@ -185,15 +181,11 @@ def test_unwritable_output_path_is_one_line(capsys, tmp_path):
     assert_one_line_error(code, out, err, "weekly.csv")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: scenario.py _check_value raises OverflowError "
-                   "for a huge whole number, so `--set n_people=1000...0` shows a traceback")
 def test_huge_number_in_set_is_one_line(capsys):
     code, out, err = run_cli(capsys, "run", "--set", "n_people=1" + "0" * 400)
     assert_one_line_error(code, out, err, "n_people")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: scenario.py from_file raises UnicodeDecodeError "
-                   "(not ScenarioError) for a file that is not UTF-8")
 def test_scenario_file_that_is_not_text_is_one_line(capsys, tmp_path):
     path = tmp_path / "plan.toml"
     path.write_bytes(b"power_sharing = 0.5 # caf\xe9\n")

@@ -8,7 +8,7 @@ test fails only when a pattern weakens or reverses.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ ADJUSTMENTS = dict(large_print=True, plain_language=True, hearing_loop=True,
                    digital_inclusion=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _run(scenario: Scenario, seed: int, weeks: int):
     return run(scenario, seed=seed, weeks=weeks)
 
