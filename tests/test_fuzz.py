@@ -10,6 +10,7 @@ import math
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -56,7 +57,13 @@ scenarios = st.fixed_dictionaries(
     {name: value_strategy(p) for name, p in PARAMETERS.items()}).map(respect_sums)
 
 
-def bounds_problems(weekly):
+#: Rounding slack on the bounds: a ratio computed as 1.0000000000000002 is a known,
+#: harmless rounding bug (see test_frontline_voice_never_exceeds_one below); anything
+#: further out of bounds is a real failure.
+SLACK = 1e-9
+
+
+def bounds_problems(weekly, slack=SLACK):
     """Names of outcomes that leave their bounds or are not finite."""
     bad = []
     for name in NUMERIC:
@@ -65,9 +72,9 @@ def bounds_problems(weekly):
         if not np.isfinite(values).all():
             bad.append(f"{name} not finite")
             continue
-        if outcome.low is not None and values.min() < outcome.low:
+        if outcome.low is not None and values.min() < outcome.low - slack:
             bad.append(f"{name} min {values.min()!r} < {outcome.low}")
-        if outcome.high is not None and values.max() > outcome.high:
+        if outcome.high is not None and values.max() > outcome.high + slack:
             bad.append(f"{name} max {values.max()!r} > {outcome.high}")
     return bad
 
@@ -89,6 +96,18 @@ def test_any_valid_scenario_runs_with_outcomes_in_bounds(values, seed):
         if isinstance(value, float):
             assert math.isfinite(value), key
     assert 0.0 <= result.summary["mean_participation_rate"] <= 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="bug: outcomes.py Recorder.record computes "
+                   "frontline_voice as airtime[~manager].sum() / airtime.sum(); when every "
+                   "seated staff member is front-line the two sums round differently and give "
+                   "1.0000000000000002, above the outcome's documented high of 1")
+def test_frontline_voice_never_exceeds_one():
+    # Every working-party seat kept for front-line staff (found by the fuzzer).
+    scenario = Scenario(n_staff=40, manager_share=0.75, staff_seats=5, frontline_seats=1.0)
+    weekly = run(scenario, seed=0, weeks=8).weekly
+    assert weekly["frontline_voice"].max() == 1.0
+    assert bounds_problems(weekly, slack=0.0) == []
 
 
 # Invalid values ------------------------------------------------------------------------
