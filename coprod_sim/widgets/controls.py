@@ -20,7 +20,7 @@ import ipywidgets as w
 import tomli_w
 
 from coprod_sim import presets
-from coprod_sim.parameters import GROUPS, PARAMETERS, Param, by_group
+from coprod_sim.parameters import GROUPS, PARAMETERS, SEVEN_STEPS, Param, by_group
 from coprod_sim.scenario import Scenario, ScenarioError
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,12 @@ CSS = """
   border-left-width: 8px; }
 .coprod-presenter .coprod-caption { font-size: 24px; font-style: normal; }
 .coprod-presenter .widget-slider .noUi-handle { border: 2px solid #000; }
+.coprod-presenter .coprod-lever .widget-slider, .coprod-presenter .coprod-lever .widget-dropdown {
+  width: 760px !important; }
+.coprod-compare .coprod-lever .widget-slider, .coprod-compare .coprod-lever .widget-dropdown {
+  width: 420px !important; }
+.coprod-compare { --jp-widgets-inline-label-width: 190px; }
+.coprod-note { color: #444; font-style: italic; margin-left: 16px; }
 </style>
 """
 
@@ -110,17 +116,19 @@ def make_control(p: Param) -> w.ValueWidget:
                        and p.unit not in ("share", "0-1") else "")
     common = dict(description=label, tooltip=tooltip(p))
     if p.kind == "bool":
-        return w.Checkbox(value=bool(p.default), indent=True, **common)
+        return w.Checkbox(value=bool(p.default), indent=True, layout=w.Layout(width="auto"),
+                          **common)
     if p.kind == "choice":
         return w.Dropdown(options=[(lab, val) for val, lab in p.choices.items()],
-                          value=p.default, **common)
+                          value=p.default, layout=w.Layout(width="500px"), **common)
     if p.kind == "int":
         return w.IntSlider(value=int(p.default), min=int(p.low), max=int(p.high), step=1,
-                           continuous_update=False, **common)
+                           continuous_update=False, layout=w.Layout(width="500px"), **common)
     step = _step(p)
     fmt = ".2f" if step < 0.1 else ".1f" if step < 1 else ".0f"
     return w.FloatSlider(value=float(p.default), min=float(p.low), max=float(p.high),
-                         step=step, readout_format=fmt, continuous_update=False, **common)
+                         step=step, readout_format=fmt, continuous_update=False,
+                         layout=w.Layout(width="500px"), **common)
 
 
 class Lever:
@@ -214,6 +222,12 @@ class ScenarioPanel(w.VBox):
         sections: list[tuple[str, list[w.Widget]]] = []
         for group, params in by_group().items():
             shown = [p for p in params if p.name in wanted and (p.main or not main_only)]
+            if not shown and main_only and group in SEVEN_STEPS:
+                # keep every step on screen: the order of the work is the lesson
+                sections.append((GROUPS[group], [w.HTML(
+                    '<div class="coprod-note">No main lever for this step here; '
+                    "the explorer has them all.</div>")]))
+                continue
             if not shown:
                 continue
             rows = []

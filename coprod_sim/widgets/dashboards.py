@@ -119,7 +119,7 @@ class Trainer(_Dashboard):
 
     title = "Coproduction simulator: trainer's view"
 
-    def __init__(self, preset: str = "default", replicates: int = 10, auto_run: bool = True,
+    def __init__(self, preset: str = "default", replicates: int = 5, auto_run: bool = True,
                  mode: str = "inplace"):
         super().__init__()
         start = presets.get(preset)

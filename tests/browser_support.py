@@ -1,0 +1,218 @@
+"""Shared helpers for the browser tests and the dashboard benchmark.
+
+Starts Voila on 127.0.0.1 (a free port) for one dashboard, and Debian's
+Chromium through Playwright with a fresh profile. Voila's page asks a CDN for
+icon fonts; those requests are blocked so nothing waits on the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coprod_sim.serve import free_port, voila_command  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+#: Hosts the page may ask for that we never wait on (icon fonts, MathJax).
+BLOCKED = re.compile(r"^https?://(cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|unpkg\.com)/")
+
+
+def chromium_path() -> str | None:
+    """Return the Chromium executable, or None when it is not installed."""
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    return shutil.which("chromium")
+
+
+def playwright_missing() -> str | None:
+    """Return why the browser tests cannot run, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install playwright)"
+    if chromium_path() is None:
+        return ("Debian's chromium is not installed (apt-get install chromium); "
+                "Playwright's own browser download does not work here")
+    return None
+
+
+@dataclass
+class VoilaServer:
+    """A Voila process serving one dashboard on 127.0.0.1."""
+
+    dashboard: str
+    pool: int = 1
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(
+        prefix="voila-", suffix=".log")[1]))
+
+    @property
+    def url(self) -> str:
+        """The dashboard's address."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 90) -> VoilaServer:
+        """Start Voila and wait until it answers (and its pool is filled, if any)."""
+        self.port = self.port or free_port()
+        cmd = voila_command(self.dashboard, self.port, pool=self.pool, cull_minutes=10,
+                            python=sys.executable)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1"}
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log,
+                                     stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Voila exited early:\n{self.log()}")
+            if self._answers() and (self.pool == 0 or self.pool_filled()):
+                return self
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"Voila did not start within {timeout:.0f} s:\n{self.log()}")
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def pool_filled(self) -> bool:
+        """True once Voila reports a preheated kernel ready."""
+        return "is filled with" in self.log()
+
+    def wait_pool(self, count: int = 1, timeout: float = 60) -> None:
+        """Wait until the pool has been (re)filled ``count`` times in total."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log().count("is filled with") >= count:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("preheated kernel pool did not fill")
+
+    def log(self) -> str:
+        """Voila's log so far."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def kernel_pids(self) -> list[int]:
+        """Process ids of this server's kernels (its child processes)."""
+        import psutil
+
+        if self.proc is None:
+            return []
+        try:
+            children = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        return [c.pid for c in children if "ipykernel" in " ".join(c.cmdline())]
+
+    def stop(self) -> None:
+        """Stop Voila and its kernels (the process group this server started)."""
+        if self.proc is not None and self.proc.poll() is None:
+            pgid = os.getpgid(self.proc.pid)
+            os.killpg(pgid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(pgid, signal.SIGKILL)
+                self.proc.wait(5)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)  # kernels left in the group
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+@contextlib.contextmanager
+def voila(dashboard: str, pool: int = 1) -> Iterator[VoilaServer]:
+    """Serve ``dashboard`` with Voila for the duration of the ``with`` block."""
+    server = VoilaServer(dashboard, pool=pool).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    """A headless Chromium context with a fresh profile (Playwright's BrowserContext)."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="coprod-chromium-")
+    try:
+        with sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                profile, executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
+                viewport={"width": 1400, "height": 1000})
+            context.route(BLOCKED, lambda route: route.abort())
+            try:
+                yield context
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Page:
+    """A dashboard page with its console errors recorded."""
+
+    def __init__(self, context: object, url: str, timeout: float = 60):
+        self.page = context.new_page()  # type: ignore[attr-defined]
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
+        self.t0 = time.perf_counter()
+        self.page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+        self.page.wait_for_selector("img.coprod-chart-img", timeout=timeout * 1000)
+        self.load_seconds = time.perf_counter() - self.t0
+
+    def _console(self, msg: object) -> None:
+        if msg.type == "error":  # type: ignore[attr-defined]
+            text = msg.text  # type: ignore[attr-defined]
+            if BLOCKED.search(text) or "net::ERR_FAILED" in text:
+                return  # the blocked CDN requests
+            self.errors.append(text)
+
+    def draws(self, nth: int = 0) -> int:
+        """The draw counter of the nth chart image on the page."""
+        return int(self.page.locator("img.coprod-chart-img").nth(nth).get_attribute(
+            "data-draw"))
+
+    def wait_redraw(self, before: int, nth: int = 0, timeout: float = 60) -> float:
+        """Wait until the nth chart is redrawn after ``before``; return seconds waited."""
+        t0 = time.perf_counter()
+        self.page.wait_for_function(
+            "([n, b]) => { const im = document.querySelectorAll('img.coprod-chart-img')[n];"
+            " return im && Number(im.dataset.draw) > b; }",
+            arg=[nth, before], timeout=timeout * 1000, polling="raf")
+        return time.perf_counter() - t0
+
+    def error_outputs(self) -> list[str]:
+        """Texts of error outputs on the page (tracebacks, stderr, error messages)."""
+        return self.page.eval_on_selector_all(
+            ".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr'], "
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
+            ".coprod-message-error, .jp-RenderedText pre .ansi-red-fg",
+            "els => els.map(e => e.innerText)")
