@@ -388,9 +388,8 @@ class ScenarioFiles(w.VBox):
 
     def load_bytes(self, name: str, content: bytes) -> Scenario:
         """Load a scenario from an uploaded file's name and bytes."""
-        suffix = Path(name).suffix.lower()
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
+            path = Path(tmp) / (Path(name).name or "upload")
             path.write_bytes(content)
             try:
                 scenario = Scenario.from_file(path)
@@ -416,4 +415,7 @@ class ScenarioFiles(w.VBox):
         if not files:
             return
         item = files[0]
-        self.load_bytes(item["name"], bytes(item["content"]))
+        try:
+            self.load_bytes(item["name"], bytes(item["content"]))
+        finally:
+            self.upload.value = ()  # so the same file can be uploaded again
