@@ -42,15 +42,23 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "dashboard
 
 
 def notebook_path(dashboard: str) -> Path:
-    """Return the notebook file of a dashboard.
+    """Return the notebook file of a dashboard (the folder of all of them for ``"all"``).
 
     Raises:
         ValueError: for an unknown dashboard, naming the known ones.
     """
+    if dashboard == "all":
+        return NOTEBOOK_DIR
     if dashboard not in DASHBOARDS:
         raise ValueError(f"unknown dashboard {dashboard!r}; choose one of "
-                         f"{', '.join(DASHBOARDS)}")
+                         f"{', '.join(DASHBOARDS)} or all")
     return NOTEBOOK_DIR / f"{dashboard}.ipynb"
+
+
+def dashboard_url(base: str, dashboard: str, served: str) -> str:
+    """Address of ``dashboard`` on a server started for ``served`` (one dashboard or all)."""
+    base = base.rstrip("/") + "/"
+    return base if served != "all" else f"{base}voila/render/{dashboard}.ipynb"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -67,7 +75,8 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
     """Return the Voila command line that serves one dashboard.
 
     Args:
-        dashboard: ``"trainer"``, ``"compare"`` or ``"explorer"``.
+        dashboard: ``"trainer"``, ``"compare"``, ``"explorer"``, or ``"all"`` for a
+            page listing all three.
         port: TCP port.
         room: Listen on every network address (with a token) instead of 127.0.0.1.
         pool: Preheated kernels kept ready (0 turns preheating off).
@@ -114,8 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m coprod_sim.serve",
         description="Serve a coprod-sim dashboard in the browser with Voila.")
-    p.add_argument("--dashboard", choices=DASHBOARDS, default="trainer",
-                   help="which dashboard to serve (default: trainer)")
+    p.add_argument("--dashboard", choices=(*DASHBOARDS, "all"), default="trainer",
+                   help="which dashboard to serve (default: trainer; all: a page listing "
+                        "the three)")
     p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
     p.add_argument("--room", action="store_true",
                    help="let other computers on the network connect (asks for a token)")

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coprod_sim.serve import free_port, voila_command  # noqa: E402
+from coprod_sim.serve import dashboard_url, free_port, voila_command  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -67,8 +67,12 @@ class VoilaServer:
 
     @property
     def url(self) -> str:
-        """The dashboard's address."""
+        """The server's address."""
         return f"http://127.0.0.1:{self.port}/"
+
+    def page_url(self, dashboard: str | None = None) -> str:
+        """Address of a dashboard on this server."""
+        return dashboard_url(self.url, dashboard or self.dashboard, self.dashboard)
 
     def start(self, timeout: float = 90) -> VoilaServer:
         """Start Voila and wait until it answers (and its pool is filled, if any)."""
@@ -128,6 +132,27 @@ class VoilaServer:
         except psutil.NoSuchProcess:
             return []
         return [c.pid for c in children if "ipykernel" in " ".join(c.cmdline())]
+
+    def wait_kernels_idle(self, count: int = 1, timeout: float = 120) -> None:
+        """Wait until ``count`` kernels exist and none is busy (preheated ones rendered)."""
+        import psutil
+
+        deadline = time.monotonic() + timeout
+        calm = 0
+        while time.monotonic() < deadline:
+            pids = self.kernel_pids()
+            try:
+                procs = [psutil.Process(pid) for pid in pids]
+                for p in procs:
+                    p.cpu_percent(None)
+                time.sleep(0.5)
+                busy = max((p.cpu_percent(None) for p in procs), default=100.0)
+            except psutil.NoSuchProcess:
+                continue
+            calm = calm + 1 if len(pids) >= count and busy < 5 else 0
+            if calm >= 2:
+                return
+        raise RuntimeError("kernels did not become idle")
 
     def stop(self) -> None:
         """Stop Voila and its kernels (the process group this server started)."""
