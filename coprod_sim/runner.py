@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -30,14 +31,20 @@ class RunResult:
         seed: The seed used.
         weekly: One row per week, one column per outcome (see ``OUTCOMES``).
         summary: The run summarised as a dict (see :func:`summarise`).
-        people: One row per person at the end: who they are and what happened.
+        people: One row per person at the end: who they are and what happened
+            (built on first use).
     """
 
     scenario: Scenario
     seed: int | None
     weekly: pd.DataFrame
     summary: dict[str, Any]
-    people: pd.DataFrame = field(repr=False)
+    _people: dict[str, np.ndarray] = field(repr=False)
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        """One row per person at the end of the run."""
+        return pd.DataFrame(self._people)
 
     def __repr__(self) -> str:
         return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
@@ -64,20 +71,22 @@ def summarise(weekly: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def _people_table(model: CoproductionModel) -> pd.DataFrame:
+def _people_columns(model: CoproductionModel) -> dict[str, Any]:
+    """Snapshot of each person's final state, as columns (copied arrays)."""
     st = model.state
-    table = pd.DataFrame({
-        "role": np.array(ROLES)[st.role], "age": np.array(AGES)[st.age],
-        "deprivation": np.array(DEPRIVATION)[st.dep],
-        "reached": st.reached, "took_part": st.ever_part, "times": st.times,
-        "views": st.views, "adopted": st.adopted,
+    columns: dict[str, Any] = {
+        "role": pd.Categorical.from_codes(st.role, ROLES),
+        "age": pd.Categorical.from_codes(st.age, AGES),
+        "deprivation": pd.Categorical.from_codes(st.dep, DEPRIVATION),
+        "reached": st.reached.copy(), "took_part": st.ever_part.copy(),
+        "times": st.times.copy(), "views": st.views.copy(), "adopted": st.adopted.copy(),
         "dropped_out": st.ever_part & ~st.engaged,
-        "confidence_at_start": st.confidence0, "confidence": st.confidence,
-        "trust": st.trust, "efficacy": st.efficacy,
-    })
+        "confidence_at_start": st.confidence0, "confidence": st.confidence.copy(),
+        "trust": st.trust.copy(), "efficacy": st.efficacy.copy(),
+    }
     for j, need in enumerate(NEEDS):
-        table[f"need_{need}"] = st.needs[:, j]
-    return table
+        columns[f"need_{need}"] = st.needs[:, j].copy()
+    return columns
 
 
 def run(scenario: Scenario | str | None = None, seed: int | None = 0,
@@ -112,7 +121,7 @@ def run(scenario: Scenario | str | None = None, seed: int | None = 0,
     for _ in range(scenario.weeks):
         model.step()
     weekly = pd.DataFrame(model.datacollector.model_vars)
-    return RunResult(scenario, seed, weekly, summarise(weekly), _people_table(model))
+    return RunResult(scenario, seed, weekly, summarise(weekly), _people_columns(model))
 
 
 def run_replicates(scenario: Scenario | str | None = None, seeds: Iterable[int] = range(10),
