@@ -94,9 +94,14 @@ class Kit:
         return glossary_table(*terms, css=self.settings.css())
 
     def chart(self, plan: str | Scenario, name: str = "participation", weeks: int = 52,
-              seeds: tuple[int, ...] = (1, 2, 3)) -> Any:
-        """Run a plan a few times and return one of the shared charts of it."""
+              seeds: tuple[int, ...] = (1, 2, 3), **changes: Any) -> Any:
+        """Run a plan (a preset name or a scenario, with any lever changes) a few times.
+
+        Returns one of the shared charts of it (see ``coprod_sim.plots.CHARTS``).
+        """
         scenario = presets.get(plan) if isinstance(plan, str) else plan
+        if changes:
+            scenario = scenario.replace(**changes)
         df = run_replicates(scenario, seeds=seeds, weeks=weeks)
         return charts.weekly_chart(name, df, large_text=self.settings.large_text)
 
@@ -278,6 +283,10 @@ class Kit:
 
         button.on_click(_guard(out, check))
         return w.VBox([panel, button, out])
+
+    def starting_chart(self, key: str, name: str = "participation") -> Any:
+        """A chart of a challenge's starting plan (three runs), before any change."""
+        return self.chart(get_challenge(key).start, name)
 
     def check(self, ch: Challenge | str, values: dict[str, Any]) -> Feedback:
         """Check a plan against a challenge and add the result to the record."""
