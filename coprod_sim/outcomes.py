@@ -238,7 +238,7 @@ class Recorder:
                                if tally["meetings"] else 0.0),
             "quiet_voice": (tally["quiet_airtime"] / tally["quiet_seats"]
                             if tally["quiet_seats"] else 0.0),
-            "frontline_voice": (float(sf.airtime[~sf.manager].sum() / staff_air)
+            "frontline_voice": (max(0.0, 1.0 - float(sf.airtime[sf.manager].sum() / staff_air))
                                 if staff_air else 0.0),
             "influence": influence,
             "user_plan_share": plan_share,

@@ -10,7 +10,6 @@ import math
 import os
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,10 +97,6 @@ def test_any_valid_scenario_runs_with_outcomes_in_bounds(values, seed):
     assert 0.0 <= result.summary["mean_participation_rate"] <= 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: outcomes.py Recorder.record computes "
-                   "frontline_voice as airtime[~manager].sum() / airtime.sum(); when every "
-                   "seated staff member is front-line the two sums round differently and give "
-                   "1.0000000000000002, above the outcome's documented high of 1")
 def test_frontline_voice_never_exceeds_one():
     # Every working-party seat kept for front-line staff (found by the fuzzer).
     scenario = Scenario(n_staff=40, manager_share=0.75, staff_seats=5, frontline_seats=1.0)

@@ -113,6 +113,9 @@ def benefit_flow(model: CoproductionModel) -> float:
 def accrue(model: CoproductionModel, wk: Week) -> None:
     """Mechanism 8b: add this week's cost and the benefit that has matured.
 
+    Briefing paper: benefits are not immediate, so services must play the
+    'long game'; users are assets (Boyle et al. 2010).
+
     During co-delivery, people who take part add value at once as assets
     (their knowledge, skills and time), if users join co-delivery.
     """

@@ -55,6 +55,9 @@ def adoption_chance(model: CoproductionModel, method: np.ndarray) -> np.ndarray:
 def adopt_views(model: CoproductionModel, wk: Week) -> None:
     """Mechanism 4: decide which views are adopted and grow the action plan.
 
+    Briefing paper: service users' views should be incorporated into action
+    plans; how many are depends on the power shared (Needham & Carr 2009).
+
     Decisions taken between meetings by email without service users cut the
     adoption of their views (see :func:`adoption_chance`) and add staff-only
     items to the plan.

@@ -22,6 +22,9 @@ RATIONALE_SOFTENING = 0.1
 def give_feedback(model: CoproductionModel, wk: Week) -> None:
     """Mechanism 5: update efficacy, trust and motivation of everyone who gave a view.
 
+    Briefing paper: a view not used needs a rationale, or people disengage;
+    learning follows Macy & Flache (2002).
+
     - adopted: efficacy and trust move up towards 1;
     - not adopted, with a reason: a small step down (the view was heard);
     - not adopted, no reason: a full step down in efficacy, trust and motivation.

@@ -51,6 +51,9 @@ def grow_confidence(model: CoproductionModel, wk: Week) -> None:
 def build_fatigue(model: CoproductionModel, wk: Week) -> None:
     """Mechanism 6b: fatigue grows with the hours and strain of taking part.
 
+    Briefing paper: recognise people's time, pay expenses and make meetings
+    accessible (NLIAH 2010); intensive involvement raises exit (NCVO 2019).
+
     Strain is higher when the activity is deeper than the person chose and the
     purpose was unclear, and for each unmet barrier they faced; paying
     expenses, accessible arrangements and clear roles (the 4Rs) lower it.

@@ -24,14 +24,21 @@ ANXIETY_PACE = 0.1
 
 
 def train_staff(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 7a: training raises staff skill over the first weeks."""
+    """Mechanism 7a: training raises staff skill over the first weeks.
+
+    Briefing paper: coproduction requires investment in staff training so staff
+    feel confident applying it.
+    """
     sf = model.staff_state
     if model.levers.staff_training:
         sf.skill += TRAINING_PACE * (TRAINED_SKILL - sf.skill) * (sf.skill < TRAINED_SKILL)
 
 
 def update_anxiety(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill."""
+    """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill.
+
+    Briefing paper: the shift in power creates anxieties about risk.
+    """
     s, sf = model.levers, model.staff_state
     if not s.mech_staff_anxiety:
         return
@@ -41,6 +48,9 @@ def update_anxiety(model: CoproductionModel, wk: Week) -> None:
 
 def update_openness(model: CoproductionModel, wk: Week) -> None:
     """Mechanism 7c: skill and good experiences open staff up; anxiety closes them.
+
+    Briefing paper: the cultural shift needs training, and the benefits of
+    coproduction are not immediate.
 
     A good experience is a change adopted from users' views that has started
     to pay back (so openness follows benefits, which lag).

@@ -24,6 +24,9 @@ LEAVE_HAZARD = 0.25
 def drop_out(model: CoproductionModel, wk: Week) -> None:
     """Mechanism 8a: people leave when motivation or trust falls below their tolerance.
 
+    Briefing paper: people who feel unheard disengage; tolerances follow
+    Granovetter (1978).
+
     Only people who have taken part can leave. Clear roles (the 4Rs) lower the
     point at which they give up.
     """
@@ -41,7 +44,11 @@ def drop_out(model: CoproductionModel, wk: Week) -> None:
 
 
 def recruit_peers(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 8b: people not reached join when their peers take part."""
+    """Mechanism 8b: people not reached join when their peers take part.
+
+    Briefing paper: peer support networks transfer knowledge and support change
+    (Boyle et al. 2010).
+    """
     s, st, rng = model.levers, model.state, model.rng
     if not s.mech_peer_recruitment or s.peer_recruitment_rate == 0:
         return
@@ -56,7 +63,11 @@ def recruit_peers(model: CoproductionModel, wk: Week) -> None:
 
 
 def drift_panel(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 8c: standing forum members go quiet at ``panel_drift`` a year."""
+    """Mechanism 8c: standing forum members go quiet at ``panel_drift`` a year.
+
+    Evidence (evidence.md): UK citizens' panels lose 15-33% of members a year
+    when not refreshed; the paper notes forums draw small numbers (Gibbs 1997).
+    """
     s, st, rng = model.levers, model.state, model.rng
     if not s.mech_panel_drift or not s.use_forum:
         return
