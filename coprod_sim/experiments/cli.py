@@ -38,6 +38,11 @@ def _run_options(p: argparse.ArgumentParser, out_required: bool = True) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def _stopped(out: Any) -> None:
+    print(f"\nStopped. Finished runs are saved; carry on with: coprod-sim resume {out}",
+          file=sys.stderr)
+
+
 def _report(result: Any) -> int:
     from coprod_sim.experiments.execute import describe_failure
 
@@ -87,10 +92,14 @@ def _run(args: argparse.Namespace, command: str) -> int:
     if command == "sensitivity" and exp.kind not in SAMPLED:
         raise UsageError(f"design kind in {args.experiment} is {exp.kind!r}; `sensitivity` "
                          "needs 'saltelli', 'morris' or 'latin' (use `sweep` for grids)")
-    output_paths(args.out)
-    result = run_experiment(exp, args.out, workers=args.workers, scheduler=args.scheduler,
-                            chunk_size=args.chunk_size, progress=not args.no_progress,
-                            restart=args.restart, command=command)
+    paths = output_paths(args.out)
+    try:
+        result = run_experiment(exp, args.out, workers=args.workers, scheduler=args.scheduler,
+                                chunk_size=args.chunk_size, progress=not args.no_progress,
+                                restart=args.restart, command=command)
+    except KeyboardInterrupt:
+        _stopped(paths.out)
+        raise
     status = _report(result)
     if command == "sensitivity" and status == 0:
         _analyse_and_plot(result, getattr(args, "large_text", False))
@@ -112,8 +121,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from coprod_sim.experiments.execute import pending_header, resume
 
     header = pending_header(args.results)
-    result = resume(args.results, workers=args.workers, scheduler=args.scheduler,
-                    chunk_size=args.chunk_size, progress=not args.no_progress)
+    try:
+        result = resume(args.results, workers=args.workers, scheduler=args.scheduler,
+                        chunk_size=args.chunk_size, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        _stopped(args.results)
+        raise
     status = _report(result)
     if header and header.get("command") == "sensitivity" and status == 0:
         _analyse_and_plot(result)

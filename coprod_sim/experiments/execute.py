@@ -18,12 +18,11 @@ import math
 import multiprocessing
 import os
 import shutil
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +42,9 @@ from coprod_sim.experiments.design import (
 from coprod_sim.experiments.worker import run_chunk
 from coprod_sim.parameters import PARAMETERS
 from coprod_sim.scenario import atomic_write_text
+
+#: How long to wait for a Dask scheduler given by address.
+CONNECT_TIMEOUT = "15s"
 
 #: Identifier columns at the start of every row.
 ID_COLUMNS = ("run", "point", "replicate", "seed", "scenario")
@@ -351,26 +353,21 @@ Chunk = list[tuple[int, str, dict[str, Any], int]]
 def process_context(start_method: str | None = None) -> multiprocessing.context.BaseContext:
     """The start method for local worker processes.
 
-    By default ``fork`` when this process runs a single Python thread on Linux
-    (workers start at once, with the simulation already imported); otherwise
-    ``forkserver``, with the simulation imported once in the fork server so
-    each worker starts warm; ``spawn`` where neither exists (Windows).
+    By default ``forkserver`` where it exists: the simulation is imported once,
+    in the fork server, and each worker is forked from it warm, safely even when
+    this process runs threads (Jupyter, Dask, Arrow); ``spawn`` elsewhere
+    (Windows). Scripts using either must guard their entry point with
+    ``if __name__ == "__main__":``. ``"fork"`` may be asked for explicitly.
     """
     methods = multiprocessing.get_all_start_methods()
     if start_method is None:
-        if ("fork" in methods and sys.platform.startswith("linux")
-                and threading.active_count() == 1):
-            start_method = "fork"
-        elif "forkserver" in methods:
-            start_method = "forkserver"
-        else:
-            start_method = "spawn"
+        start_method = "forkserver" if "forkserver" in methods else "spawn"
     if start_method not in methods:
         raise UsageError(f"start method is {start_method!r}; allowed here: "
                          + ", ".join(repr(m) for m in methods))
     ctx = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
-        ctx.set_forkserver_preload(["coprod_sim.experiments.worker"])
+        ctx.set_forkserver_preload(["coprod_sim.experiments._warm"])
     return ctx
 
 
@@ -395,7 +392,11 @@ def _processes(chunks: list[Chunk], weekly: bool, workers: int,
             for fut in as_completed(futures):
                 try:
                     result: Any = fut.result()
-                except Exception as err:  # worker died: report the chunk's runs as failed
+                except BrokenProcessPool as err:  # workers could not start or died
+                    result = BrokenProcessPool(
+                        f"{err} (a worker process stopped; in a script, run the sweep under "
+                        "`if __name__ == '__main__':`)")
+                except Exception as err:  # report the chunk's runs as failed
                     result = err
                 yield chunks[futures[fut]], result
         finally:
@@ -413,7 +414,7 @@ def _dask(chunks: list[Chunk], weekly: bool, scheduler: Any) -> Iterator[tuple[C
     own = isinstance(scheduler, str)
     if own:
         try:
-            client = Client(scheduler, timeout="15s")
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as err:
             raise UsageError(f"could not reach the Dask scheduler at {scheduler!r} ({err}); "
                              "check the address (for example tcp://host:8786)") from None
@@ -451,12 +452,14 @@ def _bar_class() -> type:
     return Bar
 
 
-def backend_name(workers: int, scheduler: Any) -> str:
+def backend_name(backend: str, workers: int, scheduler: Any) -> str:
     """A short description of the backend, for messages and the manifest."""
-    if scheduler is not None:
+    if backend == "dask":
         where = scheduler if isinstance(scheduler, str) else type(scheduler).__name__
         return f"dask ({where})"
-    return "serial" if workers <= 1 else f"processes ({workers} workers)"
+    if backend == "processes":
+        return f"local processes ({workers} worker{'s' if workers > 1 else ''})"
+    return "serial (this process)"
 
 
 def auto_chunk_size(n_runs: int, workers: int) -> int:
@@ -490,7 +493,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
                    scheduler: Any = None, chunk_size: int | None = None,
                    progress: bool = True, restart: bool = False, command: str = "sweep",
                    on_chunk: Callable[[int, int], None] | None = None,
-                   start_method: str | None = None) -> SweepResult:
+                   start_method: str | None = None, backend: str | None = None
+                   ) -> SweepResult:
     """Run every run of an experiment and return (and optionally write) tidy tables.
 
     Args:
@@ -507,6 +511,9 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
         on_chunk: Called as ``on_chunk(done, total)`` after each chunk is saved.
         start_method: ``"fork"``, ``"forkserver"`` or ``"spawn"`` for local
             processes (default: see :func:`process_context`).
+        backend: ``"serial"``, ``"processes"`` or ``"dask"``; by default Dask when
+            ``scheduler`` is given, else in this process for one worker and local
+            processes for more.
 
     Returns:
         A :class:`SweepResult`; failed runs are listed in ``failures``.
@@ -562,9 +569,15 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
     mem_weekly: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
     clock = time.perf_counter()
-    if scheduler is not None:
+    if backend is None:
+        backend = "dask" if scheduler is not None else "serial" if workers <= 1 else "processes"
+    if backend not in ("serial", "processes", "dask"):
+        raise UsageError(f"backend is {backend!r}; allowed: 'serial', 'processes' or 'dask'")
+    if backend == "dask":
+        if scheduler is None:
+            raise UsageError("the dask backend needs a scheduler address, Client or cluster")
         results = _dask(chunks, plan.weekly, scheduler)
-    elif workers <= 1:
+    elif backend == "serial":
         results = _serial(chunks, plan.weekly)
     else:
         results = _processes(chunks, plan.weekly, min(workers, max(1, len(chunks))),
@@ -608,7 +621,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
         "fingerprint": fingerprint, "command": command, "started": started,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds_this_session": round(elapsed, 3),
-        "runs_this_session": len(tasks), "backend": backend_name(workers, scheduler),
+        "runs_this_session": len(tasks),
+        "backend": backend_name(backend, workers, scheduler),
         "runs_planned": len(plan.runs), "runs_finished": int(len(runs)),
         "failures": failures,
         "outputs": ({"runs": paths.runs.name, "weekly": paths.weekly.name if plan.weekly

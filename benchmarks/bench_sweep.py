@@ -1,0 +1,93 @@
+"""Sweep throughput: runs per second with 1 and 2 workers, local processes and Dask.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_sweep.py            # 96 default runs per timing
+    .venv/bin/python benchmarks/bench_sweep.py --runs 192 --repeat 3
+
+Each timing is a whole ``run_experiment`` call (planning, chunking, running,
+collecting and assembling the tidy tables; nothing written to disk). Worker
+start-up is not timed: the fork server (local processes) and the Dask
+workers are warmed first, as they are in a long session or on a cluster.
+Parallel efficiency = (runs/s with 2 workers) / (2 x runs/s with 1 worker);
+the floor is a speed-up of at least 1.8 (efficiency 0.90).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from coprod_sim.experiments import experiment_from_dict, run_experiment
+
+
+def experiment(runs: int, weeks: int, people: int, seed: int = 1):
+    return experiment_from_dict({
+        "name": "bench", "base": "mixed_methods", "weeks": weeks, "seed": seed,
+        "replicates": runs // 4, "set": {"n_people": people}, "same_seeds": False,
+        "design": {"kind": "grid"}, "factors": {"power_sharing": [0.2, 0.8],
+                                                "feedback_rationale": [False, True]},
+        "outputs": {"weekly": True}})
+
+
+def timed(exp, repeat: int, **kwargs) -> float:
+    """Best runs per second over ``repeat`` timings."""
+    rates = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run_experiment(exp, progress=False, **kwargs)
+        seconds = time.perf_counter() - start
+        assert result.complete, result.failures[:1]
+        rates.append(len(result.runs) / seconds)
+    return max(rates)
+
+
+def report(name: str, one: float, two: float) -> bool:
+    speedup = two / one
+    print(f"{name:<24} 1 worker {one:7.1f} runs/s   2 workers {two:7.1f} runs/s   "
+          f"speed-up {speedup:4.2f}x   efficiency {speedup / 2:5.1%}   "
+          f"{'OK' if speedup >= 1.8 else 'BELOW the 1.8x floor'}")
+    return speedup >= 1.8
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=96, help="runs per timing (multiple of 4)")
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=2, help="timings per setting (best kept)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster")
+    args = parser.parse_args()
+    exp = experiment(args.runs, args.weeks, args.people)
+    warm = experiment(8, 4, 40, seed=99)
+    print(f"{args.runs} runs of {args.people} people x {args.weeks} weeks per timing; "
+          f"{os.cpu_count()} CPUs; best of {args.repeat}; load average "
+          f"{os.getloadavg()[0]:.2f}")
+
+    serial = timed(exp, args.repeat, workers=1)
+    print(f"{'in-process (no pool)':<24} {serial:7.1f} runs/s "
+          f"({1000 / serial:.0f} ms per run)")
+
+    ok = True
+    run_experiment(warm, workers=2, progress=False)  # start (and warm) the fork server
+    local = {w: timed(exp, args.repeat, workers=w, backend="processes") for w in (1, 2)}
+    ok &= report("local processes", local[1], local[2])
+
+    if not args.no_dask:
+        from distributed import Client, LocalCluster
+        rates = {}
+        for w in (1, 2):
+            with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster, Client(cluster) as client:
+                run_experiment(warm, scheduler=client, progress=False, chunk_size=1)
+                rates[w] = timed(exp, args.repeat, scheduler=client)
+        ok &= report("dask LocalCluster", rates[1], rates[2])
+    print("median of the 2-worker rates:",
+          f"{statistics.median([local[2]] + ([rates[2]] if not args.no_dask else [])):.1f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
