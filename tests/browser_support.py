@@ -61,6 +61,7 @@ class VoilaServer:
     dashboard: str
     pool: int = 1
     port: int = 0
+    env: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(
         prefix="voila-", suffix=".log")[1]))
@@ -79,7 +80,8 @@ class VoilaServer:
         self.port = self.port or free_port()
         cmd = voila_command(self.dashboard, self.port, pool=self.pool, cull_minutes=10,
                             python=sys.executable)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1"}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1",
+               **self.env}
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log,
                                      stderr=subprocess.STDOUT, env=env,

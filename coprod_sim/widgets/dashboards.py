@@ -120,7 +120,7 @@ class Trainer(_Dashboard):
     title = "Coproduction simulator: trainer's view"
 
     def __init__(self, preset: str = "default", replicates: int = 5, auto_run: bool = True,
-                 mode: str = "inplace"):
+                 mode: str | None = None):
         super().__init__()
         start = presets.get(preset)
         self.df: pd.DataFrame | None = None
@@ -319,7 +319,7 @@ class Compare(_Dashboard):
     title = "Coproduction simulator: compare two scenarios"
 
     def __init__(self, a: str = "tokenistic_consultation", b: str = "full_coproduction",
-                 replicates: int = 5, mode: str = "inplace"):
+                 replicates: int = 5, mode: str | None = None):
         super().__init__()
         self.sides: list[dict[str, Any]] = []
         self.replicates = replicates_slider(replicates)
@@ -430,7 +430,7 @@ class Explorer(_Dashboard):
 
     title = "Coproduction simulator: explore every lever"
 
-    def __init__(self, preset: str = "default", replicates: int = 1, mode: str = "inplace"):
+    def __init__(self, preset: str = "default", replicates: int = 1, mode: str | None = None):
         super().__init__()
         self.df: pd.DataFrame | None = None
         self.preset = preset_picker(preset)

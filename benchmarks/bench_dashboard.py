@@ -1,0 +1,164 @@
+"""Dashboard speed and memory, measured in a real browser (prints figures; not a test).
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--quick]
+
+Measures, against Voila on 127.0.0.1 driven by Playwright and Debian's Chromium:
+
+1. time from changing a control to the redrawn chart, one run per change
+   (each change makes a scenario not run before, so the cache does not help),
+   for both chart display modes ("inplace" and "output");
+2. the same with 20-replicate uncertainty bands;
+3. first render of the trainer dashboard, cold (no preheated kernel, fresh
+   browser profile) and preheated (a kernel that has already rendered it);
+4. memory per dashboard kernel (resident and unique set size).
+
+Floors from issue 3: <= 300 ms median single-run redraw, <= 1 s with 20-replicate
+bands, first render <= 3 s preheated, <= 250 MB per kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from browser_support import Page, VoilaServer, browser, playwright_missing  # noqa: E402
+
+#: Check boxes toggled in Gray-code order, so every change is a new scenario.
+TOGGLES = ("Pay out-of-pocket expenses", "Buddying", "Ground rules made together",
+           "Explain decisions", "Large print materials")
+
+
+def gray_sequence(n: int) -> list[int]:
+    """Which check box to flip at each step so that no state repeats (Gray code)."""
+    out = []
+    for i in range(1, min(n, 2 ** len(TOGGLES) - 1) + 1):
+        out.append((i & -i).bit_length() - 1)
+    return out
+
+
+def set_replicates(p: Page, n: int) -> None:
+    """Type ``n`` into the 'Runs for the band' slider's readout, as a user can."""
+    box = p.page.locator(".widget-slider").filter(has_text="Runs for the band")
+    readout = box.locator(".widget-readout")
+    before = p.draws()
+    readout.click()
+    p.page.keyboard.press("Control+A")
+    p.page.keyboard.type(str(n))
+    p.page.keyboard.press("Enter")
+    p.wait_redraw(before, timeout=120)
+
+
+def redraw_times(p: Page, changes: int) -> list[float]:
+    times = []
+    for k in gray_sequence(changes):
+        box = p.page.get_by_label(TOGGLES[k])
+        before = p.draws()
+        t0 = time.perf_counter()
+        box.click()
+        p.wait_redraw(before, timeout=120)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def kernel_memory(server: VoilaServer) -> list[tuple[float, float]]:
+    import psutil
+
+    out = []
+    for pid in server.kernel_pids():
+        info = psutil.Process(pid).memory_full_info()
+        out.append((info.rss / 2**20, info.uss / 2**20))
+    return out
+
+
+def fmt_ms(xs: list[float]) -> str:
+    return (f"median {1000 * statistics.median(xs):5.0f} ms  "
+            f"(min {1000 * min(xs):.0f}, max {1000 * max(xs):.0f}, n={len(xs)})")
+
+
+def first_render(pool: int, repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        server = VoilaServer("trainer", pool=pool).start(timeout=180)
+        try:
+            if pool:
+                server.wait_kernels_idle(count=1, timeout=180)  # preheated and rendered
+            with browser() as ctx:  # fresh profile: nothing cached
+                p = Page(ctx, server.page_url(), timeout=120)
+                times.append(p.load_seconds)
+                if p.errors:
+                    print("  console errors:", p.errors)
+        finally:
+            server.stop()
+    return times
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = ap.parse_args()
+    missing = playwright_missing()
+    if missing:
+        print(f"cannot run: {missing}")
+        return 1
+    n_single = 8 if args.quick else 15
+    n_bands = 4 if args.quick else 8
+    repeats = 1 if args.quick else 3
+    load = os.getloadavg()
+    print(f"bench_dashboard: {os.cpu_count()} CPUs, load average {load[0]:.1f} "
+          f"{load[1]:.1f} {load[2]:.1f} at start")
+
+    results: dict[str, list[float]] = {}
+    memory: list[tuple[float, float]] = []
+    for mode in ("inplace", "output"):
+        server = VoilaServer("trainer", pool=0, env={"COPROD_CHART_MODE": mode}).start()
+        try:
+            with browser() as ctx:
+                p = Page(ctx, server.page_url(), timeout=120)
+                set_replicates(p, 1)
+                redraw_times(p, 2)  # warm up
+                results[f"single run, {mode}"] = redraw_times(p, n_single)
+                if mode == "inplace":
+                    set_replicates(p, 20)
+                    results["20-replicate bands, inplace"] = redraw_times(p, n_bands)
+                    memory = kernel_memory(server)
+        finally:
+            server.stop()
+
+    results["first render, cold"] = first_render(0, repeats)
+    results["first render, preheated"] = first_render(1, repeats)
+
+    print("\nTime from changing a control to the redrawn chart (trainer dashboard):")
+    for key in ("single run, inplace", "single run, output", "20-replicate bands, inplace"):
+        print(f"  {key:30s} {fmt_ms(results[key])}")
+    print("First render of the trainer dashboard (page request to chart shown):")
+    for key in ("first render, cold", "first render, preheated"):
+        xs = results[key]
+        print(f"  {key:30s} median {statistics.median(xs):5.2f} s  "
+              f"({', '.join(f'{x:.2f}' for x in xs)})")
+    print("Memory per dashboard kernel after the session above:")
+    for rss, uss in memory:
+        print(f"  resident {rss:6.0f} MB, unique to the kernel {uss:6.0f} MB")
+    single = statistics.median(results["single run, inplace"])
+    bands = statistics.median(results["20-replicate bands, inplace"])
+    pre = statistics.median(results["first render, preheated"])
+    mem = max((r for r, _ in memory), default=float("nan"))
+    print("\nFloors (issue 3):")
+    for name, value, floor, unit in (("single-run redraw", single * 1000, 300, "ms"),
+                                     ("20-replicate redraw", bands * 1000, 1000, "ms"),
+                                     ("first render, preheated", pre, 3, "s"),
+                                     ("memory per kernel (resident)", mem, 250, "MB")):
+        verdict = "meets" if value <= floor else "MISSES"
+        print(f"  {name:30s} {value:8.2f} {unit} {verdict} the floor of {floor} {unit}")
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at end")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
