@@ -50,18 +50,25 @@ def _fallback_compare(outcome: str, tables: Mapping[str, pd.DataFrame],
                 color=plots.OKABE_ITO[plots.LINE_COLOURS[i % len(plots.LINE_COLOURS)]],
                 linestyle=plots.LINE_STYLES[i % len(plots.LINE_STYLES)])
         ends.append((label, float(y.iloc[-1])))
-    unit = "%" if share else (" " + o.unit if o.unit not in ("", "0-1") else "")
+    money = o.unit == "GBP"
     ax.set_xlabel("Week", fontsize=st["font"])
-    ax.set_ylabel(o.label + (" (%)" if share else ""), fontsize=st["font"])
+    ax.set_ylabel(o.label + (" (%)" if share else " (£)" if money else ""), fontsize=st["font"])
     ax.tick_params(labelsize=st["font"] * 0.9)
     ax.grid(alpha=st["grid_alpha"])
     ax.legend(fontsize=st["font"] * 0.9, frameon=False)
-    title = f"{o.label}: plans compared"
+    title = f"{o.label}: plans compared" if len(ends) > 1 else f"{o.label}: {ends[0][0]}"
     ax.set_title(title, fontsize=st["title"], loc="left")
     fig.tight_layout()
     fig.title = title
+    def show(v: float) -> str:
+        if share:
+            return f"{v:.0f}%"
+        if money:
+            return f"-£{-v:,.0f}" if v < 0 else f"£{v:,.0f}"
+        return f"{v:,.2f}"
+
     fig.caption = "In the last week (middle of the runs): " + "; ".join(
-        f"{label} {v:,.0f}{unit}" for label, v in ends) + "."
+        f"{label} {show(v)}" for label, v in ends) + "."
     fig.alt_text = f"Line chart of {o.label.lower()} by week for " + ", ".join(
         label for label, _ in ends) + ". " + fig.caption
     fig.large_text = large_text

@@ -138,7 +138,9 @@ class Kit:
         if isinstance(moment, Estimate):
             guess = w.FloatSlider(value=(moment.low + moment.high) / 2, min=moment.low,
                                   max=moment.high, step=moment.step,
-                                  description="My guess", readout_format=".0f",
+                                  description=("My guess (%)" if moment.percent
+                                               else "My guess (week)"),
+                                  readout_format=".0f",
                                   continuous_update=False,
                                   style={"description_width": "initial"},
                                   layout=w.Layout(width="90%"))
@@ -190,8 +192,10 @@ class Kit:
             return charts.compare_chart(moment.outcome, result.tables,
                                         large_text=self.settings.large_text)
         table = next(iter(result.tables.values()))
-        outcome = "net_benefit" if moment.outcome == "payback_week" else moment.outcome
-        return charts.compare_chart(outcome, {next(iter(result.tables)): table},
+        if moment.outcome == "payback_week":
+            return charts.weekly_chart("cost_benefit", table,
+                                       large_text=self.settings.large_text)
+        return charts.compare_chart(moment.outcome, {next(iter(result.tables)): table},
                                     large_text=self.settings.large_text)
 
     # -- reflection -----------------------------------------------------------
