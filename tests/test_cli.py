@@ -87,7 +87,7 @@ def test_json_output_and_saved_scenario(capsys, tmp_path):
     assert len(records) == 12 and set(OUTCOMES) <= set(records[0])
     saved = Scenario.from_file(plan)
     assert saved == presets.get("mixed_methods", power_sharing=0.75, pathway="cafa")
-    assert [p.name for p in tmp_path.iterdir()].count("used.toml") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["used.toml", "weekly.json"]
 
 
 def test_scenario_file_with_changes(capsys, tmp_path):
