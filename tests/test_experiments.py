@@ -196,7 +196,7 @@ def test_csv_output_on_request(tmp_path, serial_result):
     assert len(table) == len(serial_result.runs)
     assert (tmp_path / "res.weekly.csv").exists()
     assert np.allclose(table["influence"], serial_result.runs["influence"], rtol=1e-12)
-    assert reproduce_run(tmp_path / "res.csv", 3).checked > 0
+    assert reproduce_run(tmp_path / "res.csv", 3).matches
 
 
 # --- robustness: resume and failures ---------------------------------------------

@@ -405,23 +405,34 @@ def _processes(chunks: list[Chunk], weekly: bool, workers: int,
     return results()
 
 
-def _dask(chunks: list[Chunk], weekly: bool, scheduler: Any) -> Iterator[tuple[Chunk, Any]]:
+def connect(scheduler: Any) -> tuple[Any, bool]:
+    """A Dask client for an address, a ``LocalCluster`` or a ``Client``.
+
+    Returns:
+        ``(client, own)``; ``own`` is True when the caller should close it.
+
+    Raises:
+        UsageError: if the scheduler cannot be reached.
+    """
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
     except ImportError as err:  # pragma: no cover - dask is a dependency
         raise UsageError(f"--scheduler needs dask.distributed ({err})") from None
-    own = isinstance(scheduler, str)
-    if own:
+    if isinstance(scheduler, str):
         try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            return Client(scheduler, timeout=CONNECT_TIMEOUT), True
         except (OSError, TimeoutError) as err:
             raise UsageError(f"could not reach the Dask scheduler at {scheduler!r} ({err}); "
                              "check the address (for example tcp://host:8786)") from None
-    elif hasattr(scheduler, "scheduler_address") and not hasattr(scheduler, "submit"):
-        client, own = Client(scheduler), True  # a cluster object: connect to it
-    else:
-        client = scheduler
+    if hasattr(scheduler, "scheduler_address") and not hasattr(scheduler, "submit"):
+        return Client(scheduler), True  # a cluster object: connect to it
+    return scheduler, False
+
+
+def _dask(chunks: list[Chunk], weekly: bool, client: Any, own: bool
+          ) -> Iterator[tuple[Chunk, Any]]:
+    from distributed import as_completed as dask_completed
+
     futures: dict[Any, int] = {}
     try:
         for i, chunk in enumerate(chunks):
@@ -556,10 +567,18 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
     pending = [r for r in plan.runs if r[0] not in done]
     tasks: Chunk = [(run_id, plan.points[point][0], plan.values(point), seed)
                     for run_id, point, _, seed in pending]
-    n_workers = 1 if scheduler is None and workers <= 1 else workers
-    if scheduler is not None and hasattr(scheduler, "ncores"):
+    if backend is None:
+        backend = "dask" if scheduler is not None else "serial" if workers <= 1 else "processes"
+    if backend not in ("serial", "processes", "dask"):
+        raise UsageError(f"backend is {backend!r}; allowed: 'serial', 'processes' or 'dask'")
+    n_workers = 1 if backend == "serial" else workers
+    client, own = None, False
+    if backend == "dask":
+        if scheduler is None:
+            raise UsageError("the dask backend needs a scheduler address, Client or cluster")
+        client, own = connect(scheduler)
         try:
-            n_workers = max(1, sum(scheduler.ncores().values()))
+            n_workers = max(1, sum(client.ncores().values()))
         except Exception:  # pragma: no cover - a scheduler we cannot ask
             n_workers = max(1, workers)
     size = chunk_size or auto_chunk_size(len(tasks), n_workers)
@@ -569,14 +588,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
     mem_weekly: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
     clock = time.perf_counter()
-    if backend is None:
-        backend = "dask" if scheduler is not None else "serial" if workers <= 1 else "processes"
-    if backend not in ("serial", "processes", "dask"):
-        raise UsageError(f"backend is {backend!r}; allowed: 'serial', 'processes' or 'dask'")
     if backend == "dask":
-        if scheduler is None:
-            raise UsageError("the dask backend needs a scheduler address, Client or cluster")
-        results = _dask(chunks, plan.weekly, scheduler)
+        results = _dask(chunks, plan.weekly, client, own)
     elif backend == "serial":
         results = _serial(chunks, plan.weekly)
     else:
