@@ -233,7 +233,7 @@ def test_start_refuses_an_unknown_section():
 
 def test_pressing_reveal_records_the_prediction(kit):
     box = kit.moment("06_training")
-    box.children[1].value = "A: no training"
+    box.children[2].value = "A: no training"
     _button(box, "Show me").click()
     entries = [e for e in kit.record.entries if e.kind == "prediction"]
     assert entries and "I predicted: A: no training" in entries[0].text
@@ -242,13 +242,13 @@ def test_pressing_reveal_records_the_prediction(kit):
 
 def test_saving_reflections_and_settings(kit):
     box = kit.reflect("What did you learn?", "What next?")
-    box.children[1].value = "  Feedback matters.  "
+    box.children[2].value = "  Feedback matters.  "
     _button(box, "Save my answers").click()
     saved = [e for e in kit.record.entries if e.kind == "reflection"]
     assert [(e.key, e.text) for e in saved] == [("What did you learn?", "Feedback matters.")]
     panel = kit.settings_panel()
-    panel.children[0].value = True
-    panel.children[2].value = "Alex"
+    panel.children[1].value = True
+    panel.children[3].value = "Alex"
     _button(panel, "Save my settings").click()
     assert Settings.load(kit.folder).large_text
     assert "Alex" in kit.record.to_markdown()
@@ -256,7 +256,7 @@ def test_saving_reflections_and_settings(kit):
 
 def test_challenge_button_checks_and_records_the_plan(kit):
     box = kit.challenge("ex3")
-    box.children[0].levers["power_sharing"].value = 0.8
+    box.children[1].levers["power_sharing"].value = 0.8
     _button(box, "Check my plan").click()
     sections = {(e.section, e.kind) for e in kit.record.entries}
     assert ("ex3", "choice") in sections and ("ex3", "outcome") in sections
@@ -265,7 +265,7 @@ def test_challenge_button_checks_and_records_the_plan(kit):
 
 def test_planner_runs_a_plan_and_records_choices_prediction_and_results(kit):
     box = kit.planner()
-    panel = box.children[1]
+    panel = box.children[2]
     panel.levers["pay_expenses"].value = True
     _button(box, "Run my plan").click()
     kinds = {e.kind for e in kit.record.entries}
@@ -283,6 +283,13 @@ def test_export_buttons_write_readable_files(kit):
     assert (kit.folder / "my_reflection_record.html").read_text().count("<li>") >= 1
     assert "# My coproduction learning record" in (
         kit.folder / "my_reflection_record.md").read_text()
+
+
+def test_large_text_setting_gives_presenter_sized_widgets(kit):
+    assert "coprod-presenter" not in kit.reflect("Q?")._dom_classes
+    kit.save_settings(True, False)
+    assert "coprod-presenter" in kit.reflect("Q?")._dom_classes
+    assert "coprod-presenter" in start("04", kit.folder).moment("04_quiet")._dom_classes
 
 
 def test_a_failing_button_shows_a_message_not_a_traceback(kit, monkeypatch):

@@ -43,7 +43,7 @@ from coprod_sim.curriculum.settings import Settings, work_dir
 from coprod_sim.parameters import GROUPS, SEVEN_STEPS, by_group
 from coprod_sim.runner import run_replicates
 from coprod_sim.scenario import Scenario
-from coprod_sim.widgets.controls import ScenarioPanel
+from coprod_sim.widgets.controls import ScenarioPanel, style_widget
 
 #: Outcomes summarised after a trainee's own plan is run.
 PLAN_OUTCOMES = ("participation_rate", "representativeness", "retention", "influence",
@@ -79,6 +79,14 @@ class Kit:
         self.record = ReflectionRecord(self.folder / "reflection.json")
 
     # -- display helpers ------------------------------------------------------
+    def _panel(self, children: list[w.Widget]) -> w.VBox:
+        """A box in the dashboards' style; presenter-size text when large text is on."""
+        box = w.VBox([style_widget(), *children])
+        box.add_class("coprod-root")
+        if self.settings.large_text:
+            box.add_class("coprod-presenter")
+        return box
+
     def _box(self, inner_html: str) -> HTML:
         return HTML(f"<div style='{self.settings.css()}'>{inner_html}</div>")
 
@@ -165,7 +173,7 @@ class Kit:
                 display(self.reveal_chart(moment, result))
 
         button.on_click(_guard(out, reveal))
-        return w.VBox([question, guess, button, out])
+        return self._panel([question, guess, button, out])
 
     def reveal(self, moment: Moment, guess: Any) -> Reveal:
         """Run a moment with the trainee's guess and add it to the reflection record."""
@@ -221,7 +229,8 @@ class Kit:
                                   "reflection record."))
 
         button.on_click(_guard(out, save))
-        return w.VBox([x for _, label, area in boxes for x in (label, area)] + [button, out])
+        return self._panel([x for _, label, area in boxes for x in (label, area)]
+                           + [button, out])
 
     def save_reflections(self, answers: dict[str, str]) -> int:
         """Save non-empty answers to the record; return how many were saved."""
@@ -255,7 +264,7 @@ class Kit:
                                   "on. Run a notebook's first cell again to see them."))
 
         button.on_click(_guard(out, save))
-        return w.VBox([large, contrast, name, button, out])
+        return self._panel([large, contrast, name, button, out])
 
     def save_settings(self, large_text: bool, high_contrast: bool, name: str = "") -> None:
         """Save display settings (and the trainee's name for the record)."""
@@ -286,7 +295,7 @@ class Kit:
                 display(self._box(feedback._repr_html_()))
 
         button.on_click(_guard(out, check))
-        return w.VBox([panel, button, out])
+        return self._panel([panel, button, out])
 
     def starting_chart(self, key: str, name: str = "participation") -> Any:
         """A chart of a challenge's starting plan (three runs), before any change."""
@@ -342,7 +351,7 @@ class Kit:
         intro = w.HTML(f"<div style='{self.settings.css()}'>Open each step, set the levers "
                        "for your project, make your guess, then press <b>Run my plan</b>. "
                        "You can change the plan and run it again as often as you like.</div>")
-        return w.VBox([intro, panel, weeks, guess, button, out])
+        return self._panel([intro, panel, weeks, guess, button, out])
 
     def run_plan(self, scenario: Scenario, guess_percent: float | None = None,
                  seeds: tuple[int, ...] = SEEDS) -> tuple[str, Any]:
@@ -399,7 +408,7 @@ class Kit:
 
         html_btn.on_click(_guard(out, save("html")))
         md_btn.on_click(_guard(out, save("markdown")))
-        return w.VBox([w.HBox([html_btn, md_btn]), out])
+        return self._panel([w.HBox([html_btn, md_btn]), out])
 
     def export(self, fmt: str = "html") -> Path:
         """Write the reflection record (``"html"`` or ``"markdown"``) and return its path."""
