@@ -34,6 +34,10 @@ TOGGLES = ("Pay out-of-pocket expenses", "Buddying", "Ground rules made together
            "Explain decisions", "Large print materials")
 
 
+#: Seconds to wait after the preheated kernel looks idle before measuring.
+SETTLE = 20.0
+
+
 def gray_sequence(n: int) -> list[int]:
     """Which check box to flip at each step so that no state repeats (Gray code)."""
     out = []
@@ -87,7 +91,11 @@ def first_render(pool: int, repeats: int) -> list[float]:
         server = VoilaServer("trainer", pool=pool).start(timeout=180)
         try:
             if pool:
-                server.wait_kernels_idle(count=1, timeout=180)  # preheated and rendered
+                # The preheated kernel renders the dashboard in the background; wait
+                # until it is quiet, then a margin (on a loaded machine imports can
+                # look idle while they wait on the disk).
+                server.wait_kernels_idle(count=1, timeout=180)
+                time.sleep(SETTLE)
             with browser() as ctx:  # fresh profile: nothing cached
                 p = Page(ctx, server.page_url(), timeout=120)
                 times.append(p.load_seconds)

@@ -135,8 +135,14 @@ class VoilaServer:
             return []
         return [c.pid for c in children if "ipykernel" in " ".join(c.cmdline())]
 
-    def wait_kernels_idle(self, count: int = 1, timeout: float = 120) -> None:
-        """Wait until ``count`` kernels exist and none is busy (preheated ones rendered)."""
+    def wait_kernels_idle(self, count: int = 1, timeout: float = 120,
+                          min_mb: float = 150) -> None:
+        """Wait until ``count`` kernels have rendered their dashboard and gone quiet.
+
+        A kernel counts as rendered once it holds at least ``min_mb`` MB (a bare
+        kernel holds about 60 MB; one showing a dashboard about 200 MB) and has
+        used almost no CPU for a second.
+        """
         import psutil
 
         deadline = time.monotonic() + timeout
@@ -145,13 +151,15 @@ class VoilaServer:
             pids = self.kernel_pids()
             try:
                 procs = [psutil.Process(pid) for pid in pids]
-                for p in procs:
+                watched = [*procs, psutil.Process(self.proc.pid)]  # and Voila itself
+                for p in watched:
                     p.cpu_percent(None)
                 time.sleep(0.5)
-                busy = max((p.cpu_percent(None) for p in procs), default=100.0)
+                busy = max((p.cpu_percent(None) for p in watched), default=100.0)
+                small = min((p.memory_info().rss / 2**20 for p in procs), default=0.0)
             except psutil.NoSuchProcess:
                 continue
-            calm = calm + 1 if len(pids) >= count and busy < 5 else 0
+            calm = calm + 1 if len(pids) >= count and busy < 5 and small >= min_mb else 0
             if calm >= 2:
                 return
         raise RuntimeError("kernels did not become idle")
