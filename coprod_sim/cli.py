@@ -115,13 +115,13 @@ def summary_text(result: RunResult) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario, print its summary and write files asked for."""
+    if args.out and Path(args.out).suffix.lower() not in (".csv", ".json"):
+        raise UsageError(f"--out must end in .csv or .json, got {Path(args.out).name!r}")
     scenario = load_scenario(args.preset, args.scenario, args.set)
     result = run(scenario, seed=args.seed, weeks=args.weeks)
     print(summary_text(result))
     if args.out:
         out = Path(args.out)
-        if out.suffix.lower() not in (".csv", ".json"):
-            raise UsageError(f"--out must end in .csv or .json, got {out.name!r}")
         text = (result.weekly.to_csv(index=False) if out.suffix.lower() == ".csv"
                 else result.weekly.to_json(orient="records", indent=1))
         try:

@@ -1,4 +1,4 @@
-"""Mechanism 8b: costs now, benefits later (the long game).
+"""Mechanism 8d: costs now, benefits later (the long game).
 
 Briefing paper: cost-efficiency "can only deliver short-term reactive benefits
 and often overlooks the less tangible preventative benefits"; "the economic
@@ -111,7 +111,7 @@ def benefit_flow(model: CoproductionModel) -> float:
 
 
 def accrue(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 8b: add this week's cost and the benefit that has matured.
+    """Mechanism 8d: add this week's cost and the benefit that has matured.
 
     Briefing paper: benefits are not immediate, so services must play the
     'long game'; users are assets (Boyle et al. 2010).

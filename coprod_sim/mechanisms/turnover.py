@@ -1,4 +1,4 @@
-"""Mechanism 8a: dropping out, peers recruiting peers, and standing groups drifting.
+"""Mechanisms 8a-8c: dropping out, peers recruiting peers, and standing groups drifting.
 
 Briefing paper: people whose views go unheard "disengage from the process";
 "engaging peer support networks is an effective way of transferring knowledge
