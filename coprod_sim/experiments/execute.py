@@ -598,6 +598,7 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
     bar = _bar_class()(total=len(plan.runs), initial=len(done), unit="run", disable=not progress,
                desc=plan.experiment.get("name", "sweep"))
     finished = len(done)
+    worker_wall = worker_cpu = 0.0
     try:
         for chunk, result in results:
             run_ids = [t[0] for t in chunk]
@@ -605,6 +606,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
                 error = f"{type(result).__name__}: {result}"
                 result = {"runs": [], "weekly": None,
                           "failures": [{"run": r, "error": error} for r in run_ids]}
+            worker_wall += result.get("seconds", 0.0)
+            worker_cpu += result.get("cpu_seconds", 0.0)
             chunk_failures = _enrich(plan, result["failures"])
             failures.extend(chunk_failures)
             if checkpoint is not None:
@@ -635,6 +638,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds_this_session": round(elapsed, 3),
         "runs_this_session": len(tasks),
+        "worker_seconds_this_session": round(worker_wall, 3),
+        "worker_cpu_seconds_this_session": round(worker_cpu, 3),
         "backend": backend_name(backend, workers, scheduler),
         "runs_planned": len(plan.runs), "runs_finished": int(len(runs)),
         "failures": failures,
