@@ -70,13 +70,19 @@ def redraw_times(p: Page, changes: int) -> list[float]:
     return times
 
 
-def kernel_memory(server: VoilaServer) -> list[tuple[float, float]]:
+def kernel_memory(server: VoilaServer) -> list[dict[str, float]]:
+    """Memory of each kernel and of its helper processes (MB)."""
     import psutil
 
     out = []
     for pid in server.kernel_pids():
-        info = psutil.Process(pid).memory_full_info()
-        out.append((info.rss / 2**20, info.uss / 2**20))
+        kernel = psutil.Process(pid)
+        info = kernel.memory_full_info()
+        helpers = kernel.children(recursive=True)
+        h_uss = sum(h.memory_full_info().uss for h in helpers) / 2**20
+        h_rss = sum(h.memory_info().rss for h in helpers) / 2**20
+        out.append({"rss": info.rss / 2**20, "uss": info.uss / 2**20,
+                    "helpers": len(helpers), "helper_rss": h_rss, "helper_uss": h_uss})
     return out
 
 
@@ -122,7 +128,7 @@ def main() -> int:
           f"{load[1]:.1f} {load[2]:.1f} at start")
 
     results: dict[str, list[float]] = {}
-    memory: list[tuple[float, float]] = []
+    memory: list[dict[str, float]] = []
     for mode in ("inplace", "output"):
         server = VoilaServer("trainer", pool=0, env={"COPROD_CHART_MODE": mode}).start()
         try:
@@ -150,12 +156,15 @@ def main() -> int:
         print(f"  {key:30s} median {statistics.median(xs):5.2f} s  "
               f"({', '.join(f'{x:.2f}' for x in xs)})")
     print("Memory per dashboard kernel after the session above:")
-    for rss, uss in memory:
-        print(f"  resident {rss:6.0f} MB, unique to the kernel {uss:6.0f} MB")
+    for m in memory:
+        print(f"  kernel: resident {m['rss']:4.0f} MB, unique {m['uss']:4.0f} MB; "
+              f"{m['helpers']:.0f} helper processes: resident {m['helper_rss']:4.0f} MB, "
+              f"unique {m['helper_uss']:4.0f} MB; session total (unique) "
+              f"{m['uss'] + m['helper_uss']:4.0f} MB")
     single = statistics.median(results["single run, inplace"])
     bands = statistics.median(results["20-replicate bands, inplace"])
     pre = statistics.median(results["first render, preheated"])
-    mem = max((r for r, _ in memory), default=float("nan"))
+    mem = max((m["rss"] for m in memory), default=float("nan"))
     print("\nFloors (issue 3):")
     for name, value, floor, unit in (("single-run redraw", single * 1000, 300, "ms"),
                                      ("20-replicate redraw", bands * 1000, 1000, "ms"),
