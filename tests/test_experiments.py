@@ -313,6 +313,7 @@ def test_sensitivity_indices_for_each_outcome(kind, samples, measures):
     assert table["value"].notna().all()
     ranking = sens.ranking()
     assert ranking.shape == (3, 3)
+    pd.testing.assert_frame_equal(analyse(result).indices, table)  # bootstrap is seeded
     if kind == "morris":
         # power sharing decides how many views are adopted: it must move influence
         infl = sens.table("influence")

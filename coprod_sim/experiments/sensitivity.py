@@ -94,13 +94,15 @@ def outcome_matrix(result: SweepResult, outcome: str) -> np.ndarray:
 
 
 def analyse(result: SweepResult | str | os.PathLike, outcomes: list[str] | None = None,
-            *, seed: int = 0, conf_level: float = 0.95) -> Sensitivity:
+            *, seed: int = 1, conf_level: float = 0.95) -> Sensitivity:
     """Compute global sensitivity indices for each outcome of a sampled design.
 
     Args:
         result: A :class:`SweepResult` or the path of saved results.
         outcomes: Summary outcomes to analyse (default: the experiment's list).
-        seed: Seed for SALib's bootstrap confidence intervals.
+        seed: Seed (1 or more) for SALib's bootstrap confidence intervals, so the
+            same results always give the same intervals. (SALib treats 0 as
+            "no seed", so 0 is not allowed.)
         conf_level: Confidence level of the intervals.
 
     Returns:
@@ -109,6 +111,8 @@ def analyse(result: SweepResult | str | os.PathLike, outcomes: list[str] | None 
     Raises:
         UsageError: for a grid design, missing runs or an unknown outcome.
     """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 1:
+        raise UsageError(f"seed is {seed!r}; allowed: a whole number of at least 1")
     if not isinstance(result, SweepResult):
         result = load_results(result)
     plan: Plan = result.plan
@@ -195,13 +199,21 @@ def caption(sens: Sensitivity, outcome: str) -> str:
     """The one-line plain caption (alt text) of an outcome's chart."""
     what = outcome_label(outcome).lower()
     if sens.method == "saltelli":
-        return (f"Longer bars mean the lever explains more of the spread in '{what}' "
-                "(orange: alone; blue: with other levers; lines: 95% range).")
+        return (f"Longer bars: the lever explains more of the spread in '{what}' "
+                "(orange alone, blue with others; lines: 95% range).")
     if sens.method == "morris":
-        return (f"Longer bars mean moving the lever across its range changes '{what}' "
-                "more, on average (lines: 95% range).")
-    return (f"Longer bars mean the lever alone explains more of the spread in '{what}' "
+        return (f"Longer bars: moving the lever across its range changes '{what}' more "
+                "(lines: 95% range).")
+    return (f"Longer bars: the lever alone explains more of the spread in '{what}' "
             "(lines: 95% range).")
+
+
+def _caption_room(fig: Any, text: str, size: float) -> None:
+    """Reserve a strip at the bottom of the figure and write the caption in it."""
+    height = fig.get_size_inches()[1]
+    strip = (size * 2.2 / 72) / height
+    fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
+    fig.text(0.01, strip * 0.3, text, fontsize=size, ha="left", va="bottom")
 
 
 def plot_indices(sens: Sensitivity, outcome: str, *, large_text: bool = False) -> Any:
@@ -219,7 +231,9 @@ def plot_indices(sens: Sensitivity, outcome: str, *, large_text: bool = False) -
     main = MAIN[sens.method]
     order = (sub[sub["measure"] == main].sort_values("value", ascending=True, na_position="first")
              ["parameter"].tolist())
-    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.45 * max(1, len(order))), layout="constrained")
+    width = 10 if large_text else 8
+    rows = (0.6 if large_text else 0.45) * max(1, len(order))
+    fig, ax = plt.subplots(figsize=(width, 1.6 + rows), layout="constrained")
     height = 0.8 / len(measures)
     colours = {"S1": OKABE_ITO[0], "ST": OKABE_ITO[4], "mu_star": OKABE_ITO[4]}
     names = {"S1": "alone (first order)", "ST": "alone and with others (total)",
@@ -240,12 +254,11 @@ def plot_indices(sens: Sensitivity, outcome: str, *, large_text: bool = False) -
         ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
     ax.axvline(0, color="#000000", linewidth=0.8)
     if len(measures) > 1:
-        ax.legend(fontsize=size - 1, loc="lower right", frameon=False)
+        ax.legend(fontsize=size - 1, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     title = f"What moves '{outcome_label(outcome)}'? ({_METHOD[sens.method]})"
     ax.set_title(title, fontsize=size + 2)
     text = caption(sens, outcome)
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
-    fig.text(0.01, 0.01, text, fontsize=size - 1, ha="left", va="bottom", wrap=True)
+    _caption_room(fig, text, size - 1)
     fig.caption = text
     fig.title = title
     return fig
@@ -280,8 +293,7 @@ def plot_overview(sens: Sensitivity, *, large_text: bool = False) -> Any:
     what = {"saltelli": "total Sobol index", "latin": "first-order index",
             "morris": "mu* as a share of the largest for that outcome"}[sens.method]
     text = f"Lighter squares mean the lever matters more for that outcome ({what})."
-    fig.get_layout_engine().set(rect=(0, 0.05, 1, 0.95))
-    fig.text(0.01, 0.01, text, fontsize=size - 1, ha="left", va="bottom")
+    _caption_room(fig, text, size - 1)
     fig.caption = text
     fig.title = title
     return fig
