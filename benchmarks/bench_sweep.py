@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_sweep.py            # 96 default runs per timing
-    .venv/bin/python benchmarks/bench_sweep.py --runs 192 --repeat 3
+    .venv/bin/python benchmarks/bench_sweep.py            # 192 runs per timing
+    .venv/bin/python benchmarks/bench_sweep.py --runs 384 --repeat 3
 
 Each timing is a whole ``run_experiment`` call (planning, chunking, running,
 collecting and assembling the tidy tables; nothing written to disk). Worker
@@ -59,7 +59,7 @@ def report(name: str, one: float, two: float) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=96, help="runs per timing (multiple of 4)")
+    parser.add_argument("--runs", type=int, default=192, help="runs per timing (multiple of 4)")
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=2, help="timings per setting (best kept)")

@@ -34,7 +34,7 @@ def _run_options(p: argparse.ArgumentParser, out_required: bool = True) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster instead, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--chunk-size", type=_positive, default=None,
-                   help="runs per task (default: about twelve tasks per worker)")
+                   help="runs per task (default: large first, smaller as the work runs out)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 

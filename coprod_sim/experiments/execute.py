@@ -473,9 +473,27 @@ def backend_name(backend: str, workers: int, scheduler: Any) -> str:
     return "serial (this process)"
 
 
-def auto_chunk_size(n_runs: int, workers: int) -> int:
-    """Runs per task: about twelve tasks per worker, at most 50 runs each."""
-    return max(1, min(50, math.ceil(n_runs / (max(1, workers) * 12))))
+def make_chunks(tasks: Sequence[Any], workers: int, chunk_size: int | None = None
+                ) -> list[list[Any]]:
+    """Split tasks into chunks (one chunk is one task for a worker).
+
+    With ``chunk_size`` every chunk has that many runs. Otherwise chunks
+    shrink as the work runs out ("guided" scheduling): each holds about a
+    sixth of a worker's share of what is left (at most 50 runs, at least a
+    fortieth of a worker's share of the whole), so there are few chunks while
+    much work remains and the last ones are small, leaving no worker idle long
+    at the end.
+    """
+    if chunk_size:
+        return list(chunked(tasks, chunk_size))
+    chunks, start, n = [], 0, len(tasks)
+    workers = max(1, workers)
+    smallest = max(1, math.ceil(n / (workers * 40)))
+    while start < n:
+        size = max(smallest, min(50, math.ceil((n - start) / (workers * 6))))
+        chunks.append(list(tasks[start:start + size]))
+        start += size
+    return chunks
 
 
 # ---------------------------------------------------------------------------
@@ -515,7 +533,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
         workers: Local worker processes (default: all CPUs); 1 runs in this process.
         scheduler: A Dask scheduler address (``"tcp://host:8786"``), a
             ``distributed.Client`` or a ``LocalCluster``; overrides ``workers``.
-        chunk_size: Runs per task (default: about twelve tasks per worker).
+        chunk_size: Runs per task (default: chunks that shrink as work runs out;
+            see :func:`make_chunks`).
         progress: Show a progress bar (terminal or Jupyter).
         restart: Discard an unfinished sweep of a *different* plan at ``out``.
         command: ``"sweep"`` or ``"sensitivity"`` (recorded for ``resume``).
@@ -581,8 +600,7 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
             n_workers = max(1, sum(client.ncores().values()))
         except Exception:  # pragma: no cover - a scheduler we cannot ask
             n_workers = max(1, workers)
-    size = chunk_size or auto_chunk_size(len(tasks), n_workers)
-    chunks = list(chunked(tasks, size))
+    chunks = make_chunks(tasks, n_workers, chunk_size)
 
     mem_runs: list[dict[str, Any]] = []
     mem_weekly: list[pd.DataFrame] = []
