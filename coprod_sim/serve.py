@@ -12,8 +12,9 @@ Defaults suit one trainer's laptop and a room of people:
   asks for a token, printed in the address);
 - notebook sources are stripped, so viewers see the dashboard, not the code;
 - every browser tab gets its own Python process (a "kernel"). Voila does not
-  always stop it when a tab closes, so idle kernels are stopped ("culled")
-  after ``--cull-minutes`` (default 20) and checked every minute;
+  always stop it when a tab closes, so kernels with no tab connected are
+  stopped ("culled") after ``--cull-minutes`` idle (default 20), checked every
+  minute; kernels of tabs still open are kept;
 - one kernel is kept started and the dashboard pre-rendered in it
   ("preheated"), so the next visitor gets a page at once (``--pool 0`` turns
   this off);
@@ -110,8 +111,10 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
         f"--VoilaConfiguration.http_keep_alive_timeout={10}",
     ]
     if pool > 0:
+        # Refill the pool a few seconds after a kernel is taken, so that starting
+        # the next one does not compete for the CPU with the page being opened.
         cmd += ["--preheat_kernel=True", f"--pool_size={pool}",
-                "--VoilaKernelManager.fill_delay=0"]
+                "--VoilaKernelManager.fill_delay=5"]
     if room:
         cmd += [f"--token={token}"] if token else ["--token"]
     elif token:

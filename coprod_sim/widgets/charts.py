@@ -29,7 +29,7 @@ from IPython.display import HTML, display
 
 from coprod_sim import plots
 from coprod_sim.outcomes import OUTCOMES
-from coprod_sim.runner import run
+from coprod_sim.runner import run, run_replicates
 from coprod_sim.scenario import Scenario
 
 #: Outcomes shown in summaries and comparisons, in reading order.
@@ -38,11 +38,6 @@ KEY_OUTCOMES: tuple[str, ...] = (
     "voice_equality", "quiet_voice", "influence", "tokenism", "trust", "efficacy",
     "staff_openness", "staff_anxiety", "cost", "benefit", "net_benefit", "ladder_score",
 )
-
-
-def _run_weekly(values: dict[str, Any], seed: int) -> pd.DataFrame:
-    """Run one seed in a helper process (a Scenario travels as a plain dict)."""
-    return run(Scenario.from_dict(values), seed=seed).weekly
 
 
 class _Helper:
@@ -67,9 +62,10 @@ class _Helper:
         if self.pool is None:
             try:
                 ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["coprod_sim.runner", "coprod_sim.widgets.charts"])
+                # the helper needs the model only (not widgets or matplotlib)
+                ctx.set_forkserver_preload(["coprod_sim.runner"])
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
-                self.ready = self.pool.submit(_run_weekly, {"weeks": 1}, 0)
+                self.ready = self.pool.submit(run_replicates, None, [0], weeks=1)
             except (OSError, ValueError, RuntimeError):
                 self.failed = True
             return False
@@ -129,18 +125,20 @@ class Runner:
         missing = [s for s in seeds if (scenario, s) not in self._cache]
         if len(missing) >= self.SHARE_FROM and _HELPER.usable():
             away = missing[1::2]  # the helper takes every other seed
-            values = scenario.to_dict(meta=True)
-            futures = [(s, _HELPER.pool.submit(_run_weekly, values, s)) for s in away]
+            # (a Scenario travels as its plain values)
+            future = _HELPER.pool.submit(run_replicates, None, away, **scenario.to_dict())
             for s in missing[0::2]:
                 self.weekly(scenario, s)
-            for s, fut in futures:
-                try:
-                    table = fut.result()
-                except Exception:  # noqa: BLE001 - a broken helper: run it here instead
-                    _HELPER.failed = True
-                    table = run(scenario, seed=s).weekly
+            try:
+                stacked = future.result()
+                tables = {s: t.drop(columns="seed").reset_index(drop=True)
+                          for s, t in stacked.groupby("seed")}
+            except Exception:  # noqa: BLE001 - a broken helper: run them here instead
+                _HELPER.failed = True
+                tables = {s: run(scenario, seed=s).weekly for s in away}
+            for s in away:
                 self.runs += 1
-                self._store((scenario, s), table)
+                self._store((scenario, s), tables[s])
         tables = [self.weekly(scenario, seed).assign(seed=seed) for seed in seeds]
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
