@@ -40,6 +40,7 @@ from coprod_sim.curriculum.predict import (
 )
 from coprod_sim.curriculum.record import SECTIONS, ReflectionRecord, describe_changes
 from coprod_sim.curriculum.settings import Settings, work_dir
+from coprod_sim.outcomes import OUTCOMES
 from coprod_sim.parameters import GROUPS, SEVEN_STEPS, by_group
 from coprod_sim.runner import run_replicates
 from coprod_sim.scenario import Scenario
@@ -316,7 +317,9 @@ class Kit:
     def planner(self) -> w.VBox:
         """The seven-step planner: levers by step, a prediction, a run, the record."""
         names = [p.name for g in SEVEN_STEPS for p in by_group()[g]
-                 if p.main or p.name in ("invite_families", "invite_community",
+                 if p.main or p.name in ("n_people", "carer_share", "family_share",
+                                         "community_share", "invite_families",
+                                         "invite_community",
                                          "hearing_loop", "accessible_venue",
                                          "flexible_timing", "digital_inclusion",
                                          "written_vision", "peer_support",
@@ -383,8 +386,9 @@ class Kit:
                            seeds=seeds)
             result = self.reveal(est, float(guess_percent))
             lines.append(f"<p>{html.escape(result.lines[0])}</p>")
-        lines.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in results)
-                     + "</ul>")
+        lines.append("<ul>" + "".join(
+            f"<li>{html.escape(r)} <small>({html.escape(OUTCOMES[k].definition)})</small></li>"
+            for r, k in zip(results, meds, strict=True)) + "</ul>")
         return "".join(lines), table
 
     # -- the record ---------------------------------------------------------------
