@@ -201,7 +201,10 @@ class Compare(Moment):
         best, second = order[0], order[1]
         gap = abs(mids[best] - mids[second])
         answer = best if gap >= self.same_within else SAME
-        word = "lowest" if self.lowest else "highest"
+        if len(self.plans) == 2:
+            word = "lower" if self.lowest else "higher"
+        else:
+            word = "lowest" if self.lowest else "highest"
         lines = [f"{label_of(self.outcome)} at week {self.weeks}, middle result of "
                  f"{len(self.seeds)} runs (range in brackets): " + "; ".join(
                      f"{label}: {fmt_value(self.outcome, mids[label])} "
