@@ -414,7 +414,9 @@ def experiment_from_dict(data: Mapping[str, Any], source: str | None = None,
         if sname is None:
             raise ExperimentError(where + "name", None, "a short name for the scenario", source)
         changes = {**(data.get("set") or {}), **(entry.get("set") or {})}
-        scenarios.append(_base_scenario(entry.get("preset", base), entry.get("file", base_file),
+        own = "preset" in entry or "file" in entry  # the entry's own base replaces the top's
+        scenarios.append(_base_scenario(entry.get("preset") if own else base,
+                                        entry.get("file") if own else base_file,
                                         changes, sname, where, source, folder))
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -424,8 +426,6 @@ def experiment_from_dict(data: Mapping[str, Any], source: str | None = None,
     if kind in SAMPLED and len(scenarios) > 1:
         raise ExperimentError("scenarios", names, f"no [[scenarios]] list for a {kind} design "
                               "(use base and set)", source)
-    if kind == "grid" and not factors and len(scenarios) == 1 and replicates == 1:
-        pass  # a single run is a valid, if small, experiment
 
     outputs = _want(data, "outputs", dict, "a table ([outputs])", source, {})
     _check_keys(outputs, _OUTPUT_KEYS, "outputs.", source)
