@@ -8,7 +8,8 @@ Run from the repository root::
 Each timing is a whole ``run_experiment`` call (planning, chunking, running,
 collecting and assembling the tidy tables; nothing written to disk). Worker
 start-up is not timed: the fork server (local processes) and the Dask
-workers are warmed first, as they are in a long session or on a cluster.
+workers are warmed first, as they are in a long session or on a cluster. The
+Dask workers run with Dask's sampling profiler off (see docs/research.md).
 Parallel efficiency = (runs/s with 2 workers) / (2 x runs/s with 1 worker);
 the floor is a speed-up of at least 1.8 (efficiency 0.90).
 """
@@ -82,11 +83,15 @@ def main() -> int:
     ok &= report("local processes", local[1], local[2])
 
     if not args.no_dask:
+        import dask
         from distributed import Client, LocalCluster
         rates = {}
+        # Runs are pure Python: Dask's sampling profiler (every 10 ms) slows them.
+        quiet = {"distributed.worker.profile.enabled": False}
         for w in (1, 2):
-            with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster, Client(cluster) as client:
+            with dask.config.set(quiet), LocalCluster(
+                    n_workers=w, threads_per_worker=1, processes=True,
+                    dashboard_address=None) as cluster, Client(cluster) as client:
                 run_experiment(warm, scheduler=client, progress=False, chunk_size=1)
                 rates[w] = timed(exp, args.repeat, scheduler=client)
         ok &= report("dask LocalCluster", rates[1], rates[2])
