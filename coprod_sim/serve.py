@@ -109,6 +109,10 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
         f"--VoilaExecutor.timeout={timeout}",
         f"--KernelManager.shutdown_wait_time={5}",
         f"--VoilaConfiguration.http_keep_alive_timeout={10}",
+        # The dashboards use plain ipywidgets: do not make every page load the
+        # interactive matplotlib widget or code highlighting (sources are hidden).
+        "--VoilaConfiguration.extension_denylist="
+        "['jupyter-matplotlib','jupyterlab_pygments']",
     ]
     if pool > 0:
         # Refill the pool a few seconds after a kernel is taken, so that starting

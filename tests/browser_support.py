@@ -90,8 +90,12 @@ class VoilaServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"Voila exited early:\n{self.log()}")
-            if self._answers() and (self.pool == 0 or self.pool_filled()):
-                return self
+            # Voila moves to another port when the one asked for was taken meanwhile
+            found = re.search(r"running at:\s*http://127\.0\.0\.1:(\d+)/", self.log())
+            if found:
+                self.port = int(found.group(1))
+                if self._answers() and (self.pool == 0 or self.pool_filled()):
+                    return self
             time.sleep(0.25)
         self.stop()
         raise RuntimeError(f"Voila did not start within {timeout:.0f} s:\n{self.log()}")

@@ -99,13 +99,13 @@ def test_compare(context, server):
     page.wait_for_function("document.querySelectorAll('img.coprod-chart-img').length >= 2")
     assert_clean(p)
     titles = page.locator("h3.coprod-side-title").all_inner_texts()
-    assert titles == ["A: tokenistic_consultation", "B: full_coproduction"]
+    assert titles == ["A: Tokenistic consultation", "B: Full coproduction"]
     table = page.locator("table.coprod-difference")
     assert "Difference (B minus A)" in table.inner_text()
     assert table.locator("tr[data-outcome]").count() >= 10
     missing = page.locator("figure img[alt^='Who is missing in each scenario']")
     alt = missing.get_attribute("alt")
-    assert "A: tokenistic_consultation" in alt and "B: full_coproduction" in alt
+    assert "A: Tokenistic consultation" in alt and "B: Full coproduction" in alt
 
     # change scenario B: its chart and the differences change, A's chart does not
     diff = table.inner_text()
@@ -115,7 +115,7 @@ def test_compare(context, server):
     page.wait_for_function(
         "t => document.querySelector('table.coprod-difference').innerText !== t", arg=diff)
     assert p.draws(0) == before_a
-    assert "B: questionnaire_only" in page.locator("h3.coprod-side-title").all_inner_texts()
+    assert "B: Questionnaire only" in page.locator("h3.coprod-side-title").all_inner_texts()
     assert_clean(p)
 
 

@@ -213,7 +213,7 @@ def test_values_not_allowed_together_show_a_message():
 def test_compare_shows_both_the_difference_and_who_is_missing():
     c = Compare(replicates=1)
     a, b = c.names()
-    assert a == "tokenistic_consultation" and b == "full_coproduction"
+    assert a == "Tokenistic consultation" and b == "Full coproduction"
     assert all(side["view"].draws == 1 for side in c.sides)
     for name in KEY_OUTCOMES:
         assert f'data-outcome="{name}"' in c.difference.value

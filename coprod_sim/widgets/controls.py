@@ -336,9 +336,20 @@ class ScenarioPanel(w.VBox):
             cb()
 
 
+def display_name(name: str) -> str:
+    """A scenario name as people read it.
+
+    ``'full_coproduction (changed)'`` becomes ``'Full coproduction (changed)'``.
+    """
+    base, sep, rest = name.partition(" (")
+    if base in presets.names():
+        base = base.replace("_", " ").capitalize()
+    return base + (sep + rest if sep else "")
+
+
 def preset_options() -> list[tuple[str, str]]:
     """Options for the preset drop-down: readable names, preset keys."""
-    return [(name.replace("_", " ").capitalize(), name) for name in presets.names()]
+    return [(display_name(name), name) for name in presets.names()]
 
 
 def preset_picker(value: str = "default") -> w.Dropdown:

@@ -34,6 +34,7 @@ from coprod_sim.widgets.controls import (
     Message,
     ScenarioFiles,
     ScenarioPanel,
+    display_name,
     pathway_picker,
     preset_picker,
     safely,
@@ -380,7 +381,7 @@ class Compare(_Dashboard):
         scenario = self.scenario(i)
         self.dfs[i] = self.runner.replicates(scenario, self.replicates.value)
         side["title"].value = (f'<h3 class="coprod-side-title">{side["letter"]}: '
-                               f"{html.escape(scenario.name)}</h3>")
+                               f"{html.escape(display_name(scenario.name))}</h3>")
         side["view"].draw(self.dfs[i])
         side["files"].refresh_link()
         self._refresh()
@@ -391,8 +392,8 @@ class Compare(_Dashboard):
             self.run_side(i)
 
     def names(self) -> tuple[str, str]:
-        """The two scenarios' names."""
-        return (self.scenario(0).name, self.scenario(1).name)
+        """The two scenarios' names, as people read them."""
+        return (display_name(self.scenario(0).name), display_name(self.scenario(1).name))
 
     def _refresh(self) -> None:
         if any(df is None for df in self.dfs):
