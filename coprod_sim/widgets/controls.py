@@ -58,8 +58,13 @@ CSS = """
   border-left-width: 8px; }
 .coprod-presenter .coprod-caption { font-size: 24px; font-style: normal; }
 .coprod-presenter .widget-slider .noUi-handle { border: 2px solid #000; }
-.coprod-presenter .coprod-lever .widget-slider, .coprod-presenter .coprod-lever .widget-dropdown {
-  width: 760px !important; }
+.coprod-presenter .widget-slider, .coprod-presenter .widget-dropdown {
+  width: 780px !important; max-width: 100%; }
+.coprod-presenter .coprod-columns { flex-direction: column-reverse !important; }
+.coprod-presenter .coprod-columns > * { flex: 0 0 auto !important; width: 100%; }
+.coprod-presenter .jupyter-button, .coprod-presenter .widget-toggle-button {
+  width: auto !important; min-width: 160px; height: auto !important; padding: 4px 14px; }
+.coprod-root a { color: #0072B2; text-decoration: underline; }
 .coprod-compare .coprod-lever .widget-slider, .coprod-compare .coprod-lever .widget-dropdown {
   width: 420px !important; }
 .coprod-compare { --jp-widgets-inline-label-width: 190px; }

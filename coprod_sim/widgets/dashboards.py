@@ -45,6 +45,13 @@ from coprod_sim.widgets.controls import (
 MAX_REPLICATES = 20
 
 
+def columns(*boxes: w.Widget) -> w.HBox:
+    """Side-by-side columns that wrap on a narrow screen and stack in presenter mode."""
+    box = w.HBox(list(boxes), layout=w.Layout(flex_flow="row wrap"))
+    box.add_class("coprod-columns")
+    return box
+
+
 def same(name: str, a: float, b: float) -> bool:
     """Whether two values of an outcome are about the same.
 
@@ -176,9 +183,10 @@ class Trainer(_Dashboard):
         save.selected_index = None
         self.children = [
             style_widget(), self.heading,
-            w.HBox([self.preset, self.pathway]), self.preset_text,
+            w.HBox([self.preset, self.pathway], layout=w.Layout(flex_flow="row wrap")),
+            self.preset_text,
             w.HBox([self.presenter, self.hide]), self.message,
-            w.HBox([left, right], layout=w.Layout(flex_flow="row wrap")), save,
+            columns(left, right), save,
         ]
         self._describe_preset(preset)
         self.run()
@@ -456,8 +464,7 @@ class Explorer(_Dashboard):
         right = w.VBox([self.replicates, self.picker, self.chart, self.summary],
                        layout=w.Layout(flex="1 1 560px", min_width="420px"))
         self.children = [style_widget(), self.heading, w.HBox([self.preset, self.presenter]),
-                         self.message, w.HBox([left, right],
-                                              layout=w.Layout(flex_flow="row wrap"))]
+                         self.message, columns(left, right)]
         self.run()
 
     def show_scenario(self, scenario: Scenario) -> None:
