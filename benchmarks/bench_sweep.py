@@ -32,21 +32,27 @@ def experiment(runs: int, weeks: int, people: int, seed: int = 1):
         "outputs": {"weekly": True}})
 
 
-def timed(exp, repeat: int, **kwargs) -> tuple[float, float]:
-    """Best runs per second over ``repeat`` timings, and the workers' processor share then.
+def timed_once(exp, **kwargs) -> tuple[float, float]:
+    """Runs per second of one timing, and the workers' processor share.
 
-    The share is the workers' processor time over their wall time: below about
-    0.9, other programs were taking the processors and the rate understates.
+    The share is the workers' processor time over their wall time: well below
+    100%, other programs were taking the processors and the rate understates.
     """
-    best = (0.0, 0.0)
+    start = time.perf_counter()
+    result = run_experiment(exp, progress=False, **kwargs)
+    seconds = time.perf_counter() - start
+    assert result.complete, result.failures[:1]
+    m = result.manifest
+    return (len(result.runs) / seconds,
+            m["worker_cpu_seconds_this_session"] / m["worker_seconds_this_session"])
+
+
+def interleaved(exp, repeat: int, settings: dict) -> dict:
+    """Best timing of each setting; settings take turns so they meet the same conditions."""
+    best: dict = {name: (0.0, 0.0) for name in settings}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = run_experiment(exp, progress=False, **kwargs)
-        seconds = time.perf_counter() - start
-        assert result.complete, result.failures[:1]
-        m = result.manifest
-        share = m["worker_cpu_seconds_this_session"] / m["worker_seconds_this_session"]
-        best = max(best, (len(result.runs) / seconds, share))
+        for name, kwargs in settings.items():
+            best[name] = max(best[name], timed_once(exp, **kwargs))
     return best
 
 
@@ -64,7 +70,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=192, help="runs per timing (multiple of 4)")
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--people", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=2, help="timings per setting (best kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="timings per setting (best kept)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster")
     args = parser.parse_args()
     exp = experiment(args.runs, args.weeks, args.people)
@@ -73,27 +79,30 @@ def main() -> int:
           f"{os.cpu_count()} CPUs; best of {args.repeat}; load average "
           f"{os.getloadavg()[0]:.2f}")
 
-    serial, share = timed(exp, args.repeat, workers=1)
+    serial, share = interleaved(exp, args.repeat, {"serial": {"workers": 1}})["serial"]
     print(f"{'in-process (no pool)':<20} {serial:6.1f} runs/s ({1000 / serial:.0f} ms per run; "
           f"processor share {share:.0%})")
 
     ok = True
     run_experiment(warm, workers=2, progress=False)  # start (and warm) the fork server
-    local = {w: timed(exp, args.repeat, workers=w, backend="processes") for w in (1, 2)}
+    local = interleaved(exp, args.repeat, {w: {"workers": w, "backend": "processes"}
+                                           for w in (1, 2)})
     ok &= report("local processes", local[1], local[2])
 
     if not args.no_dask:
         import dask
         from distributed import Client, LocalCluster
-        rates = {}
         # Runs are pure Python: Dask's sampling profiler (every 10 ms) slows them.
         quiet = {"distributed.worker.profile.enabled": False}
-        for w in (1, 2):
-            with dask.config.set(quiet), LocalCluster(
-                    n_workers=w, threads_per_worker=1, processes=True,
-                    dashboard_address=None) as cluster, Client(cluster) as client:
+        with dask.config.set(quiet), \
+                LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                             dashboard_address=":0") as one, Client(one) as client1, \
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                             dashboard_address=":0") as two, Client(two) as client2:
+            for client in (client1, client2):
                 run_experiment(warm, scheduler=client, progress=False, chunk_size=1)
-                rates[w] = timed(exp, args.repeat, scheduler=client)
+            rates = interleaved(exp, args.repeat, {1: {"scheduler": client1},
+                                                   2: {"scheduler": client2}})
         ok &= report("dask LocalCluster", rates[1], rates[2])
     print(f"Load average now {os.getloadavg()[0]:.2f}. A processor share well below 100% "
           "means other programs were using the processors: rerun on an idle machine.")
