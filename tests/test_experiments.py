@@ -368,3 +368,18 @@ def test_chunks_cover_every_run_once_and_shrink_towards_the_end():
         sizes = [len(c) for c in chunks]
         assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 50
     assert [len(c) for c in make_chunks(list(range(10)), 4, chunk_size=4)] == [4, 4, 2]
+
+
+def test_the_file_format_examples_in_the_docs_are_valid():
+    import re
+    import tomllib
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "research.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    full = experiment_from_dict(tomllib.loads(blocks[0]))
+    assert len(build_plan(full).points) == 3 * 3 * 4 * 2 * 2
+    sampled = tomllib.loads(blocks[1])
+    sampled["design"] = {"kind": "latin", "samples": 4}
+    plan = build_plan(experiment_from_dict(sampled))
+    assert len(plan.points) == 4 and len(plan.points[0][1]) == 5
