@@ -256,3 +256,42 @@ def test_helper_process_gives_the_same_runs_as_the_kernel():
     for seed in (0, 1, 5):  # seeds run here and in the helper
         mine = stacked[stacked["seed"] == seed].drop(columns="seed").reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, run(s, seed=seed).weekly)
+
+
+# -- serving -----------------------------------------------------------------------------
+
+
+def test_serve_command_is_local_stripped_culled_and_preheated():
+    from coprod_sim.serve import notebook_path, voila_command
+
+    cmd = " ".join(voila_command("compare", 8899))
+    assert notebook_path("compare").exists() and str(notebook_path("compare")) in cmd
+    for part in ("--port=8899", "--Voila.ip=127.0.0.1", "--strip_sources=True",
+                 "--MappingKernelManager.cull_idle_timeout=1200", "--preheat_kernel=True",
+                 "--VoilaExecutor.timeout=60", "--show_tracebacks=False"):
+        assert part in cmd
+    assert "--preheat_kernel" not in " ".join(voila_command(pool=0))
+    room = " ".join(voila_command(room=True))
+    assert "--Voila.ip=0.0.0.0" in room and "--token" in room
+
+
+def test_serve_rejects_bad_input_with_a_message(capsys):
+    from coprod_sim.serve import main, notebook_path
+
+    with pytest.raises(ValueError, match="choose one of trainer, compare, explorer"):
+        notebook_path("nope")
+    assert main(["--port", "0"]) == 2
+    assert "--port is 0; allowed: a whole number from 1 to 65535" in capsys.readouterr().err
+    assert main(["--print", "--dashboard", "all"]) == 0
+    assert "notebooks/dashboards --port=8866" in capsys.readouterr().out
+
+
+def test_dashboard_notebooks_are_thin():
+    import nbformat
+
+    from coprod_sim.serve import DASHBOARDS, notebook_path
+
+    for name in DASHBOARDS:
+        nb = nbformat.read(notebook_path(name), as_version=4)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        assert code == [f"from coprod_sim.widgets import {name}\n\n{name}()"]
