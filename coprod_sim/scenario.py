@@ -12,7 +12,6 @@ import json
 import math
 import numbers
 import os
-import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 import tomli_w
 
+from coprod_sim.fileio import atomic_write
 from coprod_sim.parameters import PARAMETERS, Param, defaults
 
 #: Keys a scenario file may hold besides parameters.
@@ -254,15 +254,5 @@ class Scenario(Mapping[str, Any]):
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write text to ``path`` via a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write text to ``path`` atomically (see :func:`coprod_sim.fileio.atomic_write`)."""
+    atomic_write(path, text)
