@@ -39,7 +39,6 @@ from __future__ import annotations
 import html
 import io
 import os
-import tempfile
 from base64 import b64encode
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,6 +49,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from coprod_sim.fileio import atomic_write
 from coprod_sim.outcomes import GROUP_COLUMNS, LADDER, LADDER_CUTS, LADDER_TEXT, OUTCOMES
 from coprod_sim.runner import bands
 
@@ -629,18 +629,7 @@ def save_png(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".png":
         path = path.with_name(path.name + ".png")
-    data = to_png(fig, dpi=dpi)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, to_png(fig, dpi=dpi))
 
 
 def chart_html(fig: Figure, png: bytes | None = None) -> str:
