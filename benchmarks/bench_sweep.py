@@ -53,12 +53,47 @@ def timed_once(exp, workers: int, **kwargs) -> tuple[float, float, float, float]
 
 
 def interleaved(exp, repeat: int, settings: dict) -> dict:
-    """Best timing of each setting; settings take turns so they meet the same conditions."""
+    """Best timing of each setting; settings take turns so they meet the same conditions.
+
+    A setting is keyword arguments for :func:`timed_once` or a callable returning
+    the same tuple.
+    """
     best: dict = {name: (0.0, 0.0, 0.0, 0.0) for name in settings}
     for _ in range(repeat):
-        for name, kwargs in settings.items():
-            best[name] = max(best[name], timed_once(exp, **kwargs))
+        for name, how in settings.items():
+            best[name] = max(best[name], how() if callable(how) else timed_once(exp, **how))
     return best
+
+
+def _bare(tasks) -> None:
+    from coprod_sim.experiments.worker import run_one
+    for _, name, values, seed in tasks:
+        run_one(name, values, seed)
+
+
+class Bare:
+    """Two bare processes, each running its half of the runs.
+
+    No chunks, no results sent back, no tables: the best any runner could do on
+    this machine at that moment (parallel runs slow each other down on shared
+    hardware). Calling it times one pass.
+    """
+
+    def __init__(self, exp, workers: int = 2):
+        from concurrent.futures import ProcessPoolExecutor
+
+        from coprod_sim.experiments.execute import build_plan, process_context
+        plan = build_plan(exp)
+        tasks = [(r, plan.points[p][0], plan.values(p), s) for r, p, _, s in plan.runs]
+        self.n = len(tasks)
+        self.shares = [tasks[i::workers] for i in range(workers)]
+        self.pool = ProcessPoolExecutor(workers, mp_context=process_context())
+        list(self.pool.map(_bare, [t[:1] for t in self.shares]))  # start the workers
+
+    def __call__(self) -> tuple[float, float, float, float]:
+        start = time.perf_counter()
+        list(self.pool.map(_bare, self.shares))
+        return (self.n / (time.perf_counter() - start), 0.0, 0.0, 0.0)
 
 
 def report(name: str, one: tuple, two: tuple) -> bool:
@@ -92,9 +127,16 @@ def main() -> int:
 
     ok = True
     run_experiment(warm, workers=2, progress=False)  # start (and warm) the fork server
-    local = interleaved(exp, args.repeat, {w: {"workers": w, "backend": "processes"}
-                                           for w in (1, 2)})
+    bare = Bare(exp)
+    local = interleaved(exp, args.repeat, {1: {"workers": 1, "backend": "processes"},
+                                           2: {"workers": 2, "backend": "processes"},
+                                           "bare": bare})
+    bare.pool.shutdown()
     ok &= report("local processes", local[1], local[2])
+    bare = local["bare"][0]
+    print(f"{'bare processes':<18} 2 processes {bare:5.1f} runs/s with no runner at all "
+          f"({bare / local[1][0]:.2f}x one worker): the machine's own ceiling now; the "
+          f"local runner reaches {local[2][0] / bare:.0%} of it")
 
     if not args.no_dask:
         import dask
