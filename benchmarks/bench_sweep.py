@@ -12,6 +12,12 @@ workers are warmed first, as they are in a long session or on a cluster. The
 Dask workers run with Dask's sampling profiler off (see docs/research.md).
 Parallel efficiency = (runs/s with 2 workers) / (2 x runs/s with 1 worker);
 the floor is a speed-up of at least 1.8 (efficiency 0.90).
+
+On a shared or virtual machine two runs at once can each run slower (shared
+caches, memory, host cores, other programs). So the benchmark also times two
+bare processes with no runner at all, taking turns with the runner's timings:
+that is the machine's ceiling at that moment, and the share of it the runner
+reaches is what the runner itself controls.
 """
 
 from __future__ import annotations
