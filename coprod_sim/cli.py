@@ -188,7 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         except ModuleNotFoundError as err:
             if err.name is None or not module.startswith(err.name):
                 raise
-    for add_parser in COMMANDS.values():
+    # Plug-ins register with the imported module, which is not this one when
+    # run as ``python -m coprod_sim.cli``.
+    from coprod_sim import cli as registry
+
+    for add_parser in registry.COMMANDS.values():
         add_parser(sub)
     return parser
 
@@ -202,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, UsageError) as err:
         print(f"coprod-sim: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except OSError as err:  # a file that cannot be read or written
         where = f": {err.filename}" if err.filename else ""
         print(f"coprod-sim: {err.strerror or err}{where}", file=sys.stderr)

@@ -18,7 +18,6 @@ import math
 import multiprocessing
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -40,6 +39,7 @@ from coprod_sim.experiments.design import (
     load_experiment,
 )
 from coprod_sim.experiments.worker import run_chunk
+from coprod_sim.fileio import atomic_write
 from coprod_sim.parameters import PARAMETERS
 from coprod_sim.scenario import atomic_write_text
 
@@ -216,16 +216,7 @@ def assemble(plan: Plan, runs: pd.DataFrame, weekly: pd.DataFrame | None
 # Atomic files
 # ---------------------------------------------------------------------------
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, b"", writer=lambda tmp: write(Path(tmp)))
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:

@@ -28,6 +28,7 @@ import pandas as pd
 from coprod_sim.cli import UsageError
 from coprod_sim.experiments.design import Plan, outcome_label
 from coprod_sim.experiments.execute import SweepResult, load_results
+from coprod_sim.fileio import atomic_write
 from coprod_sim.parameters import PARAMETERS
 
 #: Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008).
@@ -316,10 +317,9 @@ def save_plots(sens: Sensitivity, folder: str | os.PathLike, *,
         figures.append(("overview", plot_overview(sens, large_text=large_text)))
     for name, fig in figures:
         path = folder / f"{name}.png"
-        tmp = folder / f".{name}.png.tmp"
-        fig.savefig(tmp, format="png", dpi=110,
-                    metadata={"Title": fig.title, "Description": fig.caption})
-        os.replace(tmp, path)
+        atomic_write(path, b"", writer=lambda tmp, fig=fig: fig.savefig(
+            tmp, format="png", dpi=110,
+            metadata={"Title": fig.title, "Description": fig.caption}))
         plt.close(fig)
         written.append(path)
     return written
