@@ -172,19 +172,26 @@ def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
                  rewire: float = 0.15) -> nx.Graph:
     """Build the peer support network: a small world with homophily.
 
-    People are placed around a ring in order of segment and role before a
-    Watts-Strogatz graph is built, so most ties join people alike in age,
-    deprivation and role (assumption: homophily), and a few ties cross.
-    Node ``i`` of the graph is person ``i``.
+    People are placed around a ring in order of segment and role; each is tied
+    to the ``degree`` nearest on the ring, and each tie is rewired to a random
+    person with chance ``rewire`` (Watts & Strogatz 1998). So most ties join
+    people alike in age, deprivation and role (assumption: homophily), and a
+    few ties cross. Drawn with the model's own random generator; node ``i`` of
+    the graph is person ``i``.
     """
     n = people.n
-    k = min(degree, n - 1 - (n - 1) % 2) if n > 2 else 1
-    seed = int(rng.integers(2**31 - 1))
-    ring = nx.watts_strogatz_graph(n, max(k, 2), rewire, seed=seed)
+    half = max(1, min(degree, n - 1) // 2)
     order = np.lexsort((rng.random(n), people.role, people.segment))
+    source = np.repeat(np.arange(n), half)
+    target = (source + np.tile(np.arange(1, half + 1), n)) % n
+    moved = rng.random(source.size) < rewire
+    shift = rng.integers(1, n, size=int(moved.sum()))  # never the person themself
+    target[moved] = (source[moved] + shift) % n
+    pairs = np.sort(np.column_stack([order[source], order[target]]), axis=1)
+    pairs = np.unique(pairs, axis=0)
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
-    graph.add_edges_from(order[np.array(ring.edges(), dtype=np.int64).reshape(-1, 2)].tolist())
+    graph.add_edges_from(pairs.tolist())
     return graph
 
 
