@@ -25,6 +25,7 @@ _BARRIERS = dict(large_print=True, plain_language=True, hearing_loop=True,
                  accessible_venue=True, flexible_timing=True, pay_expenses=True,
                  digital_inclusion=True)
 _FG = _D.replace(use_focus_groups=True)
+_RUN_WELL = _D.replace(staff_training=True, feedback_rationale=True)
 _LONG = _D.replace(use_interviews=True, power_sharing=0.7, feedback_rationale=True,
                    inclusive_communication=True, staff_training=True, plain_language=True,
                    large_print=True, pay_expenses=True, ground_rules=True, roles_4rs=True,
@@ -146,14 +147,15 @@ _LIST: list[Moment] = [
         outcome="trust"),
     Compare(
         "05_power", "05",
-        "Three plans share different amounts of power with service users. Which has the "
-        "most influence (the most of users' views adopted into the plan)?",
+        "Three plans are run the same way (staff trained, feedback given) but share "
+        "different amounts of power with service users. Which has the most influence "
+        "(the most of users' views adopted into the plan)?",
         "Moving from description to recognition to transformation means giving service "
         "users more say over what is decided (Needham & Carr 2009). Only then can their "
         "views change the plan.",
-        plans=[Plan("Little power shared", _D.replace(power_sharing=0.1)),
-               Plan("Some power shared", _D.replace(power_sharing=0.5)),
-               Plan("Much power shared", _D.replace(power_sharing=0.9))],
+        plans=[Plan("Little power shared", _RUN_WELL.replace(power_sharing=0.1)),
+               Plan("Some power shared", _RUN_WELL.replace(power_sharing=0.5)),
+               Plan("Much power shared", _RUN_WELL.replace(power_sharing=0.9))],
         outcome="influence"),
     Compare(
         "06_first_year", "06",
