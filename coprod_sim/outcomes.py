@@ -213,6 +213,8 @@ class Recorder:
         week = model.week
         recent = week - st.last_part < RECENT
         n_recent = np.count_nonzero(recent)
+        model.representativeness = representativeness(recent, st.age, st.dep,
+                                                       model.age_share, model.dep_share)
         ever_mask = st.ever_part
         ever = np.count_nonzero(ever_mask)
         reached = st.reached.astype(float)

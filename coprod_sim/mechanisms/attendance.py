@@ -140,9 +140,10 @@ def decide_attendance(model: CoproductionModel, wk: Week) -> None:
     st.last_part[part] = model.week
     st.times += took.sum(axis=1)
     st.ever_part |= part
-    recent = model.week - st.last_part < RECENT
-    model.representativeness = representativeness(recent, st.age, st.dep, model.age_share,
-                                                   model.dep_share)
+    if part.any():  # the mix changes with who takes part (the recorder updates it weekly)
+        recent = model.week - st.last_part < RECENT
+        model.representativeness = representativeness(recent, st.age, st.dep,
+                                                       model.age_share, model.dep_share)
 
 
 def attendance_chance(model: CoproductionModel) -> np.ndarray:
