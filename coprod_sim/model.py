@@ -28,19 +28,27 @@ class Week:
 
     Attributes set by the mechanisms: ``running`` (per method), ``invited`` and
     ``took`` (people x methods), ``part``, ``hours``, ``depth``, ``gave_view``,
-    ``view_method``, ``adopted``, ``n_adopted``.
+    ``view_method``, ``adopted``, ``n_adopted``. Until a mechanism sets them they
+    are shared read-only blanks (mechanisms replace, never modify, them).
     """
 
+    _blanks: dict[int, dict[str, np.ndarray]] = {}
+
     def __init__(self, n: int, running: np.ndarray):
+        blank = self._blanks.get(n)
+        if blank is None:
+            blank = {"invited": np.zeros((n, 4), dtype=bool), "part": np.zeros(n, dtype=bool),
+                     "hours": np.zeros(n), "depth": np.zeros(n, dtype=np.int64),
+                     "view_method": np.full(n, -1)}
+            for array in blank.values():
+                array.flags.writeable = False
+            self._blanks[n] = blank
         self.running = running
-        self.invited = np.zeros((n, 4), dtype=bool)
-        self.took = self.invited
-        self.part = np.zeros(n, dtype=bool)
-        self.hours = np.zeros(n)
-        self.depth = np.zeros(n, dtype=np.int64)
-        self.gave_view = np.zeros(n, dtype=bool)
-        self.view_method = np.full(n, -1)
-        self.adopted = np.zeros(n, dtype=bool)
+        self.invited = self.took = blank["invited"]
+        self.part = self.gave_view = self.adopted = blank["part"]
+        self.hours = blank["hours"]
+        self.depth = blank["depth"]
+        self.view_method = blank["view_method"]
         self.n_adopted = 0
 
 
