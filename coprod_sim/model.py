@@ -108,7 +108,6 @@ class CoproductionModel(Model):
                       "quiet_seats": 0.0}
         self.plan_users = 0
         self.plan_staff = 0.0
-        self.views_total = 0
         self.views_weighted = 0.0
         self.adopted_weighted = 0.0
         self.representativeness = 0.0

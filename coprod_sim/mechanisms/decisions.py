@@ -72,7 +72,6 @@ def adopt_views(model: CoproductionModel, wk: Week) -> None:
     st.adopted += adopted
     n_adopted = int(adopted.sum())
     model.plan_users += n_adopted
-    model.views_total += int(who.size)
     model.views_weighted += float(INFLUENCE_WEIGHT[wk.view_method[who]].sum()) if who.size else 0
     model.adopted_weighted += (float(INFLUENCE_WEIGHT[wk.view_method[adopted]].sum())
                                if n_adopted else 0.0)
