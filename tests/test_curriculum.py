@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coprod_sim import presets
+from coprod_sim import presets, resources
 from coprod_sim.curriculum import (
     EXPECTED,
     GLOSSARY,
@@ -25,8 +25,7 @@ from coprod_sim.curriculum.predict import SAME, Compare, Direction, Estimate, Pl
 from coprod_sim.curriculum.record import SECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb")) + sorted(
-    (ROOT / "exercises").glob("*.ipynb"))
+NOTEBOOKS = resources.curriculum_notebooks() + resources.exercise_notebooks()
 
 
 @pytest.fixture
@@ -198,7 +197,7 @@ def test_unknown_entry_kind_is_refused(tmp_path):
 
 def test_work_folder_is_the_kit_top_folder_or_the_env_var(tmp_path, monkeypatch):
     monkeypatch.delenv("COPROD_WORK_DIR", raising=False)
-    monkeypatch.chdir(ROOT / "notebooks")
+    monkeypatch.chdir(resources.notebooks_dir())
     assert work_dir() == ROOT / "my_work"
     monkeypatch.setenv("COPROD_WORK_DIR", str(tmp_path))
     assert work_dir() == tmp_path

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from coprod_sim import Scenario
+from coprod_sim import Scenario, resources
 from coprod_sim.curriculum.exercises import CHALLENGES, Challenge, Target, get_challenge
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "exercises" / "solutions"
+SOLUTIONS = resources.solutions_dir()
 
 
 @cache

@@ -3,12 +3,13 @@
 import json
 import os
 import sys
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "research" / "research_tools.ipynb"
+from coprod_sim import resources
+
+NOTEBOOK = resources.research_dir() / "research_tools.ipynb"
 
 
 def test_research_notebook_is_stored_clean():

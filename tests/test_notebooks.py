@@ -17,10 +17,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from coprod_sim import resources
+
 ROOT = Path(__file__).resolve().parents[1]
-CURRICULUM = sorted((ROOT / "notebooks").glob("0*.ipynb"))
-EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
-SOLUTIONS = sorted((ROOT / "exercises" / "solutions").glob("*.ipynb"))
+CURRICULUM = resources.curriculum_notebooks()
+EXERCISES = resources.exercise_notebooks()
+SOLUTIONS = sorted(resources.solutions_dir().glob("*.ipynb"))
 ALL = CURRICULUM + EXERCISES + SOLUTIONS
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
@@ -60,7 +62,7 @@ def errors(nb) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(resources.content_dir())))
 def test_notebook_runs_top_to_bottom(path, kernel_env):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="coprod-test", timeout=120,
@@ -77,7 +79,7 @@ def test_notebook_runs_top_to_bottom(path, kernel_env):
         assert "prediction" not in kinds, f"{path.name} revealed a moment without a click"
 
 
-@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(resources.content_dir())))
 def test_stored_notebook_is_clean(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
@@ -105,21 +107,21 @@ def test_curriculum_notebook_has_every_part(path):
     assert all(len(ln) <= 120 for ln in code_lines), "code cells stay short"
 
 
-def test_notebook_00_is_what_kit_start_opens():
-    kit = (ROOT / "kit").read_text()
-    assert "notebooks/00_start_here.ipynb" in kit
-    assert (ROOT / "notebooks" / "00_start_here.ipynb").exists()
+def test_notebook_00_is_what_start_opens():
+    from coprod_sim.workspace import FIRST_NOTEBOOK
+    assert FIRST_NOTEBOOK == "notebooks/00_start_here.ipynb"
+    assert resources.notebook("00").name == "00_start_here.ipynb"
 
 
 def test_every_numbered_notebook_from_the_issue_exists():
     names = [p.name[:2] for p in CURRICULUM]
     assert names == [f"0{i}" for i in range(8)], names
-    assert (ROOT / "notebooks" / "07_plan_your_project.ipynb").exists()
+    assert resources.notebook("07").name == "07_plan_your_project.ipynb"
 
 
 def test_solutions_are_not_in_the_trainee_copy():
     trainee = "".join(p.read_text() for p in EXERCISES)
     assert len(EXERCISES) >= 4
     assert "solution" not in trainee.lower()
-    for sol in (ROOT / "exercises" / "solutions").glob("*.toml"):
-        assert sol.parent.name == "solutions"
+    assert not list(resources.exercises_dir().rglob("*solution*"))
+    assert len(list(resources.solutions_dir().glob("*_solution.toml"))) >= 4

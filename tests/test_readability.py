@@ -26,6 +26,8 @@ import pytest
 import textstat
 from textstat.backend.counts import _count_syllables
 
+from coprod_sim import resources
+
 # Syllables are counted with pyphen's hyphenation dictionary (bundled with
 # textstat), not NLTK's CMU dictionary, which textstat would download from the
 # internet on first use. Offline and identical on every machine; pyphen counts
@@ -33,8 +35,7 @@ from textstat.backend.counts import _count_syllables
 _count_syllables.get_cmudict = lambda lang: None
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb")) + sorted(
-    (ROOT / "exercises").glob("*.ipynb"))
+NOTEBOOKS = resources.curriculum_notebooks() + resources.exercise_notebooks()
 FLOOR = 60.0
 MEAN_FLOOR = 65.0
 

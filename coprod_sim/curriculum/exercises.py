@@ -14,7 +14,8 @@ same seeds, so the judgement is fair to the model's randomness and stays
 meaningful while the model is being calibrated.
 
 The challenges hold targets, not answers: trainers' solutions live in
-``exercises/solutions/`` and are not part of the trainee's copy.
+``coprod_sim/content/trainer/solutions/`` (``coprod-sim solutions``) and are never
+copied to a trainee.
 """
 
 from __future__ import annotations

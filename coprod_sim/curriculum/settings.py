@@ -1,9 +1,10 @@
 """Where a trainee's work is kept, and their accessibility settings.
 
 A trainee's reflection record and settings live in one folder, ``my_work``, at
-the top of the kit (beside ``notebooks/``), so every notebook finds the same
-record. Set the environment variable ``COPROD_WORK_DIR`` to keep them elsewhere
-(the tests do, so running them never touches a trainee's files).
+the top of the trainee's own working folder (made by ``coprod-sim start``, see
+:mod:`coprod_sim.workspace`), so every notebook finds the same record and the
+kit's own files never change. Set the environment variable ``COPROD_WORK_DIR``
+to keep them elsewhere (``coprod-sim start`` and the tests do).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from coprod_sim.resources import WORKSPACE_MARKER, content_dir
 from coprod_sim.scenario import atomic_write_text
 
 #: Environment variable that overrides the work folder.
@@ -22,17 +24,25 @@ ENV_VAR = "COPROD_WORK_DIR"
 def work_dir() -> Path:
     """Return the folder that holds the trainee's record and settings.
 
-    ``$COPROD_WORK_DIR`` when set; otherwise ``my_work`` in the kit's top folder
-    (found by walking up from the current folder to the one holding ``kit`` and
-    ``notebooks``); otherwise ``my_work`` in the current folder.
+    In order: ``$COPROD_WORK_DIR`` when set; ``my_work`` in the trainee's
+    working folder (found by walking up from the current folder to the one
+    holding the workspace marker file); ``my_work`` at the top of a clone of
+    the kit (git-ignored); ``~/coprod-sim/my_work`` when the current folder is
+    inside the installed package (its files must never change); otherwise
+    ``my_work`` in the current folder.
     """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
-        if (folder / "kit").is_file() and (folder / "notebooks").is_dir():
+        if (folder / WORKSPACE_MARKER).is_file():
             return folder / "my_work"
+    for folder in (here, *here.parents):
+        if (folder / "kit").is_file() and (folder / "coprod_sim" / "content").is_dir():
+            return folder / "my_work"
+    if here.is_relative_to(content_dir().resolve()):
+        return Path.home() / "coprod-sim" / "my_work"
     return here / "my_work"
 
 
