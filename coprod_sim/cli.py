@@ -7,6 +7,7 @@ Examples::
     coprod-sim params            # the parameter table
     coprod-sim presets           # the presets
     coprod-sim outcomes          # what each outcome means
+    coprod-sim start             # a trainee's own folder, opened in JupyterLab
 
 Bad input prints one readable message (no traceback) and exits with status 2.
 Other commands (``sweep``, ``sensitivity``) are added by modules that
@@ -33,7 +34,7 @@ from coprod_sim.scenario import Scenario, ScenarioError, atomic_write_text
 COMMANDS: dict[str, Callable[[Any], None]] = {}
 
 #: Modules that add sub-commands when importable.
-PLUGINS = ("coprod_sim.experiments.cli",)
+PLUGINS = ("coprod_sim.experiments.cli", "coprod_sim.workspace_cli")
 
 SUMMARY_ROWS = ("participation_rate", "ever_took_part", "retention", "representativeness",
                 "voice_equality", "influence", "user_plan_share", "tokenism", "trust",
