@@ -95,16 +95,16 @@ def test_the_model_agrees_with_the_papers_teaching_point(key):
 
 def test_a_right_guess_is_praised_and_a_wrong_one_prompts_thought():
     m = MOMENTS["06_training"]
-    right = m.reveal("A: no training")
-    wrong = m.reveal("B: staff trained")
+    right = m.reveal("Plan A")
+    wrong = m.reveal("Plan B")
     assert right.verdict == "match" and "agrees" in right.text
     assert wrong.verdict == "different" and "worth thinking about" in wrong.text
-    assert "Why:" in right.text and "Training" in right.text
+    assert "Why:" in right.text and "training" in right.text
     assert "middle result of 5 runs" in right.text and "range" in right.text
 
 
 def test_no_guess_is_allowed_but_noted():
-    r = revealed("05_email")
+    r = revealed("05_feedback")
     assert r.verdict == "no guess" and "did not make a prediction" in r.text
 
 
@@ -232,10 +232,10 @@ def test_start_refuses_an_unknown_section():
 
 def test_pressing_reveal_records_the_prediction(kit):
     box = kit.moment("06_training")
-    box.children[2].value = "A: no training"
+    box.children[2].value = "Plan A"
     _button(box, "Show me").click()
     entries = [e for e in kit.record.entries if e.kind == "prediction"]
-    assert entries and "I predicted: A: no training" in entries[0].text
+    assert entries and "I predicted: Plan A" in entries[0].text
     assert entries[0].section == "03"
 
 

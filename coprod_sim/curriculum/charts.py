@@ -73,3 +73,58 @@ def _fallback_compare(outcome: str, tables: Mapping[str, pd.DataFrame],
         label for label, _ in ends) + ". " + fig.caption
     fig.large_text = large_text
     return fig
+
+
+def missing_table(scenario, seed: int = 2) -> str:
+    """Who is missing, as an HTML table, counting only the groups the plan invited.
+
+    For each role, age band, deprivation fifth and access need: how many people
+    are affected, how many an invitation reached, and how many of those were
+    taking part at the end (the last 13 weeks). A role the plan never invited is
+    said to be not invited, not "least likely to take part".
+    """
+    import html as _html
+
+    import numpy as np
+
+    from coprod_sim.curriculum.history import TAKING_PART, record_run
+    from coprod_sim.population import AGES, DEPRIVATION, ROLES
+
+    h = record_run(scenario, seed=seed)
+    s = h.scenario
+    p = h.people
+    reached = h.status[-1] != 0
+    taking = h.status[-1] == TAKING_PART
+    invited_role = {"patient": s.invite_patients, "carer": s.invite_carers,
+                    "family": s.invite_families, "community": s.invite_community}
+    any_need = h.needs[:, :6].any(axis=1)
+    rows = []
+
+    def row(label: str, mask: np.ndarray, invited: bool = True) -> None:
+        n, r, t = int(mask.sum()), int((mask & reached).sum()), int((mask & taking).sum())
+        if not invited:
+            rows.append((label, n, "not invited by this plan", "", ""))
+            return
+        share = f"{t / r:.0%}" if r else "nobody reached"
+        rows.append((label, n, str(r), str(t), share))
+
+    names = {"patient": "Patients", "carer": "Carers", "family": "Families",
+             "community": "Community members"}
+    for k, role in enumerate(ROLES):
+        row(names[role], p["role"].cat.codes.to_numpy() == k, bool(invited_role[role]))
+    for k, a in enumerate(AGES):
+        row(f"Aged {a}", p["age"].cat.codes.to_numpy() == k)
+    for k, d in enumerate(DEPRIVATION):
+        row(f"In the {d}", p["deprivation"].cat.codes.to_numpy() == k)
+    row("With an access need", any_need)
+    row("With no access need", ~any_need)
+    head = ("<tr><th style='text-align:left'>Group</th><th>People affected</th>"
+            "<th>Invitation reached</th><th>Taking part at the end</th>"
+            "<th>Share of those reached</th></tr>")
+    body = "".join("<tr>" + "".join(
+        f"<td style='text-align:{'left' if i == 0 else 'right'}'>{_html.escape(str(c))}</td>"
+        for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return ("<table><caption style='text-align:left'><strong>Who is missing, in one run of "
+            f"this plan ({h.n} people).</strong> The last column compares those taking part "
+            "with those an invitation reached, so a group the plan never invited is shown "
+            "as not invited, not as unwilling.</caption>" + head + body + "</table>")

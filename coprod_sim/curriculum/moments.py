@@ -1,4 +1,4 @@
-"""The predict-then-reveal moments of notebooks 01-06, by key.
+"""The predict-then-reveal moments of notebooks 00-06, by key.
 
 Each moment states the question, the plans compared and, in ``why``, the
 teaching point in plain words with the briefing paper's sources. The notebooks
@@ -9,15 +9,7 @@ moment runs, and reports where the model's answer differs from the paper's point
 
 from __future__ import annotations
 
-from coprod_sim.curriculum.predict import (
-    DOWN,
-    UP,
-    Compare,
-    Direction,
-    Estimate,
-    Moment,
-    Plan,
-)
+from coprod_sim.curriculum.predict import Compare, Estimate, Moment, Plan
 from coprod_sim.presets import get as preset
 
 _D = preset("default")
@@ -30,43 +22,61 @@ _LONG = _D.replace(use_interviews=True, power_sharing=0.7, feedback_rationale=Tr
                    inclusive_communication=True, staff_training=True, plain_language=True,
                    large_print=True, pay_expenses=True, ground_rules=True, roles_4rs=True,
                    invite_families=True)
+_PARTNER = _D.replace(use_interviews=True, feedback_rationale=True, power_sharing=0.7,
+                      staff_training=True, ground_rules=True)
 
 _LIST: list[Moment] = [
+    Estimate(
+        "00_usual", "00",
+        "About 200 people are affected by the change. In the model's usual plan (a forum "
+        "and a questionnaire, inviting patients and carers), what share of all 200 will be "
+        "taking part at the end of the year? Move the slider.",
+        "Most people affected never take part. Half of the patients and carers hear "
+        "about it, families and neighbours are not invited, and of those invited many "
+        "do not come or soon stop. The notebooks ahead look at why, and what changes it.",
+        plan=Plan("the usual plan", _D), outcome="participation_rate",
+        low=0, high=100, step=1, close_within=5),
     Compare(
         "01_levels", "01",
-        "Two projects run for a year. Which ends up further along the line from "
-        "description towards transformation (the higher partnership score)?",
-        "Where service users only answer set questions and have little say, their "
-        "involvement stays at the level of description or recognition. When people "
-        "take part in several ways, with support and real power, the project moves "
-        "towards transformation: an equal partnership (Needham & Carr 2009).",
-        plans=[Plan("A: a questionnaire, little power shared",
-                    preset("tokenistic_consultation")),
-               Plan("B: many methods, support, shared power", preset("full_coproduction"))],
-        outcome="ladder_score"),
+        "Two projects run for a year. Plan A sends a questionnaire and staff keep the "
+        "decisions. Plan B holds interviews, gives feedback on every view, trains staff, "
+        "agrees ground rules and shares much of the power. Which ends the year further "
+        "along the line from description towards transformation (the higher partnership "
+        "score)?",
+        "When service users only answer set questions and have little say, their "
+        "involvement stays near description or recognition. Real power, feedback and "
+        "support move a project along the line towards transformation, an equal "
+        "partnership (Needham & Carr 2009). But look at where plan B stops after one "
+        "year: short of an equal partnership. Getting there takes longer, which is the "
+        "long game of notebook 06.",
+        plans=[Plan("Plan A", preset("tokenistic_consultation"),
+                    "a questionnaire; staff keep the decisions"),
+               Plan("Plan B", _PARTNER,
+                    "interviews, feedback, trained staff, ground rules, much power shared")],
+        outcome="ladder_score", same_within=0.05),
     Compare(
         "02_reach", "02",
-        "Plan A invites only patients and reaches a few of them. Plan B invites patients, "
-        "carers, families and the wider community, and reaches most of them. Which plan "
-        "ends up with the more representative mix of people taking part?",
-        "Inviting everyone who is affected, directly and indirectly, gives a mix that "
-        "looks more like the whole community (CAFA 2012, step 1). It also costs more: "
-        "look at the cost of each plan too. That is the balance between inclusion and "
-        "practicality.",
-        plans=[Plan("A: patients only, small reach",
-                    _D.replace(invite_carers=False, invitation_reach=0.3)),
-               Plan("B: everyone affected, wide reach",
-                    _D.replace(invite_families=True, invite_community=True,
-                               invitation_reach=0.9))],
-        outcome="representativeness"),
+        "Plan A invites patients and carers. Plan B also invites families and the wider "
+        "community. Both reach half of the people they invite and use the same methods. "
+        "At the end of the year, which plan has the larger share of everyone affected "
+        "taking part?",
+        "Step 1 of the CAFA (2012) model is to identify every group the change affects, "
+        "directly (patients) and indirectly (carers, families, the community). Inviting "
+        "more of them brings more of the people affected in. But look at the cost line: "
+        "every extra person invited costs staff time and money. That is the balance "
+        "between inclusion and practicality the briefing paper asks for.",
+        plans=[Plan("Plan A", _D, "patients and carers invited"),
+               Plan("Plan B", _D.replace(invite_families=True, invite_community=True),
+                    "patients, carers, families and the community invited")],
+        outcome="participation_rate", same_within=0.02, also=("cost",)),
     Estimate(
         "02_young", "02",
         "In the model's usual plan (a forum and a questionnaire), what share of people "
         "aged 16 to 34 will be taking part at the end of the year? Move the slider.",
-        "Younger adults and people in deprived areas answer surveys and join groups far "
-        "less often than older people (evidence.md: Scottish Health and Care Experience "
-        "Survey). Unless a plan reaches out to them on purpose, they are the people who "
-        "end up missing.",
+        "Younger adults and people in deprived areas answer health surveys and join groups "
+        "far less often than older people (the Scottish Health and Care Experience Survey, "
+        "in the kit's evidence notes; the briefing paper does not cite it). Unless a plan "
+        "reaches out to them on purpose, they are the people who end up missing.",
         plan=Plan("the usual plan", _D), outcome="part_age_16_34",
         low=0, high=60, step=1, close_within=5),
     Compare(
@@ -92,26 +102,29 @@ _LIST: list[Moment] = [
     Compare(
         "03_tandem", "03",
         "Which engages the most people over the year (the biggest share who take part "
-        "at least once): a forum alone, a questionnaire alone, or all four methods used "
-        "together?",
+        "at least once)? Plan A runs a forum. Plan B sends a questionnaire. Plan C runs a "
+        "forum, focus groups and interviews and sends a questionnaire.",
         "Each method reaches some people and misses others. Used in tandem, methods make "
-        "up for each other's gaps, which is why several methods together can make the "
-        "most of service user engagement.",
-        plans=[Plan("A forum alone", preset("forum_only")),
-               Plan("A questionnaire alone", preset("questionnaire_only")),
-               Plan("All four methods together", preset("mixed_methods"))],
+        "up for each other's gaps, which is why the briefing paper suggests using several "
+        "together to involve as many service users as possible.",
+        plans=[Plan("Plan A", preset("forum_only"), "a forum"),
+               Plan("Plan B", preset("questionnaire_only"), "a questionnaire"),
+               Plan("Plan C", preset("mixed_methods"), "all four methods together")],
         outcome="ever_took_part"),
     Compare(
         "04_barriers", "04",
-        "Plan B adds large print, plain language, a hearing loop, an accessible venue, "
-        "meeting times that suit people, paid expenses and contact for people who are "
-        "not online. Which plan has more people with an access need taking part?",
+        "Plan A makes no adjustments. Plan B offers large print, plain language, a hearing "
+        "loop, an accessible venue, meeting times that suit people, paid expenses and "
+        "contact for people who are not online. Which plan has more people with an access "
+        "need taking part?",
         "Each barrier that is removed lets in the people who face it (NLIAH 2010). A "
-        "barrier that nobody removes quietly shuts out the people who have that need, "
-        "and they are often the people a service most needs to hear.",
-        plans=[Plan("A: no adjustments", _D), Plan("B: barriers removed",
-                                                   _D.replace(**_BARRIERS))],
-        outcome="part_with_needs", same_within=0.015),
+        "barrier that nobody removes quietly shuts out the people who have that need. "
+        "Look at the second line too: people with no access need are counted there. If "
+        "they take part more as well, ask why; in the model, people who take part bring "
+        "their peers along.",
+        plans=[Plan("Plan A", _D, "no adjustments"),
+               Plan("Plan B", _D.replace(**_BARRIERS), "seven barriers removed")],
+        outcome="part_with_needs", same_within=0.015, also=("part_without_needs",)),
     Compare(
         "04_quiet", "04",
         "Both plans use a forum and focus groups. Plan B adds buddying, ground rules made "
@@ -121,72 +134,85 @@ _LIST: list[Moment] = [
         "rules made together build mutual respect, and a shared written vision means "
         "everyone knows what the meeting is for. Together they make it easier for "
         "quieter people to speak.",
-        plans=[Plan("A: meetings as usual", _FG),
-               Plan("B: buddying, ground rules, vision",
-                    _FG.replace(buddying=True, ground_rules=True, written_vision=True))],
+        plans=[Plan("Plan A", _FG, "meetings as usual"),
+               Plan("Plan B", _FG.replace(buddying=True, ground_rules=True,
+                                          written_vision=True),
+                    "buddying, ground rules and a written vision")],
         outcome="quiet_voice", same_within=0.05),
     Compare(
         "05_feedback", "05",
-        "In both plans staff adopt few of the views they hear. In plan B they explain "
-        "what happened to each view and why. Which plan keeps more people involved?",
+        "In both plans staff adopt few of the views they hear. In plan A they tell people "
+        "what happened to each view, and why when it was not used. In plan B they say "
+        "nothing. Which plan keeps more people involved?",
         "When a view is not used and nobody says why, people feel unheard and drift "
         "away. A reason, even for a 'no', keeps trust and keeps people involved.",
-        plans=[Plan("A: no feedback", _D.replace(power_sharing=0.3)),
-               Plan("B: feedback with reasons",
-                    _D.replace(power_sharing=0.3, feedback_rationale=True))],
+        plans=[Plan("Plan A", _D.replace(power_sharing=0.3, feedback_rationale=True),
+                    "staff explain what happened to each view"),
+               Plan("Plan B", _D.replace(power_sharing=0.3), "staff say nothing")],
         outcome="retention"),
-    Direction(
+    Compare(
         "05_email", "05",
-        "In this project most decisions are made by email between meetings, and service "
-        "users are not on the emails. Over the year, will service users' trust go up, "
-        "go down or stay about the same?",
+        "In plan A, staff take most decisions by email between meetings, and service "
+        "users are not on the emails. In plan B, no decisions are taken by email: they "
+        "are all taken in meetings. At the end of the year, in which plan do service users "
+        "trust the service more?",
         "Staff often talk by email between meetings. When service users are left out of "
-        "those conversations, decisions seem to appear from nowhere, which undermines "
-        "the whole effort of coproduction.",
-        plan=Plan("decisions by email", _D.replace(email_decision_share=0.8)),
-        outcome="trust"),
+        "those conversations, decisions seem to appear from nowhere, which can undermine "
+        "the whole effort of coproduction. In both plans trust drifts down over the year; "
+        "the question is how much the emails add to that.",
+        plans=[Plan("Plan A", _D.replace(email_decision_share=0.8),
+                    "most decisions by email, without service users"),
+               Plan("Plan B", _D.replace(email_decision_share=0.0),
+                    "no decisions by email")],
+        outcome="trust", same_within=0.015),
     Compare(
         "05_power", "05",
         "Three plans are run the same way (staff trained, feedback given) but share "
-        "different amounts of power with service users. Which has the most influence "
-        "(the most of users' views adopted into the plan)?",
+        "different amounts of power with service users: plan A a little, plan B some, "
+        "plan C much. Which has the most influence (the most of users' views adopted "
+        "into the plan)?",
         "Moving from description to recognition to transformation means giving service "
         "users more say over what is decided (Needham & Carr 2009). Only then can their "
         "views change the plan.",
-        plans=[Plan("Little power shared", _RUN_WELL.replace(power_sharing=0.1)),
-               Plan("Some power shared", _RUN_WELL.replace(power_sharing=0.5)),
-               Plan("Much power shared", _RUN_WELL.replace(power_sharing=0.9))],
+        plans=[Plan("Plan A", _RUN_WELL.replace(power_sharing=0.1), "a little power shared"),
+               Plan("Plan B", _RUN_WELL.replace(power_sharing=0.5), "some power shared"),
+               Plan("Plan C", _RUN_WELL.replace(power_sharing=0.9), "much power shared")],
         outcome="influence"),
     Compare(
         "06_first_year", "06",
-        "A finance manager compares two plans after one year. Which shows the better "
-        "balance of benefit minus cost?",
+        "A finance manager compares two plans after one year. Plan A sends a "
+        "questionnaire. Plan B uses every method, removes barriers, trains staff and "
+        "shares power. Which shows the better balance of benefit minus cost?",
         "In the first year coproduction is mostly cost: meetings, support and training. "
-        "Benefits build up slowly, once changes shaped by service users start to work. "
-        "A view that looks only at this year's costs sees the cheap plan as better.",
-        plans=[Plan("A: a questionnaire only", preset("questionnaire_only")),
-               Plan("B: full coproduction", preset("full_coproduction"))],
+        "In this model benefits build up slowly, once changes shaped by service users "
+        "start to work. A view that looks only at this year's costs sees the cheap plan "
+        "as better.",
+        plans=[Plan("Plan A", preset("questionnaire_only"), "a questionnaire only"),
+               Plan("Plan B", preset("full_coproduction"), "full coproduction")],
         outcome="net_benefit", same_within=500),
     Compare(
         "06_five_years", "06",
         "The same two plans, now looked at after five years. Which shows the better "
         "balance of benefit minus cost?",
-        "This is the long game: the benefits of coproduction are not immediate, but over "
-        "time they can outweigh the costs (Boyle, Slay & Stephens 2010). How long the "
-        "delay is, and how big the benefit, are assumptions in this model, not measured "
-        "facts.",
-        plans=[Plan("A: a questionnaire only", preset("questionnaire_only")),
-               Plan("B: full coproduction", preset("full_coproduction"))],
+        "This is the long game. The briefing paper says the benefits of coproduction "
+        "are not necessarily immediate, but that its ideas and the evidence so far "
+        "promise rewards if services can wait for them. How long the delay is, and how "
+        "big the benefit, are assumptions in this model, not measured facts.",
+        plans=[Plan("Plan A", preset("questionnaire_only"), "a questionnaire only"),
+               Plan("Plan B", preset("full_coproduction"), "full coproduction")],
         outcome="net_benefit", same_within=500, weeks=260, seeds=(1, 2, 3)),
     Compare(
         "06_training", "06",
-        "Both plans share a lot of power with service users. In plan B staff are trained "
-        "in coproduction first. In which plan are staff more anxious about risk?",
+        "Both plans share a lot of power with service users. In plan A staff have no "
+        "training; in plan B they are trained in coproduction first. In which plan are "
+        "staff more anxious about risk at the end of the year?",
         "Shifting power can make staff anxious about risk, and existing policies can add "
-        "to the resistance. Training helps staff understand why coproduction matters and "
-        "feel confident doing it.",
-        plans=[Plan("A: no training", _D.replace(power_sharing=0.9)),
-               Plan("B: staff trained", _D.replace(power_sharing=0.9, staff_training=True))],
+        "to the resistance. The paper says training helps staff understand why "
+        "coproduction matters and feel confident doing it. How much training calms "
+        "anxiety in the model is an assumption, not a measured figure.",
+        plans=[Plan("Plan A", _D.replace(power_sharing=0.9), "no training"),
+               Plan("Plan B", _D.replace(power_sharing=0.9, staff_training=True),
+                    "staff trained")],
         outcome="staff_anxiety"),
     Estimate(
         "06_payback", "06",
@@ -204,23 +230,22 @@ MOMENTS: dict[str, Moment] = {m.key: m for m in _LIST}
 
 #: The answer the briefing paper's point leads us to expect, for each choice moment.
 EXPECTED: dict[str, str] = {
-    "01_levels": "B: many methods, support, shared power",
-    "02_reach": "B: everyone affected, wide reach",
+    "01_levels": "Plan B",
+    "02_reach": "Plan B",
     "03_reach": "A questionnaire only",
     "03_influence": "A forum only",
-    "03_tandem": "All four methods together",
-    "04_barriers": "B: barriers removed",
-    "04_quiet": "B: buddying, ground rules, vision",
-    "05_feedback": "B: feedback with reasons",
-    "05_email": DOWN,
-    "05_power": "Much power shared",
-    "06_first_year": "A: a questionnaire only",
-    "06_five_years": "B: full coproduction",
-    "06_training": "A: no training",
+    "03_tandem": "Plan C",
+    "04_barriers": "Plan B",
+    "04_quiet": "Plan B",
+    "05_feedback": "Plan A",
+    "05_email": "Plan B",
+    "05_power": "Plan C",
+    "06_first_year": "Plan A",
+    "06_five_years": "Plan B",
+    "06_training": "Plan A",
 }
 
 assert set(EXPECTED) <= set(MOMENTS)
-assert UP != DOWN
 
 
 def get_moment(key: str) -> Moment:

@@ -62,6 +62,16 @@ def label_of(outcome: str) -> str:
     return OUTCOMES[outcome].label
 
 
+def threshold_words(outcome: str, threshold: float) -> str:
+    """A moment's "about the same" threshold in plain words."""
+    if outcome == "payback_week":
+        return f"{threshold:.0f} weeks"
+    unit = OUTCOMES[outcome].unit
+    if unit == "share":
+        return f"{threshold * 100:.1f}".rstrip("0").rstrip(".") + " percentage points"
+    return fmt_value(outcome, threshold)
+
+
 def final_values(scenario: Scenario, outcome: str, seeds: Sequence[int] = SEEDS,
                  weeks: int | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Run a plan over seeds; return the outcome's final value per seed and all weekly rows.
@@ -152,7 +162,8 @@ class Moment:
             return "match", f"You predicted '{guess}'. The model agrees."
         if guess in close:
             return "close", (f"You predicted '{guess}'. The model says '{answer}', but the "
-                             "difference is small, so your answer was close.")
+                             "difference is smaller than this moment's threshold, so your "
+                             "answer was close.")
         return "different", (f"You predicted '{guess}'. The model says '{answer}'. "
                              "That is worth thinking about: what did the model include "
                              "that you did not, or the other way round?")
@@ -160,10 +171,22 @@ class Moment:
 
 @dataclass(frozen=True)
 class Plan:
-    """A named plan (scenario) in a moment."""
+    """A named plan (scenario) in a moment.
+
+    Attributes:
+        label: The name the trainee picks (for example "Plan A").
+        scenario: The plan.
+        does: What the plan does, in plain words (shown with a neutral label).
+    """
 
     label: str
     scenario: Scenario
+    does: str = ""
+
+    @property
+    def described(self) -> str:
+        """The label with what the plan does, for sentences."""
+        return f"{self.label} ({self.does})" if self.does else self.label
 
 
 class Compare(Moment):
@@ -173,21 +196,29 @@ class Compare(Moment):
         plans: Two or three :class:`Plan` objects.
         outcome: An outcome name (or ``"payback_week"``).
         lowest: Ask which is lowest instead of highest.
-        same_within: Differences of the middle results smaller than this count as
-            "about the same".
+        same_within: The moment's threshold: middle results closer than this count
+            as "about the same". A guess is only ever "close" when the difference
+            it got wrong is smaller than this.
+        also: Other outcomes to report for every plan (for example the cost).
         **kw: Passed to :class:`Moment`.
     """
 
     def __init__(self, key: str, section: str, question: str, why: str, *,
                  plans: Sequence[Plan], outcome: str, lowest: bool = False,
-                 same_within: float = 0.03, **kw: Any):
+                 same_within: float = 0.03, also: Sequence[str] = (), **kw: Any):
         super().__init__(key, section, question, why, **kw)
         if not 2 <= len(plans) <= 3:
             raise ValueError(f"plans has {len(plans)} plans; allowed: 2 or 3")
         label_of(outcome)
+        for extra in also:
+            label_of(extra)
         self.plans, self.outcome = tuple(plans), outcome
-        self.lowest, self.same_within = lowest, same_within
+        self.lowest, self.same_within, self.also = lowest, same_within, tuple(also)
         self.options = tuple(p.label for p in plans) + (SAME,)
+
+    def plan(self, label: str) -> Plan:
+        """The plan with this label."""
+        return next(p for p in self.plans if p.label == label)
 
     def results(self) -> dict[str, tuple[np.ndarray, pd.DataFrame]]:
         """Run every plan; return its final values per seed and its weekly rows."""
@@ -212,8 +243,8 @@ class Compare(Moment):
                      f"{fmt_value(self.outcome, float(v.max()))})"
                      for label, (v, _) in res.items()) + "."]
         if answer == SAME:
-            lines.append("The plans come out about the same: the gap is smaller than "
-                         "chance alone could make it.")
+            lines.append("The plans come out about the same: the gap between the top "
+                         "two is smaller than this moment's threshold.")
         else:
             lines.append(f"'{best}' gives the {word} result.")
             lo_best, hi_best = res[best][0].min(), res[best][0].max()
@@ -221,13 +252,44 @@ class Compare(Moment):
             if min(hi_best, hi_sec) >= max(lo_best, lo_sec):
                 lines.append("The ranges overlap, so in a single run chance could swap "
                              "them; over several runs the pattern holds.")
-        close = {SAME} if answer != SAME else set(self.options[:-1])
-        if answer != SAME and gap < 2 * self.same_within:
-            close |= {second}
+        if answer == SAME:
+            # Naming a plan within the threshold of the best is close.
+            close = {label for label in order
+                     if abs(mids[best] - mids[label]) < self.same_within}
+        else:
+            # The plans differ by more than the threshold: "about the same" is wrong,
+            # and so is a plan further than the threshold from the best.
+            close = {label for label in order[1:] if abs(mids[best] - mids[label])
+                     < self.same_within}
+        lines.append(f"This moment counts results as about the same when they differ by "
+                     f"less than {threshold_words(self.outcome, self.same_within)}; here "
+                     f"the top two differ by {threshold_words(self.outcome, gap)}.")
+        for extra in self.also:
+            ends = {label: float(t[t["week"] == t["week"].max()][extra].median())
+                    for label, (_, t) in res.items()}
+            lines.append(f"{label_of(extra)} at week {self.weeks} (middle result): "
+                         + "; ".join(f"{label}: {fmt_value(extra, v)}"
+                                     for label, v in ends.items()) + ".")
+        if self.outcome == "representativeness":
+            lines.append(_measured_on(res, self.plans))
         verdict, sentence = self._judge_choice(guess, answer, close)
         lines.insert(0, sentence)
         return Reveal(answer, verdict, lines, guess,
                       {label: t for label, (_, t) in res.items()}, self.outcome)
+
+
+def _measured_on(res: dict[str, tuple[np.ndarray, pd.DataFrame]],
+                 plans: Sequence[Plan]) -> str:
+    """How many people a representative mix was measured on, per plan."""
+    parts = []
+    for p in plans:
+        t = res[p.label][1]
+        last = t[t["week"] == t["week"].max()]
+        k = float(np.median(last["participation_rate"])) * p.scenario.n_people
+        parts.append(f"{p.label}: about {k:.0f}")
+    return ("The mix is measured on the people taking part in the last 13 weeks ("
+            + "; ".join(parts) + "). On a handful of people, a few more or less from "
+            "one group moves it a lot.")
 
 
 class Direction(Moment):
@@ -257,9 +319,13 @@ class Direction(Moment):
                  f"{len(self.seeds)} runs; the last week ranged from "
                  f"{fmt_value(self.outcome, float(ends.min()))} to "
                  f"{fmt_value(self.outcome, float(ends.max()))})."]
-        close = {FLAT} if answer != FLAT else set()
-        if answer == FLAT:
-            close = {UP if change > 0 else DOWN}
+        # "About the same" is close only when the change is within the threshold,
+        # that is when the answer itself is "about the same".
+        close = {UP if change > 0 else DOWN} if answer == FLAT else set()
+        lines.append(f"This moment counts a change smaller than "
+                     f"{threshold_words(self.outcome, self.same_within)} as staying about "
+                     f"the same; here it changed by "
+                     f"{threshold_words(self.outcome, abs(change))}.")
         verdict, sentence = self._judge_choice(guess, answer, close)
         lines.insert(0, sentence)
         return Reveal(answer, verdict, lines, guess, {self.plan.label: table}, self.outcome)
@@ -322,3 +388,59 @@ class Estimate(Moment):
         lines.insert(0, sentence)
         answer = None if never else (mid / 100 if self.percent else mid)
         return Reveal(answer, verdict, lines, guess, {self.plan.label: table}, self.outcome)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One guess at a moment: which try it was, what was guessed and the verdict."""
+
+    moment: str
+    number: int
+    guess: Any
+    verdict: str
+
+    @property
+    def name(self) -> str:
+        """'first try', 'second try', then 'try 3', 'try 4' and so on."""
+        return ordinal_try(self.number)
+
+
+def ordinal_try(number: int) -> str:
+    """Plain name of the n-th try at a moment."""
+    return {1: "first try", 2: "second try"}.get(number, f"try {number}")
+
+
+class Tries:
+    """Every guess at every moment, in order.
+
+    The first guess at a moment is locked once it is revealed: it stays in the
+    record as the first try, whatever comes after. A later guess is recorded as
+    a second try (then try 3, ...), beside the first, never in its place.
+    """
+
+    def __init__(self, counts: dict[str, int] | None = None):
+        self._counts = dict(counts or {})
+        self.attempts: list[Attempt] = []
+
+    def count(self, key: str) -> int:
+        """How many guesses at this moment have been revealed."""
+        return self._counts.get(key, 0)
+
+    def locked(self, key: str) -> bool:
+        """True once a guess at this moment has been revealed."""
+        return self.count(key) > 0
+
+    def next_number(self, key: str) -> int:
+        """The number the next guess at this moment will have."""
+        return self.count(key) + 1
+
+    def add(self, key: str, guess: Any, verdict: str) -> Attempt:
+        """Record a revealed guess and return it as an :class:`Attempt`."""
+        attempt = Attempt(key, self.next_number(key), guess, verdict)
+        self._counts[key] = attempt.number
+        self.attempts.append(attempt)
+        return attempt
+
+    def first(self, key: str) -> Attempt | None:
+        """The locked first guess at a moment made in this session, if any."""
+        return next((a for a in self.attempts if a.moment == key and a.number == 1), None)

@@ -35,8 +35,10 @@ from coprod_sim.curriculum.predict import (
     Moment,
     Plan,
     Reveal,
+    Tries,
     fmt_value,
     label_of,
+    ordinal_try,
 )
 from coprod_sim.curriculum.record import SECTIONS, ReflectionRecord, describe_changes
 from coprod_sim.curriculum.settings import Settings, work_dir
@@ -78,6 +80,20 @@ class Kit:
         self.folder = Path(folder) if folder else work_dir()
         self.settings = Settings.load(self.folder)
         self.record = ReflectionRecord(self.folder / "reflection.json")
+        self.tries = Tries(self._tries_in_record())
+        self.live_panels: list[Any] = []
+
+    def _tries_in_record(self) -> dict[str, int]:
+        """How many guesses at each moment the record already holds (locked ones)."""
+        from coprod_sim.curriculum.moments import MOMENTS
+        keys = {e.key for e in self.record.entries
+                if e.section == self.section and e.kind == "prediction"}
+        counts = {}
+        for m in MOMENTS.values():
+            n = sum(1 for k in keys if k == m.question or k.startswith(m.question + " ("))
+            if n:
+                counts[m.key] = n
+        return counts
 
     # -- display helpers ------------------------------------------------------
     def _panel(self, children: list[w.Widget]) -> w.VBox:
@@ -135,15 +151,73 @@ class Kit:
             rows += f"<tr>{cells}</tr>"
         return self._box(f"<table><tr>{head}</tr>{rows}</table>")
 
+    # -- the people -------------------------------------------------------------
+    def _plan(self, plan: str | Scenario, changes: dict[str, Any]) -> Scenario:
+        scenario = presets.get(plan) if isinstance(plan, str) else plan
+        return scenario.replace(**changes) if changes else scenario
+
+    def people(self, plan: str | Scenario = "default", outcome: str = "participation_rate",
+               compare: str | Scenario | None = None, **changes: Any) -> w.VBox:
+        """The people picture of one run of a plan, with the stories of the people we follow.
+
+        ``compare`` adds another plan to the chart as a dashed line.
+        """
+        from coprod_sim.curriculum import people as followed
+        from coprod_sim.curriculum.history import PICTURE_SEED, record_run
+        from coprod_sim.curriculum.people_picture import people_picture
+        h = record_run(self._plan(plan, changes), seed=PICTURE_SEED)
+        ref = None if compare is None else record_run(
+            presets.get(compare) if isinstance(compare, str) else compare, seed=PICTURE_SEED)
+        chosen = followed.choose(h)
+        pic = people_picture(h, chosen, outcome, ref,
+                             reference_label=(getattr(ref.scenario, "name", "") or "the other "
+                                              "plan") if ref is not None else "",
+                             label=h.scenario.name or "this plan")
+        told = followed.stories(h, chosen)
+        text = self._box("<strong>The people we follow, in this run:</strong><ul>" + "".join(
+            f"<li>{html.escape(' '.join(lines))}</li>" for lines in told.values()) + "</ul>")
+        return self._panel([pic, w.HTML(text.data)])
+
+    def follow(self, plan: str | Scenario = "default", **changes: Any) -> HTML:
+        """The stories of the people we follow in one run of a plan (plain sentences)."""
+        from coprod_sim.curriculum import people as followed
+        from coprod_sim.curriculum.history import PICTURE_SEED, record_run
+        h = record_run(self._plan(plan, changes), seed=PICTURE_SEED)
+        told = followed.stories(h)
+        return self._box("<ul>" + "".join(f"<li>{html.escape(' '.join(lines))}</li>"
+                                          for lines in told.values()) + "</ul>")
+
+    def live(self, *levers: str, plan: str | Scenario = "default",
+             outcome: str = "participation_rate", **changes: Any) -> w.VBox:
+        """One or two of the chapter's levers as live controls over the people picture."""
+        from coprod_sim.curriculum.live import LiveLever
+        panel = LiveLever(self._plan(plan, changes), levers, outcome, css=self.settings.css())
+        self.live_panels.append(panel)
+        return self._panel([panel.widget()])
+
+    def missing(self, plan: str | Scenario = "default", **changes: Any) -> HTML:
+        """Who is missing from a plan, group by group, counting only the groups it invited."""
+        from coprod_sim.curriculum.history import PICTURE_SEED
+        return self._box(charts.missing_table(self._plan(plan, changes), seed=PICTURE_SEED))
+
     # -- predict, then reveal -------------------------------------------------
     def moment(self, key: str) -> w.VBox:
         """The widget for a predict-then-reveal moment of the curriculum."""
         return self.moment_widget(get_moment(key))
 
     def moment_widget(self, moment: Moment) -> w.VBox:
-        """Build the widget for any moment: question, guess, button, result."""
+        """Build the widget for any moment: question, guess, button, result.
+
+        Once revealed, the guess is locked. "Have another go" opens a second try,
+        which the record keeps beside the first, never in its place.
+        """
+        plans = ""
+        if isinstance(moment, Compare) and any(p.does for p in moment.plans):
+            plans = "<ul>" + "".join(f"<li><b>{html.escape(p.label)}</b>: "
+                                     f"{html.escape(p.does)}</li>"
+                                     for p in moment.plans if p.does) + "</ul>"
         question = w.HTML(f"<div style='{self.settings.css()}'><strong>Predict first."
-                          f"</strong> {html.escape(moment.question)}</div>")
+                          f"</strong> {html.escape(moment.question)}{plans}</div>")
         if isinstance(moment, Estimate):
             guess = w.FloatSlider(value=(moment.low + moment.high) / 2, min=moment.low,
                                   max=moment.high, step=moment.step,
@@ -161,10 +235,21 @@ class Kit:
         button = w.Button(description="Show me what the model does", button_style="primary",
                           icon="play", layout=w.Layout(width="auto"),
                           tooltip="Runs the model a few times with your prediction locked in")
+        again = w.Button(description="Have another go", icon="redo",
+                         layout=w.Layout(width="auto", display="none"),
+                         tooltip="Your first guess stays in your record; this one is "
+                                 "recorded as your next try")
+        note = w.HTML()
         out = w.Output()
+        if self.tries.locked(moment.key):
+            note.value = (f"<div style='{self.settings.css()}'>You have already made a "
+                          "guess here; it is kept in your record. A new guess counts as "
+                          f"your {ordinal_try(self.tries.next_number(moment.key))}.</div>")
 
         def reveal(_btn: Any) -> None:
             out.clear_output()
+            guess.disabled = True
+            button.disabled = True
             with out:
                 display(HTML("<p><em>Running the model five times...</em></p>"))
             result = self.reveal(moment, guess.value)
@@ -172,13 +257,41 @@ class Kit:
             with out:
                 display(self._box("".join(f"<p>{html.escape(x)}</p>" for x in result.lines)))
                 display(self.reveal_chart(moment, result))
+            if result.verdict in ("different", "close"):
+                with out:
+                    display(HTML("<p><em>Asking the model why...</em></p>"))
+                from coprod_sim.curriculum.teach import explain_wrong
+                lines = explain_wrong(moment, result)
+                if lines:
+                    with out:
+                        display(self._box("<p><strong>Why the model disagreed with you"
+                                          "</strong></p>" + "".join(
+                                              f"<p>{html.escape(x)}</p>" for x in lines)))
+            note.value = (f"<div style='{self.settings.css()}'>Your guess is locked in "
+                          "your record. You can have another go: it will be recorded as "
+                          f"your {ordinal_try(self.tries.next_number(moment.key))}.</div>")
+            again.layout.display = ""
+
+        def retry(_btn: Any) -> None:
+            guess.disabled = False
+            button.disabled = False
+            again.layout.display = "none"
+            note.value = (f"<div style='{self.settings.css()}'>Make your "
+                          f"{ordinal_try(self.tries.next_number(moment.key))}, then press "
+                          "the button.</div>")
 
         button.on_click(_guard(out, reveal))
-        return self._panel([question, guess, button, out])
+        again.on_click(_guard(out, retry))
+        return self._panel([question, guess, w.HBox([button, again]), note, out])
 
     def reveal(self, moment: Moment, guess: Any) -> Reveal:
-        """Run a moment with the trainee's guess and add it to the reflection record."""
+        """Run a moment with the trainee's guess and add it to the reflection record.
+
+        The first guess is recorded under the question; later ones as a second try
+        (then try 3, ...), so the first guess is never overwritten.
+        """
         result = moment.reveal(guess)
+        attempt = self.tries.add(moment.key, guess, result.verdict)
         if guess is None:
             shown = "no prediction"
         elif isinstance(moment, Estimate):
@@ -189,8 +302,14 @@ class Kit:
         if isinstance(moment, Estimate):
             answer = ("not reached" if answer is None else
                       fmt_value(moment.outcome, answer))
-        self.record.add(self.section, "prediction", moment.question,
-                        f"I predicted: {shown}. The model: {answer}.",
+        key = moment.question if attempt.number == 1 else \
+            f"{moment.question} ({attempt.name})"
+        if attempt.number > 1:
+            result.lines.insert(1, f"This was your {attempt.name} at this question; your "
+                                "first guess stays in your record.")
+        self.record.add(self.section, "prediction", key,
+                        f"I predicted: {shown}. The model: {answer}."
+                        + ("" if attempt.number == 1 else f" ({attempt.name.capitalize()}.)"),
                         [result.lines[0], result.lines[-1]])
         return result
 
