@@ -44,8 +44,9 @@ def lever_widget(name: str, value: Any) -> w.Widget:
         return w.Dropdown(options=[(label, k) for k, label in p.choices.items()],
                           value=value, description=p.label, style=style)
     if p.kind == "int":
-        step = 26 if name == "weeks" else 1
-        return w.IntSlider(value=int(value), min=int(p.low), max=int(p.high), step=step,
+        # Weeks move a year at a time, from one year to the five of the long game.
+        low, high, step = (52, 260, 52) if name == "weeks" else (int(p.low), int(p.high), 1)
+        return w.IntSlider(value=int(value), min=low, max=high, step=step,
                            description=p.label, style=style, continuous_update=False,
                            layout=w.Layout(width="95%"))
     return w.FloatSlider(value=float(value), min=p.low, max=p.high, step=0.05,
@@ -127,6 +128,11 @@ class LiveLever:
         v1 = float(self.history.weekly[self.outcome].iloc[-1])
         label = OUTCOMES[self.outcome].label
         change = "" if same else (f" Before you changed anything it was {_fmt(self.outcome, v0)}.")
+        if self.outcome != "cost":
+            c0 = float(self.reference.weekly["cost"].iloc[-1])
+            c1 = float(self.history.weekly["cost"].iloc[-1])
+            change += f" Cost so far: {_fmt('cost', c1)}" + ("." if same else
+                                                            f" (before: {_fmt('cost', c0)}).")
         self.status.value = (f"<div style='{self.css}' aria-live='polite'>{html.escape(label)} "
                              f"at the end of this run: <strong>{_fmt(self.outcome, v1)}"
                              f"</strong>.{html.escape(change)} <small>(One run, so chance "

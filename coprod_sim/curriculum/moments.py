@@ -9,6 +9,7 @@ moment runs, and reports where the model's answer differs from the paper's point
 
 from __future__ import annotations
 
+from coprod_sim.curriculum.exercises import EX4 as _EX4_CHALLENGE
 from coprod_sim.curriculum.predict import Compare, Estimate, Moment, Plan
 from coprod_sim.presets import get as preset
 
@@ -22,6 +23,7 @@ _LONG = _D.replace(use_interviews=True, power_sharing=0.7, feedback_rationale=Tr
                    inclusive_communication=True, staff_training=True, plain_language=True,
                    large_print=True, pay_expenses=True, ground_rules=True, roles_4rs=True,
                    invite_families=True)
+_EX4 = _EX4_CHALLENGE.start
 _PARTNER = _D.replace(use_interviews=True, feedback_rationale=True, power_sharing=0.7,
                       staff_training=True, ground_rules=True)
 
@@ -194,8 +196,8 @@ _LIST: list[Moment] = [
         "06_five_years", "06",
         "The same two plans, now looked at after five years. Which shows the better "
         "balance of benefit minus cost?",
-        "This is the long game. The briefing paper says the benefits of coproduction "
-        "are not necessarily immediate, but that its ideas and the evidence so far "
+        "This is the long game. The briefing paper warns that the gains of coproduction "
+        "may be slow to come, but says that its ideas and the evidence so far "
         "promise rewards if services can wait for them. How long the delay is, and how "
         "big the benefit, are assumptions in this model, not measured facts.",
         plans=[Plan("Plan A", preset("questionnaire_only"), "a questionnaire only"),
@@ -223,6 +225,17 @@ _LIST: list[Moment] = [
         "more changes are made. So payback comes years, not months, after the start.",
         plan=Plan("the well-supported plan", _LONG), outcome="payback_week",
         low=1, high=260, step=1, close_within=26, weeks=260, seeds=(1, 2, 3)),
+    Estimate(
+        "ex4_as_it_is", "ex4",
+        "Suppose the falls prevention project carries on exactly as it is for five years. "
+        "What will its benefit minus cost be at the end? Move the slider (in pounds; below "
+        "zero means it cost more than it gave back).",
+        "Waiting longer only pays back if the work produces changes that users' views "
+        "shaped. In this model a project where people take part but change little keeps "
+        "spending and gains little, however long you wait. The long game is a case for "
+        "patience with real coproduction, not with any project.",
+        plan=Plan("the project as it is", _EX4.replace(weeks=260)), outcome="net_benefit",
+        low=-60000, high=60000, step=1000, close_within=10000, weeks=260, seeds=(1, 2, 3)),
 ]
 
 #: Moments by key.

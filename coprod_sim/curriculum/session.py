@@ -42,15 +42,25 @@ from coprod_sim.curriculum.predict import (
 )
 from coprod_sim.curriculum.record import SECTIONS, ReflectionRecord, describe_changes
 from coprod_sim.curriculum.settings import Settings, work_dir
+from coprod_sim.curriculum.stepper import StepByStep
 from coprod_sim.outcomes import OUTCOMES
 from coprod_sim.parameters import GROUPS, SEVEN_STEPS, by_group
 from coprod_sim.runner import run_replicates
 from coprod_sim.scenario import Scenario
-from coprod_sim.widgets.controls import ScenarioPanel, style_widget
+from coprod_sim.widgets.controls import style_widget
 
 #: Outcomes summarised after a trainee's own plan is run.
 PLAN_OUTCOMES = ("participation_rate", "representativeness", "retention", "influence",
                  "tokenism", "trust", "staff_anxiety", "cost", "net_benefit")
+
+
+def _guess_label(moment: Estimate) -> str:
+    """The slider's label, in the moment's own unit."""
+    if moment.percent:
+        return "My guess (%)"
+    if moment.outcome == "payback_week":
+        return "My guess (week)"
+    return "My guess (£)" if OUTCOMES[moment.outcome].unit == "GBP" else "My guess"
 
 
 def _guard(out: w.Output, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -221,8 +231,7 @@ class Kit:
         if isinstance(moment, Estimate):
             guess = w.FloatSlider(value=(moment.low + moment.high) / 2, min=moment.low,
                                   max=moment.high, step=moment.step,
-                                  description=("My guess (%)" if moment.percent
-                                               else "My guess (week)"),
+                                  description=_guess_label(moment),
                                   readout_format=".0f",
                                   continuous_update=False,
                                   style={"description_width": "initial"},
@@ -397,7 +406,7 @@ class Kit:
     def challenge(self, key: str) -> w.VBox:
         """The form for a scenario challenge: the levers, a check button and feedback."""
         ch = get_challenge(key)
-        panel = ScenarioPanel(ch.start, names=ch.levers, accordion=True)
+        panel = StepByStep(ch.start, ch.levers)
         for name, (lo, hi) in ch.limits.items():
             if name in panel.levers:
                 panel.levers[name].widget.min, panel.levers[name].widget.max = lo, hi
@@ -444,7 +453,7 @@ class Kit:
                                          "written_vision", "peer_support",
                                          "stage_co_delivery", "stage_co_assessment",
                                          "stage_co_commissioning")]
-        panel = ScenarioPanel(presets.get("default"), names=names, accordion=True)
+        panel = StepByStep(presets.get("default"), names)
         weeks = w.IntSlider(value=52, min=52, max=260, step=26, description="Weeks to look ahead",
                             style={"description_width": "initial"}, continuous_update=False)
         guess = w.FloatSlider(value=20, min=0, max=100, step=1, readout_format=".0f",
@@ -470,8 +479,9 @@ class Kit:
                                             large_text=self.settings.large_text))
 
         button.on_click(_guard(out, go))
-        intro = w.HTML(f"<div style='{self.settings.css()}'>Open each step, set the levers "
-                       "for your project, make your guess, then press <b>Run my plan</b>. "
+        intro = w.HTML(f"<div style='{self.settings.css()}'>Set the levers for each step, "
+                       "pressing <b>Next step</b> to move on. Then make your guess and press "
+                       "<b>Run my plan</b>. "
                        "You can change the plan and run it again as often as you like.</div>")
         return self._panel([intro, panel, weeks, guess, button, out])
 
