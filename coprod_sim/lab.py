@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coprod_sim.curriculum.settings import ENV_VAR as WORK_DIR_VAR
-from coprod_sim.workspace import FIRST_NOTEBOOK, LAB_SETTINGS
+from coprod_sim.workspace import CONFIG_DIR, FIRST_NOTEBOOK, LAB_SETTINGS
 
 HOST = "127.0.0.1"
 
@@ -53,7 +53,7 @@ def lab_command(folder: Path, port: int, python: str | None = None) -> list[str]
            f"--ServerApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
            f"--LabApp.user_settings_dir={folder / LAB_SETTINGS}",
            f"--LabApp.workspaces_dir={folder / '.jupyter' / 'lab' / 'workspaces'}",
-           "--LabApp.news_url=None",
+           "--LabApp.news_url=None", "--LabApp.custom_css=True",
            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements."
            "NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root
@@ -112,12 +112,15 @@ def launch(folder: Path, port: int | None = None, quiet: bool = True) -> LabServ
     """Start JupyterLab on ``folder`` and return it (not yet necessarily answering).
 
     The kit's saved work goes to ``folder/my_work`` (``COPROD_WORK_DIR`` is set
-    for the server and so for every notebook's kernel).
+    for the server and so for every notebook's kernel). The folder's ``.jupyter``
+    is the server's config folder, so a trainee's own Jupyter settings elsewhere
+    do not change what the kit shows, and its style sheet applies.
     """
     folder = Path(folder).resolve()
     port = port or free_port()
     token = secrets.token_urlsafe(24)
-    env = dict(os.environ, JUPYTER_TOKEN=token, **{WORK_DIR_VAR: str(folder / "my_work")})
+    env = dict(os.environ, JUPYTER_TOKEN=token, JUPYTER_CONFIG_DIR=str(folder / CONFIG_DIR),
+               **{WORK_DIR_VAR: str(folder / "my_work")})
     env.pop("JUPYTER_TOKEN_FILE", None)
     out = subprocess.DEVNULL if quiet else None
     (folder / ".jupyter").mkdir(exist_ok=True)

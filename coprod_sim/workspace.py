@@ -7,7 +7,7 @@ or update the folder, then opens JupyterLab on it. The folder holds::
     exercises/   copies of the exercises and their README (never the solutions)
     my_work/     the reflection record, settings and anything else the kit saves
     .coprod-workspace   what was copied, so updates never overwrite a trainee's work
-    .jupyter/    JupyterLab settings for this folder (no news pop-up)
+    .jupyter/    JupyterLab settings for this folder (no news pop-up, folded code boxes)
 
 Trainees work on these copies, so the kit's own files never change. Updating
 never overwrites a trainee's edited copy: a copy whose text the trainee has not
@@ -16,8 +16,9 @@ version; an edited copy is kept and the newer version is put beside it as
 ``NAME (new version).ipynb``.
 
 Code cells of the copies are hidden (JupyterLab's ``source_hidden`` cell
-metadata): a trainee sees the text and what each box makes, and can show the
-code from the View menu (Expand All Code) or by clicking the ``...`` bar.
+metadata), and a small style sheet makes each folded box read "Instructions for the
+computer (click to see them)": a trainee sees the text and what each box makes,
+and shows the code by clicking a box or from the View menu (Expand All Code).
 """
 
 from __future__ import annotations
@@ -54,6 +55,21 @@ MY_WORK_README = (
     "(`reflection.json`), the copies you export for your portfolio "
     "(`my_reflection_record.html` or `.md`) and your settings. It is yours: "
     "nothing here is sent anywhere.\n")
+
+#: The folder the server uses as its Jupyter config folder (``JUPYTER_CONFIG_DIR``).
+CONFIG_DIR = Path(".jupyter")
+
+#: CSS for this folder's JupyterLab: a folded grey box says what it holds and how to
+#: open it, instead of showing its first line of code. Rewritten at every start.
+LAB_CSS = """/* coprod-sim: folded code boxes say what they are (written by coprod-sim start) */
+.jp-InputPlaceholder .jp-PlaceholderText { font-size: 0; }
+.jp-InputPlaceholder .jp-PlaceholderText::before {
+  content: "Instructions for the computer (click to see them)";
+  font-size: var(--jp-content-font-size1, 14px);
+  font-family: var(--jp-ui-font-family);
+  color: var(--jp-ui-font-color1);
+}
+"""
 
 #: Suffix added to a newer kit version put beside a trainee's edited copy.
 NEW_VERSION = " (new version)"
@@ -249,6 +265,10 @@ def prepare(folder: str | os.PathLike | None = None) -> Report:
         path = folder / LAB_SETTINGS / name
         if not path.exists():
             _write(path, (json.dumps(values, indent=2) + "\n").encode())
+
+    css = folder / CONFIG_DIR / "custom" / "custom.css"
+    if not css.exists() or css.read_text(encoding="utf-8") != LAB_CSS:
+        _write(css, LAB_CSS.encode("utf-8"))
 
     manifest.update({"kit_version": __version__, "files": copied})
     _write(folder / WORKSPACE_MARKER, json.dumps(manifest, indent=2, sort_keys=True).encode())

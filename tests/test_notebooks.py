@@ -1,15 +1,21 @@
 """Every notebook and exercise runs top to bottom, headless, with no errors.
 
 Notebooks are executed with nbclient on a kernel that runs *this* interpreter
-(so CI tests the installed package), in a temporary work folder so a trainee's
-saved record is never touched. Widgets must not block: nothing waits for a
+(so CI tests the installed package). The trainee notebooks and exercises run as a
+trainee runs them: their copies in a temporary working folder made by
+``coprod-sim start``'s :func:`coprod_sim.workspace.prepare`, saving to its
+``my_work``, so a trainee's saved record is never touched; afterwards the kit's
+own files must be exactly as before. Widgets must not block: nothing waits for a
 button press. The stored files must be clean (no outputs, so no stored errors),
 and each curriculum notebook must have the parts the issue asks for.
 """
 
+import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +24,7 @@ import pytest
 from nbclient import NotebookClient
 
 from coprod_sim import resources
+from coprod_sim.workspace import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 CURRICULUM = resources.curriculum_notebooks()
@@ -27,16 +34,56 @@ ALL = CURRICULUM + EXERCISES + SOLUTIONS
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
+def kit_files() -> dict[str, str]:
+    """Fingerprints of the kit's own files, and git's view of the checkout when there is one.
+
+    ``git status`` (tracked and untracked, not ignored) catches a notebook run
+    that writes anywhere in the clone; the fingerprints cover an installed kit.
+    """
+    out = {}
+    for path in sorted(resources.content_dir().rglob("*")):
+        if path.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(path.parts):
+            out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if shutil.which("git") and (ROOT / ".git").exists():
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT,
+                                capture_output=True, text=True, check=False)
+        out["git status"] = status.stdout
+    return out
+
+
 @pytest.fixture(scope="module")
-def kernel_env(tmp_path_factory):
-    """A kernelspec for the current interpreter, and an isolated work folder."""
+def kit_before():
+    """The kit's files before any notebook runs."""
+    return kit_files()
+
+
+@pytest.fixture(scope="module")
+def workspace_dir(tmp_path_factory):
+    """A trainee's working folder, as ``coprod-sim start`` makes it."""
+    folder = tmp_path_factory.mktemp("trainee") / "work"
+    prepare(folder)
+    return folder
+
+
+def run_copy(path: Path, workspace: Path) -> Path:
+    """The file a trainee runs for a kit notebook: their copy (trainer files run in place)."""
+    for sub, folder in (("notebooks", resources.notebooks_dir()),
+                        ("exercises", resources.exercises_dir())):
+        if path.parent == folder:
+            return workspace / sub / path.name
+    return path
+
+
+@pytest.fixture(scope="module")
+def kernel_env(tmp_path_factory, kit_before, workspace_dir):
+    """A kernelspec for the current interpreter; saved work goes to the workspace."""
     base = tmp_path_factory.mktemp("jupyter")
     spec = base / "kernels" / "coprod-test"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "coprod-sim test", "language": "python"}))
-    work = tmp_path_factory.mktemp("my_work")
+    work = workspace_dir / "my_work"
     old = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "COPROD_WORK_DIR", "MPLBACKEND")}
     os.environ["JUPYTER_PATH"] = str(base) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
     os.environ["COPROD_WORK_DIR"] = str(work)
@@ -63,7 +110,8 @@ def errors(nb) -> list[str]:
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(resources.content_dir())))
-def test_notebook_runs_top_to_bottom(path, kernel_env):
+def test_notebook_runs_top_to_bottom(path, kernel_env, workspace_dir):
+    path = run_copy(path, workspace_dir)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="coprod-test", timeout=120,
                             resources={"metadata": {"path": str(path.parent)}})
@@ -125,3 +173,12 @@ def test_solutions_are_not_in_the_trainee_copy():
     assert "solution" not in trainee.lower()
     assert not list(resources.exercises_dir().rglob("*solution*"))
     assert len(list(resources.solutions_dir().glob("*_solution.toml"))) >= 4
+
+
+def test_running_every_notebook_left_the_kit_files_unchanged(kit_before, kernel_env):
+    """Runs last: every notebook and exercise above ran without changing the kit's files."""
+    after = kit_files()
+    changed = sorted(k for k in set(kit_before) | set(after)
+                     if kit_before.get(k) != after.get(k))
+    assert not changed, f"running the notebooks changed the kit's own files: {changed}\n" \
+        f"git status before:\n{kit_before.get('git status')}\nafter:\n{after.get('git status')}"

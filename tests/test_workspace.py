@@ -69,6 +69,13 @@ def test_copies_hide_code_but_keep_every_box_and_word(ws):
             assert hidden == (cell.cell_type == "code"), f"{rel}: {cell.source[:40]}"
 
 
+def test_folded_code_boxes_say_what_they_hold(ws):
+    css = (ws / workspace.CONFIG_DIR / "custom" / "custom.css").read_text()
+    assert css == workspace.LAB_CSS and "Instructions for the computer" in css
+    nb00 = (resources.notebook("00")).read_text()
+    assert "Expand All Code" in nb00, "notebook 00 says how to show the code"
+
+
 def test_no_news_or_update_pop_up_in_the_workspace_settings(ws):
     path = ws / workspace.LAB_SETTINGS / "@jupyterlab/apputils-extension" / \
         "notification.jupyterlab-settings"
@@ -219,7 +226,7 @@ def test_lab_command_is_local_quiet_and_keeps_the_token_off_the_command_line(tmp
     cmd = lab_command(tmp_path, 12345)
     assert "--ServerApp.ip=127.0.0.1" in cmd and "--ServerApp.port=12345" in cmd
     assert f"--ServerApp.root_dir={tmp_path.resolve()}" in cmd
-    assert "--LabApp.news_url=None" in cmd
+    assert "--LabApp.news_url=None" in cmd and "--LabApp.custom_css=True" in cmd
     assert any("NeverCheckForUpdate" in part for part in cmd)
     assert ("--allow-root" in cmd) == (os.geteuid() == 0)
     assert not any("token" in part.lower() for part in cmd)
@@ -269,6 +276,9 @@ def test_served_root_lists_notebooks_exercises_and_saved_work_but_no_solutions(w
                             .split(">", 1)[1].split("</script>")[0])
         assert config["treePath"] == FIRST_NOTEBOOK, "the address opens notebook 00"
         assert config["news"] == {"disabled": True}
+        status, css = get(f"{base}/custom/custom.css", server.token)
+        assert status == 200 and b"Instructions for the computer" in css, \
+            "folded code boxes say what they hold"
     finally:
         status = server.stop()
     assert status is not None
