@@ -37,7 +37,7 @@ class Followed:
         who: Who they are, in a few plain words.
         index: Their row in the model's people (or staff) arrays.
         staff: True for a member of staff.
-        pronoun: "she" or "he".
+        pronoun: "she", "he" or "they".
     """
 
     key: str
@@ -50,7 +50,12 @@ class Followed:
     @property
     def possessive(self) -> str:
         """'her' or 'his'."""
-        return "her" if self.pronoun == "she" else "his"
+        return {"she": "her", "he": "his"}.get(self.pronoun, "their")
+
+    @property
+    def was(self) -> str:
+        """'was', or 'were' for 'they'."""
+        return "were" if self.pronoun == "they" else "was"
 
 
 @dataclass(frozen=True)
@@ -199,8 +204,8 @@ def _choose(h: History) -> list[Followed]:
 #: What meets each access need, in the words of a person's story.
 NEED_WORDS: dict[str, str] = {
     "large_print": "large print", "hearing": "a hearing loop",
-    "physical_access": "a venue they can get into", "time_of_day": "meetings at times "
-    "that suit them", "cost": "help with travel and other costs",
+    "physical_access": "a venue that is easy to get into", "time_of_day": "meetings at "
+    "suitable times", "cost": "help with travel and other costs",
     "digital": "contact that is not online", "low_literacy": "plain language, not jargon",
 }
 
@@ -223,7 +228,7 @@ def story(h: History, f: Followed) -> list[str]:
     if invited.size == 0:
         lines.append(f"{f.name}, {f.who}, was never invited: this plan's invitations "
                      "did not reach "
-                     + ("her." if f.pronoun == "she" else "him."))
+                     + {"she": "her.", "he": "him."}.get(f.pronoun, "them."))
         return lines
     first_inv = int(invited[0]) + 1
     lines.append(f"{f.name}, {f.who}, was invited "
@@ -249,7 +254,8 @@ def story(h: History, f: Followed) -> list[str]:
                             f"{adopted} {'was' if adopted == 1 else 'were'}")
                          + " adopted into the action plan.")
     if unmet:
-        lines.append(f"The plan did not offer what {she.lower()} needs: "
+        need = "need" if f.pronoun == "they" else "needs"
+        lines.append(f"The plan did not offer what {she.lower()} {need}: "
                      + "; ".join(unmet) + ".")
     t0, t1 = float(h.trust[0, i]), float(h.trust[-1, i])
     word = "rose" if t1 > t0 + 0.02 else "fell" if t1 < t0 - 0.02 else "stayed about level"
@@ -260,7 +266,7 @@ def story(h: History, f: Followed) -> list[str]:
     if gone.size:
         lines.append(f"{she} dropped out in week {int(gone[0]) + 1}.")
     elif status[-1] == TAKING_PART:
-        lines.append(f"{she} was still taking part at the end.")
+        lines.append(f"{she} {f.was} still taking part at the end.")
     elif times:
         lines.append(f"{she} had not taken part for a while by the end, but had not "
                      "given up.")
@@ -294,24 +300,81 @@ def stories(h: History, people: list[Followed] | None = None) -> dict[str, list[
     return {f.key: story(h, f) for f in (people if people is not None else choose(h))}
 
 
-def contrast(a: History, b: History, label_a: str, label_b: str) -> str:
-    """One followed person whose year differs most between two plans, in two sentences.
+def _everyone(h: History) -> list[Followed]:
+    """Every person in the run, unnamed, for when none of the named ones shows a point."""
+    p = h.people
+    out = []
+    for i in range(h.n):
+        row = p.iloc[i]
+        role = {"community": "community member", "family": "family member"}.get(
+            str(row["role"]), str(row["role"]))
+        who = f"a {role} aged {row['age']} from the {row['deprivation']}"
+        out.append(Followed(f"person{i}", "one of the other people", who, i, False, "they"))
+    return out
 
-    Used as the example when a guess was wrong. Empty when nobody's year differs.
+
+def measure(h: History, f: Followed, outcome: str | None) -> float | None:
+    """How one followed person did on something like ``outcome`` (None if it has no match).
+
+    Trust for trust, staying for retention, views adopted for influence, talking
+    time for voice, anxiety or openness for staff, and otherwise how often they
+    took part. Money outcomes have no match in one person's year.
     """
-    people_a = {f.key: f for f in choose(a) if not f.staff}
-    best, score = None, 0.0
-    for f in choose(b):
-        if f.staff or f.key not in people_a:
+    i = f.index
+    if f.staff:
+        if outcome in ("staff_anxiety", "resistance"):
+            return float(h.staff_anxiety[-1, i])
+        if outcome == "staff_openness":
+            return float(h.staff_openness[-1, i])
+        return None
+    if outcome in ("staff_anxiety", "staff_openness", "resistance", "cost", "benefit",
+                   "net_benefit", "payback_week"):
+        return None
+    if outcome in ("trust", "efficacy"):
+        return float(h.trust[-1, i])
+    if outcome in ("retention", "dropped_out"):
+        took = bool(h.attended[:, i].any())
+        return float(took and h.status[-1, i] != DROPPED) if took else None
+    if outcome in ("influence", "user_plan_share", "tokenism", "ladder_score"):
+        return float(h.adopted[-1, i])
+    if outcome in ("quiet_voice", "voice_equality"):
+        sat = h.at_table[:, i]
+        return float(h.spoke[:, i][sat].mean()) if sat.any() else None
+    return float(h.attended[:, i].sum())
+
+
+def contrast(a: History, b: History, label_a: str, label_b: str,
+             outcome: str | None = None, sign: int = 1) -> str:
+    """One followed person whose year shows the difference between two plans.
+
+    Picks the person who did most clearly better (``sign=1``; worse for -1) in
+    plan ``b`` than in plan ``a`` on something like ``outcome`` (see
+    :func:`measure`), and tells their year in both plans. Empty when nobody's
+    year shows it.
+    """
+    best = None
+    score = 0.05 if outcome in ("trust", "efficacy", "staff_anxiety", "staff_openness",
+                                "resistance", "quiet_voice", "voice_equality") else 0.5
+    for f in [*choose(b), *_everyone(b)]:
+        if best is not None and f.key.startswith("person"):
+            break  # a named person shows it: prefer them
+        ma, mb = measure(a, f, outcome), measure(b, f, outcome)
+        if ma is None or mb is None:
             continue
-        i = f.index
-        d = abs(float(a.attended[:, i].sum()) - float(b.attended[:, i].sum())) + \
-            10 * abs(float(a.trust[-1, i]) - float(b.trust[-1, i])) + \
-            3 * (int(a.status[-1, i] == DROPPED) != int(b.status[-1, i] == DROPPED))
+        d = sign * (mb - ma)
         if d > score:
             best, score = f, d
     if best is None:
         return ""
-    sa, sb = story(a, best)[1:], story(b, best)[1:]
-    return (f"Take {best.name}, {best.who}. In {label_a}: " + " ".join(sa) +
+    def year(h: History) -> list[str]:
+        lines = story(h, best)
+        if best.staff:
+            return lines[-1:]
+        if "never invited" in lines[0]:
+            return [f"{best.pronoun.capitalize()} {best.was} never invited."]
+        return lines[1:]
+
+    sa, sb = year(a), year(b)
+    name = best.name if not best.key.startswith("person") else "one of the other people"
+    return (f"Take {name}, {best.who}. In {label_a}: " + " ".join(sa) +
             f" In {label_b}: " + " ".join(sb))

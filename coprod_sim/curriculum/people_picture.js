@@ -155,7 +155,13 @@ function render({ model, el }) {
       node("line", { x1: lx, x2: lx + 22, y1: ly - 5, y2: ly - 5, stroke: l.colour, "stroke-width": 3, "stroke-dasharray": l.dash || "" }, chart);
       text(chart, lx + 28, ly, l.label, { "font-size": 13 });
     });
-    text(chart, x + w / 2, y + h + 18, "Week", { "font-size": 12, "text-anchor": "middle" });
+    const px0 = (k) => x + (k / Math.max(1, data.weeks - 1)) * w;
+    const every = data.weeks > 104 ? 52 : 13;
+    for (let k = 0; k < data.weeks; k += every) {
+      node("line", { x1: px0(k), x2: px0(k), y1: y + h, y2: y + h + 4, stroke: "#555" }, chart);
+      text(chart, px0(k), y + h + 17, String(k + 1), { "font-size": 12, "text-anchor": "middle" });
+    }
+    text(chart, x + w + 8, y + h + 17, "week", { "font-size": 12 });
     chart.cursor = node("line", { y1: y, y2: y + h, stroke: "#000", "stroke-width": 1.5 }, chart);
     chart.dot = node("circle", { r: 5, fill: "#000" }, chart);
     chart.px = px; chart.py = py;

@@ -59,7 +59,7 @@ _CSS = """
 _POP = (92, 40, 548)      # left, top, width of the population blocks
 _CELL = 16.0              # spacing of marks
 _ROOM = dict(x=665, y=60, w=320, h=200)
-_CHART_BOX = dict(x=92, y=410, w=330, h=140)
+_CHART_BOX = dict(x=92, y=405, w=470, h=140)
 
 
 def _fmt(outcome: str, v: float) -> str:
@@ -140,6 +140,13 @@ def _meeting(h: History, week: int, names: dict[int, str],
                            manager=int((h.manager & h.staff_seat).sum())))
 
 
+def _digits(a: np.ndarray) -> list[str]:
+    """Each row of a small-integer array as a string of digits (one per person)."""
+    text = (a.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
+    n = a.shape[1]
+    return [text[i:i + n] for i in range(0, len(text), n)]
+
+
 def captions(h: History) -> list[str]:
     """One plain sentence per week: how many people stand where, and the meeting."""
     out = []
@@ -183,8 +190,8 @@ def picture_data(h: History, followed: Sequence[Any] = (), outcome: str | None =
     names = {f.index: f.name for f in followed if not f.staff}
     staff_names = {f.index: f.name for f in followed if f.staff}
     need = h.needs[:, :6].any(axis=1)
-    status = ["".join(map(str, row)) for row in h.status.tolist()]
-    table = ["".join("1" if v else "0" for v in row) for row in h.at_table.tolist()]
+    status = _digits(h.status)
+    table = _digits(h.at_table)
     meetings, meeting_at, last = {}, [], -1
     for week in range(h.weeks):
         if h.meetings[week]:

@@ -80,7 +80,13 @@ def person_example(moment: Moment, result: Reveal) -> str:
         a, b = pair
         ha = record_run(a.scenario, seed=PICTURE_SEED, weeks=moment.weeks)
         hb = record_run(b.scenario, seed=PICTURE_SEED, weeks=moment.weeks)
-        return people.contrast(ha, hb, a.label, b.label)
+        # b is the plan the model found higher (lower for a "which is lowest" moment);
+        # for "about the same", the two plans' people are compared without a side.
+        sign = -1 if moment.lowest else 1
+        text = people.contrast(ha, hb, a.label, b.label, moment.outcome, sign)
+        if not text and result.answer == SAME:
+            text = people.contrast(ha, hb, a.label, b.label, moment.outcome, -sign)
+        return text
     plan = getattr(moment, "plan", None)
     if plan is None:
         return ""
