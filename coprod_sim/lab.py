@@ -141,16 +141,25 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 def start(folder: Path, open_browser: bool = True, port: int | None = None) -> int:
     """Serve ``folder`` until the trainee presses Ctrl+C; return the exit status.
 
-    A SIGTERM (for example from a test or a process manager) stops it as cleanly.
+    A free port is picked (and another one tried if it is taken meanwhile). A
+    SIGTERM (for example from a test or a process manager) stops it as cleanly.
     """
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    server = launch(folder, port)
+    server: LabServer | None = None
+    log = Path(folder) / ".jupyter" / "lab.log"
     try:
-        if not server.wait_ready():
-            print("coprod-sim: JupyterLab did not start; see "
-                  f"{server.folder / '.jupyter' / 'lab.log'}", file=sys.stderr)
+        for attempt in range(3):
+            server = launch(folder, port)
+            if server.wait_ready():
+                break
             server.stop()
-            return 1
+            server = None
+            if port is not None or attempt == 2:
+                where = f"port {port} is in use, or " if port is not None else ""
+                print(f"coprod-sim: JupyterLab did not start ({where}see {log})",
+                      file=sys.stderr)
+                return 1
+        assert server is not None
         print("JupyterLab is ready. Open this address in your web browser "
               "(it opens notebook 00):", flush=True)
         print(f"    {server.url}", flush=True)
@@ -162,6 +171,6 @@ def start(folder: Path, open_browser: bool = True, port: int | None = None) -> i
         print("\nStopping JupyterLab...", flush=True)
         return 0
     finally:
-        status = server.stop()
+        status = server.stop() if server is not None else None
         if status not in (0, None, -signal.SIGTERM):
             print(f"coprod-sim: JupyterLab stopped with status {status}", file=sys.stderr)

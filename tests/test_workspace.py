@@ -162,6 +162,23 @@ def test_unsuitable_folders_are_refused_in_one_line(where, tmp_path, capsys):
         assert all_files(folder) == before
 
 
+def test_kit_start_runs_coprod_sim_start():
+    kit = (ROOT / "kit").read_text()
+    start = kit.split("  start)")[1].split(";;")[0]
+    assert '"$VENV/bin/coprod-sim" start "$@"' in start
+
+
+def test_a_busy_port_is_one_plain_line(ws, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["start", str(ws), "--no-browser", "--port", str(port)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("coprod-sim: JupyterLab did not start") and f"port {port}" in err
+    assert "\n" not in err
+
+
 def test_default_folder_is_workspace_in_a_clone_and_home_otherwise(tmp_path, monkeypatch):
     assert workspace.default_folder(ROOT / "docs") == ROOT / "workspace"
     assert "/workspace/" in (ROOT / ".gitignore").read_text().split()
