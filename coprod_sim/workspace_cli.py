@@ -21,6 +21,9 @@ from coprod_sim.workspace import CLONE_FOLDER, WorkspaceError, prepare
 
 def cmd_start(args: argparse.Namespace) -> int:
     """Make or update the working folder, then serve it with JupyterLab."""
+    if args.port is not None and not 1024 <= args.port <= 65535:
+        raise UsageError(f"--port is {args.port}; allowed: a whole number from 1024 to "
+                         "65535, or leave it out for a free one")
     try:
         report = prepare(Path(args.folder) if args.folder else None)
     except WorkspaceError as err:

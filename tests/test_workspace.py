@@ -168,6 +168,13 @@ def test_kit_start_runs_coprod_sim_start():
     assert '"$VENV/bin/coprod-sim" start "$@"' in start
 
 
+def test_a_bad_port_is_one_plain_line(ws, capsys):
+    assert main(["start", str(ws), "--no-browser", "--port", "70000"]) == 2
+    assert capsys.readouterr().err.strip() == ("coprod-sim: --port is 70000; allowed: a whole "
+                                               "number from 1024 to 65535, or leave it out "
+                                               "for a free one")
+
+
 def test_a_busy_port_is_one_plain_line(ws, capsys):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
