@@ -9,8 +9,19 @@ Kept out of the notebooks so it is tested:
 * :mod:`~coprod_sim.curriculum.record`: the reflection record, exported as
   Markdown or HTML for a portfolio;
 * :mod:`~coprod_sim.curriculum.glossary`: plain definitions of the words used;
-* :mod:`~coprod_sim.curriculum.charts`: the one door to the shared charts;
-* :mod:`~coprod_sim.curriculum.session`: the ``Kit`` object a notebook starts with.
+* :mod:`~coprod_sim.curriculum.charts`: the one door to the shared charts (and the
+  "who is missing" table);
+* :mod:`~coprod_sim.curriculum.session`: the ``Kit`` object a notebook starts with;
+* :mod:`~coprod_sim.curriculum.history`: every person's week in one run (the model is
+  stepped here and its state arrays copied; the model itself is not changed);
+* :mod:`~coprod_sim.curriculum.people_picture`: the people, week by week, and the
+  meeting room (an anywidget drawn in the browser);
+* :mod:`~coprod_sim.curriculum.people`: the five people the chapters follow and their
+  stories, told from their own history;
+* :mod:`~coprod_sim.curriculum.live`: one or two levers of a chapter, live;
+* :mod:`~coprod_sim.curriculum.teach`: after a wrong guess, the model's own reasons
+  (``coprod_sim.explain``) and one person as an example;
+* :mod:`~coprod_sim.curriculum.stepper`: planners that show one step's levers at a time.
 
 Example:
     >>> from coprod_sim.curriculum import start   # doctest: +SKIP

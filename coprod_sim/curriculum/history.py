@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coprod_sim.mechanisms.attendance import FOCUS, FORUM
 from coprod_sim.model import CoproductionModel
 from coprod_sim.outcomes import RECENT
+from coprod_sim.population import METHODS
 from coprod_sim.runner import RunResult, _people_columns, summarise
 from coprod_sim.scenario import Scenario
 
@@ -33,6 +33,8 @@ from coprod_sim.scenario import Scenario
 STATUSES: tuple[str, ...] = ("never invited", "invited, not taking part", "taking part",
                              "dropped out")
 NOT_INVITED, INVITED, TAKING_PART, DROPPED = range(4)
+#: Columns of the week's method axis that are meetings round a table.
+FORUM, FOCUS = METHODS.index("forum"), METHODS.index("focus_group")
 
 #: The seed of the people pictures and live runs: with it, the people the
 #: chapters follow are reached by the usual invitation (any seed works).

@@ -53,6 +53,9 @@ _CSS = """
 .coprod-people-week { flex: 1; min-height: 32px; accent-color: #0072B2; }
 .coprod-people-weeklabel { font-size: 16px; min-width: 130px; }
 .coprod-people-caption { font-size: 15px; line-height: 1.45; margin-top: 4px; }
+.coprod-presenter .coprod-people-caption, .coprod-presenter .coprod-people-weeklabel,
+.coprod-presenter .coprod-people-play { font-size: 22px; }
+.coprod-presenter .coprod-people svg { max-width: 100% !important; }
 """
 
 #: Where the parts of the picture sit in the 1000 x 600 drawing.
