@@ -80,7 +80,7 @@ def test_tries_lock_the_first_guess_and_count_the_next():
     first = t.add("x", "Plan A", "different")
     second = t.add("x", "Plan B", "match")
     assert first.name == "first try" and second.name == "second try"
-    assert t.add("x", "Plan B", "match").name == "try 3"
+    assert t.add("x", "Plan B", "match").name == "third try"
     assert t.first("x").guess == "Plan A" and t.locked("x")
 
 
@@ -126,7 +126,7 @@ def test_a_wrong_guess_gets_the_models_explanation_and_a_person(monkeypatch):
 
     class E:
         def text(self):
-            return "Feedback shapes belief made most of the difference."
+            return "Feedback shapes belief made most of the difference for plan A."
 
     def explain_difference(a, b, outcome, **kw):
         calls.append((a, b, outcome, kw))
@@ -141,8 +141,9 @@ def test_a_wrong_guess_gets_the_models_explanation_and_a_person(monkeypatch):
     assert r.verdict == "different"
     lines = teach.explain_wrong(m, r)
     assert calls and calls[0][2] == "retention"
-    assert calls[0][1] is m.plan("Plan A").scenario, "explains the model's answer"
-    assert any("Feedback shapes belief" in x for x in lines)
+    assert (calls[0][0], calls[0][1]) == (m.plan("Plan A").scenario, m.plan("Plan B").scenario), \
+        "explains the guess against the model's answer, in the moment's order"
+    assert any("Feedback shapes belief" in x and "for Plan A." in x for x in lines)
     assert any(x.startswith("Take ") for x in lines), lines
     assert teach.explain_wrong(m, m.reveal("Plan A")) == [], "no lecture for a right guess"
 

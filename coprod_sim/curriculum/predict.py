@@ -401,13 +401,15 @@ class Attempt:
 
     @property
     def name(self) -> str:
-        """'first try', 'second try', then 'try 3', 'try 4' and so on."""
+        """'first try', 'second try', 'third try' and so on."""
         return ordinal_try(self.number)
 
 
 def ordinal_try(number: int) -> str:
-    """Plain name of the n-th try at a moment."""
-    return {1: "first try", 2: "second try"}.get(number, f"try {number}")
+    """Plain name of the n-th try at a moment ("first try", "second try", ... "try 11")."""
+    words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth")
+    return f"{words[number - 1]} try" if 1 <= number <= len(words) else f"try {number}"
 
 
 class Tries:
@@ -415,7 +417,7 @@ class Tries:
 
     The first guess at a moment is locked once it is revealed: it stays in the
     record as the first try, whatever comes after. A later guess is recorded as
-    a second try (then try 3, ...), beside the first, never in its place.
+    a second try (then a third, ...), beside the first, never in its place.
     """
 
     def __init__(self, counts: dict[str, int] | None = None):

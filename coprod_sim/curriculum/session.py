@@ -250,6 +250,7 @@ class Kit:
                                  "recorded as your next try")
         note = w.HTML()
         out = w.Output()
+        why = w.HTML()
         if self.tries.locked(moment.key):
             note.value = (f"<div style='{self.settings.css()}'>You have already made a "
                           "guess here; it is kept in your record. A new guess counts as "
@@ -266,22 +267,21 @@ class Kit:
             with out:
                 display(self._box("".join(f"<p>{html.escape(x)}</p>" for x in result.lines)))
                 display(self.reveal_chart(moment, result))
+            why.value = ""
             if result.verdict in ("different", "close"):
-                with out:
-                    display(HTML("<p><em>Asking the model why...</em></p>"))
+                why.value = "<p><em>Asking the model why (this takes a few seconds)...</em></p>"
                 from coprod_sim.curriculum.teach import explain_wrong
                 lines = explain_wrong(moment, result)
-                if lines:
-                    with out:
-                        display(self._box("<p><strong>Why the model disagreed with you"
-                                          "</strong></p>" + "".join(
-                                              f"<p>{html.escape(x)}</p>" for x in lines)))
+                why.value = self._box("<p><strong>Why the model disagreed with you</strong>"
+                                      "</p>" + "".join(f"<p>{html.escape(x)}</p>"
+                                                       for x in lines)).data if lines else ""
             note.value = (f"<div style='{self.settings.css()}'>Your guess is locked in "
                           "your record. You can have another go: it will be recorded as "
                           f"your {ordinal_try(self.tries.next_number(moment.key))}.</div>")
             again.layout.display = ""
 
         def retry(_btn: Any) -> None:
+            why.value = ""
             guess.disabled = False
             button.disabled = False
             again.layout.display = "none"
@@ -291,13 +291,13 @@ class Kit:
 
         button.on_click(_guard(out, reveal))
         again.on_click(_guard(out, retry))
-        return self._panel([question, guess, w.HBox([button, again]), note, out])
+        return self._panel([question, guess, w.HBox([button, again]), note, out, why])
 
     def reveal(self, moment: Moment, guess: Any) -> Reveal:
         """Run a moment with the trainee's guess and add it to the reflection record.
 
         The first guess is recorded under the question; later ones as a second try
-        (then try 3, ...), so the first guess is never overwritten.
+        (then a third, ...), so the first guess is never overwritten.
         """
         result = moment.reveal(guess)
         attempt = self.tries.add(moment.key, guess, result.verdict)

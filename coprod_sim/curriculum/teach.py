@@ -40,6 +40,16 @@ def _plans_to_explain(moment: Compare, result: Reveal) -> tuple[Plan, Plan] | No
     return None
 
 
+def _name_plans(text: str, label_a: str, label_b: str) -> str:
+    """Put the moment's own plan labels where the explanation says "plan A" / "plan B"."""
+    label_a, label_b = (x if x.startswith("Plan ") else f"'{x}'" for x in (label_a, label_b))
+    for generic, mark in (("plan A", "\0A"), ("plan B", "\0B"), ("Plan A", "\0a"),
+                          ("Plan B", "\0b")):
+        text = text.replace(generic, mark)
+    return (text.replace("\0A", label_a).replace("\0a", label_a)
+            .replace("\0B", label_b).replace("\0b", label_b))
+
+
 def model_reasons(moment: Moment, result: Reveal) -> list[str]:
     """The model's own ranking of why the result came out as it did (plain sentences).
 
@@ -55,10 +65,13 @@ def model_reasons(moment: Moment, result: Reveal) -> list[str]:
             pair = _plans_to_explain(moment, result)
             if pair is None:
                 return []
-            a, b = pair
+            # In the moment's own order, so the explanation's "plan A" and "plan B"
+            # are the first and second of the two plans it compares.
+            a, b = sorted(pair, key=moment.plans.index)
             e = explain_difference(a.scenario, b.scenario, moment.outcome, seeds=seeds,
                                    weeks=moment.weeks)
-            head = f"Why {b.label} and {a.label} differ, in the model's own terms: "
+            head = f"Why {a.label} and {b.label} differ, in the model's own terms: "
+            return [head + _name_plans(e.text(), a.label, b.label)] if e.text() else []
         else:
             plan = getattr(moment, "plan", None)
             if plan is None:
