@@ -24,6 +24,9 @@ _LONG = _D.replace(use_interviews=True, power_sharing=0.7, feedback_rationale=Tr
                    large_print=True, pay_expenses=True, ground_rules=True, roles_4rs=True,
                    invite_families=True)
 _EX4 = _EX4_CHALLENGE.start
+_EVERYONE = dict(invite_families=True, invite_community=True, invitation_reach=0.9)
+_WIDE_Q = preset("questionnaire_only").replace(**_EVERYONE)
+_WIDE_F = preset("forum_only").replace(**_EVERYONE)
 _PARTNER = _D.replace(use_interviews=True, feedback_rationale=True, power_sharing=0.7,
                       staff_training=True, ground_rules=True)
 
@@ -83,13 +86,13 @@ _LIST: list[Moment] = [
         low=0, high=60, step=1, close_within=5),
     Compare(
         "03_reach", "03",
-        "Which method alone reaches the more representative mix of people: "
-        "a questionnaire or an established forum?",
+        "Both plans invite everyone affected and reach nine in ten of them. One uses only "
+        "a questionnaire; the other only an established forum. Which reaches the more "
+        "representative mix of people?",
         "Questionnaires reach a bigger and broader group, and are easier for people who "
         "are less confident. Forums and focus groups draw small numbers of the confident "
         "and articulate, so they may not represent everyone (Gibbs 1997).",
-        plans=[Plan("A questionnaire only", preset("questionnaire_only")),
-               Plan("A forum only", preset("forum_only"))],
+        plans=[Plan("A questionnaire only", _WIDE_Q), Plan("A forum only", _WIDE_F)],
         outcome="representativeness"),
     Compare(
         "03_influence", "03",
@@ -98,8 +101,7 @@ _LIST: list[Moment] = [
         "In a forum, service users are in the room and can shape the discussion. In a "
         "questionnaire the questions are set by professionals, so answers can change "
         "little: used alone, it risks being tokenistic.",
-        plans=[Plan("A questionnaire only", preset("questionnaire_only")),
-               Plan("A forum only", preset("forum_only"))],
+        plans=[Plan("A questionnaire only", _WIDE_Q), Plan("A forum only", _WIDE_F)],
         outcome="influence"),
     Compare(
         "03_tandem", "03",
@@ -230,10 +232,10 @@ _LIST: list[Moment] = [
         "Suppose the falls prevention project carries on exactly as it is for five years. "
         "What will its benefit minus cost be at the end? Move the slider (in pounds; below "
         "zero means it cost more than it gave back).",
-        "Waiting longer only pays back if the work produces changes that users' views "
-        "shaped. In this model a project where people take part but change little keeps "
-        "spending and gains little, however long you wait. The long game is a case for "
-        "patience with real coproduction, not with any project.",
+        "In this model, benefits come only from changes that users' views shaped, and only "
+        "after a delay. A project where staff keep most decisions produces few such "
+        "changes, so waiting longer helps it less than you might hope. The long game is a "
+        "case for patience with real coproduction, not with any project.",
         plan=Plan("the project as it is", _EX4.replace(weeks=260)), outcome="net_benefit",
         low=-60000, high=60000, step=1000, close_within=10000, weeks=260, seeds=(1, 2, 3)),
 ]

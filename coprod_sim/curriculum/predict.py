@@ -35,6 +35,8 @@ from coprod_sim.scenario import Scenario
 SEEDS: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 SAME = "About the same"
+#: Fewer people than this taking part make a "representative mix" shaky (said so).
+SMALL_GROUP = 30
 UP, DOWN, FLAT = "Go up", "Go down", "Stay about the same"
 
 
@@ -281,15 +283,18 @@ class Compare(Moment):
 def _measured_on(res: dict[str, tuple[np.ndarray, pd.DataFrame]],
                  plans: Sequence[Plan]) -> str:
     """How many people a representative mix was measured on, per plan."""
-    parts = []
+    parts, fewest = [], float("inf")
     for p in plans:
         t = res[p.label][1]
         last = t[t["week"] == t["week"].max()]
         k = float(np.median(last["participation_rate"])) * p.scenario.n_people
+        fewest = min(fewest, k)
         parts.append(f"{p.label}: about {k:.0f}")
-    return ("The mix is measured on the people taking part in the last 13 weeks ("
-            + "; ".join(parts) + "). On a handful of people, a few more or less from "
-            "one group moves it a lot.")
+    text = ("The mix is measured on the people taking part in the last 13 weeks ("
+            + "; ".join(parts) + ").")
+    if fewest < SMALL_GROUP:
+        text += " On a handful of people, a few more or less from one group moves it a lot."
+    return text
 
 
 class Direction(Moment):
