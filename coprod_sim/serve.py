@@ -33,13 +33,21 @@ import shutil
 import socket
 import sys
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
-#: The dashboards and their notebooks (relative to the repository).
+#: The dashboards (notebooks shipped as package data in ``coprod_sim/content/dashboards``).
 DASHBOARDS = ("trainer", "compare", "explorer")
 
-#: Where the dashboard notebooks live.
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "dashboards"
+
+def dashboards_dir() -> Path:
+    """The folder holding the dashboard notebooks, found through ``importlib.resources``.
+
+    It is inside the installed package, so an installed wheel serves the same
+    notebooks as a source checkout.
+    """
+    folder = resources.files("coprod_sim") / "content" / "dashboards"
+    return Path(str(folder))
 
 
 def notebook_path(dashboard: str) -> Path:
@@ -49,11 +57,11 @@ def notebook_path(dashboard: str) -> Path:
         ValueError: for an unknown dashboard, naming the known ones.
     """
     if dashboard == "all":
-        return NOTEBOOK_DIR
+        return dashboards_dir()
     if dashboard not in DASHBOARDS:
         raise ValueError(f"unknown dashboard {dashboard!r}; choose one of "
                          f"{', '.join(DASHBOARDS)} or all")
-    return NOTEBOOK_DIR / f"{dashboard}.ipynb"
+    return dashboards_dir() / f"{dashboard}.ipynb"
 
 
 def dashboard_url(base: str, dashboard: str, served: str) -> str:
