@@ -272,7 +272,8 @@ def test_serve_command_is_local_stripped_culled_and_preheated():
         assert part in cmd
     assert "--preheat_kernel" not in " ".join(voila_command(pool=0))
     room = " ".join(voila_command(room=True))
-    assert "--Voila.ip=0.0.0.0" in room and "--token" in room
+    assert "--Voila.ip=0.0.0.0" in room and "--CoprodVoila.room=True" in room
+    assert "--token" not in room  # the token travels in the environment, not in `ps`
 
 
 def test_serve_rejects_bad_input_with_a_message(capsys):

@@ -1,0 +1,381 @@
+"""The dashboard server: Voila with the checks a served room needs.
+
+Run by :func:`coprod_sim.serve.main` (``coprod-sim dashboard``), never
+imported by the model or the widgets. Every request, on every route (pages,
+static files, kernel websockets, the pages added through
+:func:`coprod_sim.serve.extra_handlers`), first passes :class:`Guard`:
+
+- local mode: the ``Host`` header must name this computer (``localhost``,
+  ``127.0.0.1``, ``[::1]``), so a web page elsewhere cannot reach the server
+  through DNS rebinding;
+- room mode: the request carries the room token (``?token=``, an
+  ``Authorization: token ...`` header, or the cookie set on the first request
+  that had it);
+- a new dashboard page may start a kernel only while fewer than
+  ``max_kernels`` are in use (else a "the room is full" page), and only
+  ``per_client`` a minute from one device (else a "wait a minute" page).
+
+Bodies and websocket messages are capped in size. Stopping (Ctrl+C or
+SIGTERM) shuts the kernels down and prints one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import importlib
+import logging
+import os
+import signal
+import sys
+import time
+import uuid
+from collections import defaultdict, deque
+from typing import Any
+
+import tornado.ioloop
+import tornado.web
+from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
+from traitlets import Bool, Integer, Unicode
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from coprod_sim.serve import ENV_ROOM_URL, ENV_TOKEN, LOCAL_NAMES, extra_handlers
+
+#: Largest request body (bytes) and largest websocket message from a browser.
+MAX_BODY = 1 * 2**20
+MAX_WS_MESSAGE = 4 * 2**20
+
+#: Name of the cookie that carries the room token after the first visit.
+COOKIE = "coprod_room"
+
+
+def page(title: str, text: str, status: int) -> str:
+    """A small, accessible HTML page for a refusal (no script, large text)."""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title>"
+            f"<style>body{{font:20px/1.5 system-ui,sans-serif;max-width:40em;margin:2em auto;"
+            f"padding:0 1em;color:#000;background:#fff}}h1{{font-size:28px}}</style></head>"
+            f"<body><main><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+            f"<p>(HTTP {status})</p></main></body></html>")
+
+
+class RefuseHandler(tornado.web.RequestHandler):
+    """Answers every method with one refusal page (status, title, text)."""
+
+    def initialize(self, status: int, title: str, text: str,  # noqa: D417
+                   retry: int | None = None) -> None:
+        """Keep the refusal to send."""
+        self.status, self.title, self.text, self.retry = status, title, text, retry
+
+    def prepare(self) -> None:
+        """Send the refusal whatever the method."""
+        self.set_status(self.status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        if self.retry:
+            self.set_header("Retry-After", str(self.retry))
+        self.finish(page(self.title, self.text, self.status))
+
+    def check_xsrf_cookie(self) -> None:  # noqa: D102 - a refusal needs no XSRF check
+        return None
+
+
+class Guard:
+    """The checks every request passes, and the kernel cap.
+
+    Args:
+        room: Room mode (token required) rather than local mode (local Host only).
+        token: The room token (room mode).
+        max_kernels: Most kernels in use at once, not counting the preheated pool.
+        per_client: Most new dashboard pages per device per minute.
+    """
+
+    WINDOW = 60.0
+
+    def __init__(self, room: bool, token: str, max_kernels: int, per_client: int):
+        self.room, self.token = room, token
+        self.max_kernels, self.per_client = max_kernels, per_client
+        self.cookie_value = hashlib.sha256(f"coprod-room:{token}".encode()).hexdigest()
+        self.opened: dict[str, deque[float]] = defaultdict(deque)
+        self.refused = {"host": 0, "token": 0, "full": 0, "client": 0}
+
+    @staticmethod
+    def host_name(host_header: str) -> str:
+        """The name part of a ``Host`` header (no port, no IPv6 brackets), lower case."""
+        host = host_header.strip().lower()
+        if host.startswith("["):
+            return host[1:].split("]", 1)[0]
+        return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+    def host_ok(self, request: Any) -> bool:
+        """Local mode: the Host names this computer. Room mode: any host."""
+        if self.room:
+            return True
+        return self.host_name(request.headers.get("Host", "")) in LOCAL_NAMES
+
+    def token_ok(self, request: Any) -> tuple[bool, bool]:
+        """Whether the request carries the room token, and whether to set the cookie."""
+        if not self.room:
+            return True, False
+        given = request.query_arguments.get("token", [b""])[-1].decode("utf-8", "replace")
+        if given and hmac.compare_digest(given, self.token):
+            return True, True
+        auth = request.headers.get("Authorization", "")
+        if auth.lower().startswith("token ") and hmac.compare_digest(auth[6:].strip(),
+                                                                     self.token):
+            return True, False
+        cookie = request.cookies.get(COOKIE)
+        if cookie is not None and hmac.compare_digest(cookie.value, self.cookie_value):
+            return True, False
+        return False, False
+
+    def client(self, request: Any) -> str:
+        """The device a request comes from (its address)."""
+        return str(request.remote_ip or "unknown")
+
+    def client_ok(self, request: Any, now: float | None = None) -> bool:
+        """Whether this device may open one more dashboard page now (and count it)."""
+        now = time.monotonic() if now is None else now
+        seen = self.opened[self.client(request)]
+        while seen and now - seen[0] > self.WINDOW:
+            seen.popleft()
+        if len(seen) >= self.per_client:
+            return False
+        seen.append(now)
+        return True
+
+
+def kernels_in_use(kernel_manager: Any) -> int:
+    """Kernels serving a page: every running kernel but the preheated pool's."""
+    running = len(kernel_manager.list_kernel_ids())
+    pools = getattr(kernel_manager, "_pools", {}) or {}
+    pooled = sum(len(pool) for pool in pools.values())
+    return max(0, running - pooled)
+
+
+def opens_a_kernel(request: Any, handler_class: type) -> bool:
+    """Whether serving this request renders a dashboard (takes or starts a kernel)."""
+    if request.method != "GET" or not issubclass(handler_class, TornadoVoilaHandler):
+        return False
+    path = request.path.rstrip("/")
+    return path == "" or path.endswith(".ipynb")
+
+
+class GuardedApplication(tornado.web.Application):
+    """A tornado application whose every request passes :class:`Guard` first."""
+
+    guard: Guard
+
+    def find_handler(self, request: Any, **kwargs: Any) -> Any:  # noqa: D102
+        guard = self.guard
+        if not guard.host_ok(request):
+            guard.refused["host"] += 1
+            return self._refuse(request, 403, "Not served to this address",
+                                "This dashboard is served to this computer only "
+                                "(open it at http://127.0.0.1 on the computer running it).")
+        ok, set_cookie = guard.token_ok(request)
+        if not ok:
+            guard.refused["token"] += 1
+            return self._refuse(request, 403, "This room needs its full address",
+                                "Open the address the trainer shows, with the room's code "
+                                "in it (it ends in ?token=...).")
+        delegate = super().find_handler(request, **kwargs)
+        if opens_a_kernel(request, delegate.handler_class):
+            in_use = kernels_in_use(self.settings["kernel_manager"])
+            if in_use >= guard.max_kernels:
+                guard.refused["full"] += 1
+                logging.getLogger("coprod_sim.serve").warning(
+                    "the room is full: %d dashboard pages open (most %d)", in_use,
+                    guard.max_kernels)
+                return self._refuse(request, 503, "The room is full",
+                                    f"{guard.max_kernels} dashboard pages are open already, "
+                                    "the most this computer serves. Close a page you no "
+                                    "longer use, or try again in a few minutes.", retry=60)
+            if not guard.client_ok(request):
+                guard.refused["client"] += 1
+                return self._refuse(request, 429, "Please wait a minute",
+                                    f"This device has opened {guard.per_client} dashboard "
+                                    "pages in the last minute. Use a page already open, or "
+                                    "try again in a minute.", retry=60)
+        if set_cookie:
+            request._coprod_cookie = guard.cookie_value  # read by RoomCookie below
+        return delegate
+
+    def _refuse(self, request: Any, status: int, title: str, text: str,
+                retry: int | None = None) -> Any:
+        return self.get_handler_delegate(request, RefuseHandler, {
+            "status": status, "title": title, "text": text, "retry": retry})
+
+
+class RoomCookie(tornado.web.OutputTransform):
+    """Sets the room cookie on the response to a request that had the token in its address."""
+
+    def __init__(self, request: Any):
+        self.value = getattr(request, "_coprod_cookie", "")
+        super().__init__(request)
+
+    def transform_first_chunk(self, status_code: int, headers: Any, chunk: bytes,
+                              finishing: bool) -> tuple[int, Any, bytes]:
+        """Add the Set-Cookie header when asked."""
+        if self.value:
+            headers.add("Set-Cookie", f"{COOKIE}={self.value}; Path=/; HttpOnly; "
+                                      "SameSite=Lax")
+        return status_code, headers, chunk
+
+
+class LocalSocketKernelManager(ServerKernelManager):
+    """A kernel that talks to the server over local sockets in a private folder.
+
+    Not TCP ports on 127.0.0.1, which any user of the computer could connect
+    to; each kernel has its own socket names, so kernels starting together never
+    share one.
+    """
+
+    folder = ""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        if self.folder:
+            self.transport = "ipc"
+            self.ip = os.path.join(self.folder, f"k{uuid.uuid4().hex[:12]}")
+
+
+class CoprodVoila(Voila):
+    """Voila with the guard, size caps, extra handlers and a quiet, clean stop."""
+
+    name = "coprod-dashboard"
+    room = Bool(False, help="Room mode: every route needs the token.").tag(config=True)
+    max_kernels = Integer(8, help="Most kernels serving pages at once.").tag(config=True)
+    per_client = Integer(6, help="Most new pages per device per minute.").tag(config=True)
+    dashboard = Unicode("trainer", help="The dashboard served (for messages).").tag(
+        config=True)
+
+    def initialize(self, argv: Any = None) -> None:  # noqa: D102
+        super().initialize(argv)
+        signal.signal(signal.SIGTERM, self._handle_signal_stop)
+        # Ctrl+C stops the server even when started from a script that ignores it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if self.room:
+            token = os.environ.get(ENV_TOKEN, "")
+            if not token:
+                raise SystemExit("coprod-sim dashboard: room mode needs a token "
+                                 f"({ENV_TOKEN}).")
+            self.token = token
+        quiet_logs()
+
+    def start(self) -> None:  # noqa: D102 - Voila.start with the guarded application
+        import tempfile
+
+        self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+        # Kernels talk to the server over local sockets in this private folder,
+        # not TCP ports other users of the computer could connect to.
+        # (by import: run as ``python -m``, this module is also ``__main__``)
+        importlib.import_module(__spec__.name if __spec__ else __name__) \
+            .LocalSocketKernelManager.folder = self.connection_dir
+        self.config.MappingKernelManager.kernel_manager_class = (
+            "coprod_sim.serve_app.LocalSocketKernelManager")
+        settings = self.init_settings()
+        settings["websocket_max_message_size"] = MAX_WS_MESSAGE
+        guard = Guard(self.room, self.token or "", self.max_kernels, self.per_client)
+        self.app = GuardedApplication(transforms=[RoomCookie], **settings)
+        self.app.guard = guard
+        self.guard = guard
+        self.app.settings.update(self.tornado_settings)
+        handlers = [*extra_handlers(self.room, self.base_url), *self.init_handlers()]
+        self.app.add_handlers(".*$", handlers)
+        self.listen()
+
+    def listen(self) -> None:  # noqa: D102 - one port (checked free first), one clear message
+        try:
+            self.app.listen(self.port, self.ip, max_body_size=MAX_BODY,
+                            max_buffer_size=MAX_BODY + 2**16)
+        except OSError as err:
+            print(f"coprod-sim dashboard: cannot listen on port {self.port}: "
+                  f"{err.strerror or err}. Give another with --port.", file=sys.stderr)
+            self.exit(1)
+        print(self.banner(), file=sys.stderr, flush=True)
+        if self.open_browser:
+            self.launch_browser()
+        self.ioloop = tornado.ioloop.IOLoop.current()
+        try:
+            self.ioloop.start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            print("Stopping the dashboard server and its kernels...", file=sys.stderr,
+                  flush=True)
+            self.stop()
+            print("Stopped.", file=sys.stderr, flush=True)
+
+    def banner(self) -> str:
+        """What the trainer reads when the server is up: the address in use."""
+        local = f"http://127.0.0.1:{self.port}/"
+        lines = [f"Serving the {self.dashboard} dashboard (at most {self.max_kernels} pages "
+                 "at once)."]
+        if self.room:
+            base = os.environ.get(ENV_ROOM_URL) or f"http://127.0.0.1:{self.port}/"
+            lines += [f"Room address (with its code): {base}?token={self.token}",
+                      f"On this computer: {local}?token={self.token}"]
+        else:
+            lines.append(f"Open {local} in a browser on this computer.")
+        lines.append("Press Ctrl+C to stop.")
+        return "\n".join(lines)
+
+    def _handle_signal_stop(self, sig: int, frame: Any) -> None:
+        self.ioloop.add_callback_from_signal(self.ioloop.stop)
+
+    def stop(self) -> None:  # noqa: D102 - stop quietly even when interrupted again
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            super().stop()
+        except Exception as err:  # noqa: BLE001 - a kernel already gone is not an error
+            print(f"(while stopping: {err})", file=sys.stderr)
+
+
+class _DropNoise(logging.Filter):
+    """Drops log lines that alarm a trainer but do not apply to this server."""
+
+    NOISE = ("is not trusted", "Kernel connection is not encrypted", "not encrypted",
+             "Notebook not trusted")
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        msg = record.getMessage()
+        return not any(n in msg for n in self.NOISE)
+
+
+def quiet_logs() -> None:
+    """Keep the log to what a trainer needs (no warnings that do not apply here)."""
+    noise = _DropNoise()
+    for name in ("", "Voila", "CoprodVoila", "coprod-dashboard", "tornado.access",
+                 "tornado.application", "tornado.general", "traitlets"):
+        logger = logging.getLogger(name)
+        logger.addFilter(noise)
+        for h in logger.handlers:
+            h.addFilter(noise)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the server with Voila's options (see :func:`coprod_sim.serve.voila_command`).
+
+    Leaves with ``os._exit`` once the kernels are shut down: the messaging
+    library can otherwise wait for ever on sockets already closed.
+    """
+    code = 0
+    try:
+        CoprodVoila.launch_instance(argv)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+    except SystemExit as err:
+        code = err.code if isinstance(err.code, int) else (0 if err.code is None else 1)
+        if isinstance(err.code, str):
+            print(err.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()
