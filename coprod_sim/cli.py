@@ -7,6 +7,7 @@ Examples::
     coprod-sim params            # the parameter table
     coprod-sim presets           # the presets
     coprod-sim outcomes          # what each outcome means
+    coprod-sim dashboard --room  # serve a dashboard to a room (see coprod_sim.serve)
 
 Bad input prints one readable message (no traceback) and exits with status 2.
 Other commands (``sweep``, ``sensitivity``) are added by modules that
@@ -181,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_params)
     sub.add_parser("presets", help="list the presets").set_defaults(func=cmd_presets)
     sub.add_parser("outcomes", help="what each outcome means").set_defaults(func=cmd_outcomes)
+    # its options are coprod_sim.serve's; main() hands them over unparsed
+    sub.add_parser("dashboard", add_help=False,
+                   help="serve a dashboard in the browser (--dashboard, --room, --port ...)")
 
     for module in PLUGINS:
         try:
@@ -199,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coprod-sim``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["dashboard"]:
+        from coprod_sim import serve
+
+        return serve.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
