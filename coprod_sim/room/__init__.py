@@ -1,0 +1,19 @@
+"""The room: class-wide predictions from trainees' own phones and laptops.
+
+``./kit dashboard --room`` serves, beside the trainer dashboard, a light join
+page (plain HTML and a little JavaScript, no Python process per device). The
+trainer's dashboard shows a join code; trainees open it, answer the current
+question, and the trainer sees the room's answers live, then reveals the
+model's result beside them.
+
+* :mod:`~coprod_sim.room.store`: the session's answers in an SQLite file;
+* :mod:`~coprod_sim.room.handlers`: the join page and its API (tornado handlers);
+* :mod:`~coprod_sim.room.voila_app`: Voila with those handlers added;
+* :mod:`~coprod_sim.room.questions`: questions from the curriculum's moments and
+  from the trainer's "predict, then reveal";
+* :mod:`~coprod_sim.room.widget`: the trainer's room panel;
+* :mod:`~coprod_sim.room.qr`: the join code (a QR code) and the join address.
+
+The store and the handlers import only the standard library and tornado, so the
+server never loads the model.
+"""
