@@ -360,8 +360,6 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
         env[ENV_ROOM_URL] = f"http://{room_ip()}:{port}/"
         if getattr(args, "room_dir", None):  # the room's answers (coprod_sim/room)
             env["COPROD_ROOM_DIR"] = str(Path(args.room_dir).expanduser().resolve())
-        if args.room_dir:  # the room (coprod_sim/room): where its answers are kept
-            env["COPROD_ROOM_DIR"] = str(Path(args.room_dir).expanduser().resolve())
     sys.stderr.flush()
     os.execve(cmd[0], cmd, env)
     return 0  # pragma: no cover - execve does not return
