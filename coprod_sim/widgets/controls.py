@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
-import tempfile
+import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -209,7 +210,7 @@ class Message(w.HTML):
 
 def friendly(err: BaseException) -> str:
     """Turn an exception into one readable sentence for the screen."""
-    if isinstance(err, ScenarioError):
+    if isinstance(err, (ScenarioError, UploadProblem)):
         return str(err)
     if isinstance(err, OSError):
         return f"Could not use the file: {err.strerror or err}."
@@ -388,12 +389,37 @@ def _safe_name(name: str) -> str:
     return keep or "scenario"
 
 
-class ScenarioFiles(w.VBox):
-    """Save and load the current scenario as a TOML (or JSON) file.
+class UploadProblem(ValueError):
+    """An uploaded file that cannot be loaded, in one line that does not echo it."""
 
-    Two ways: a path box with Save and Load buttons (files on the machine running
-    the dashboard), and an upload button plus a download link (files on the
-    viewer's own computer).
+
+#: Largest scenario file the dashboards accept from a browser (bytes).
+MAX_UPLOAD = 64 * 1024
+
+
+def upload_problem(err: ScenarioError, name: str) -> str:
+    """One line about an uploaded file that is not a scenario, without echoing the file.
+
+    Parameter names are shown only when they are levers of the model, with what
+    is allowed; the file's own text (unknown keys, values) never is, so a page
+    cannot be used to read a file back.
+    """
+    levers = [prob for prob, _value, _allowed in err.problems if prob in PARAMETERS]
+    if levers:
+        allowed = "; ".join(f"{p}: {a}" for p, _v, a in err.problems if p in PARAMETERS)
+        return (f"{name} has a value that is not allowed for {', '.join(levers)} "
+                f"(allowed: {allowed}). Nothing was changed.")
+    return (f"{name} is not a scenario file this kit wrote (a .toml or .json file of "
+            "lever names and values). Nothing was changed.")
+
+
+class ScenarioFiles(w.VBox):
+    """Load a scenario from a file the viewer picks; download the current one.
+
+    Nothing here names a file on the computer running the dashboard: an
+    uploaded file is read from the bytes the browser sends (at most
+    :data:`MAX_UPLOAD`) and never written to disk, and the download link
+    carries the scenario in the page itself.
 
     Args:
         get: Returns the current scenario (may raise ScenarioError).
@@ -404,46 +430,49 @@ class ScenarioFiles(w.VBox):
     def __init__(self, get: Callable[[], Scenario], put: Callable[[Scenario], None],
                  message: Message):
         self._get, self._put, self.message = get, put, message
-        self.path = w.Text(value="my_scenario.toml", description="File",
-                           tooltip="A .toml or .json file on the computer running the kit.")
-        self.save_button = w.Button(description="Save", icon="save",
-                                    tooltip="Save the current scenario to this file.")
-        self.load_button = w.Button(description="Load", icon="folder-open",
-                                    tooltip="Load a scenario from this file.")
         self.upload = w.FileUpload(accept=".toml,.json", multiple=False,
-                                   description="Upload a scenario")
+                                   description="Load a scenario file", icon="upload",
+                                   layout=w.Layout(width="auto"))
+        self.upload.add_class("coprod-upload")
         self.link = w.HTML()
-        self.save_button.on_click(safely(message, lambda _b: self.save()))
-        self.load_button.on_click(safely(message, lambda _b: self.load()))
         self.upload.observe(safely(message, self._uploaded), names="value")
-        super().__init__([w.HBox([self.path, self.save_button, self.load_button]),
-                          w.HBox([self.upload, self.link])])
-
-    def save(self, path: str | None = None) -> Path:
-        """Save the current scenario to ``path`` (or the path box)."""
-        scenario = self._get()
-        written = scenario.to_file(path or self.path.value.strip())
-        self.message.show_ok(f"Saved the scenario to {written}.")
-        return written
-
-    def load(self, path: str | None = None) -> Scenario:
-        """Load a scenario from ``path`` (or the path box) and show it."""
-        scenario = Scenario.from_file(path or self.path.value.strip())
-        self._put(scenario)
-        self.message.show_ok(f"Loaded '{scenario.name}' from {path or self.path.value}.")
-        return scenario
+        help_text = w.HTML('<div class="coprod-help-text">Load a .toml or .json scenario '
+                           "file from this device, or download the current scenario to "
+                           "keep it for next time.</div>")
+        super().__init__([help_text, w.HBox([self.upload, self.link],
+                                             layout=w.Layout(flex_flow="row wrap",
+                                                             align_items="center"))])
 
     def load_bytes(self, name: str, content: bytes) -> Scenario:
-        """Load a scenario from an uploaded file's name and bytes."""
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / (Path(name).name or "upload")
-            path.write_bytes(content)
-            try:
-                scenario = Scenario.from_file(path)
-            except ScenarioError as err:
-                raise ScenarioError(err.problems, source=name) from None
+        """Load a scenario from an uploaded file's name and bytes, and show it.
+
+        Raises:
+            UploadProblem: one line that names the file (its base name only) but
+                never repeats what is in it.
+        """
+        raw = Path(str(name).replace("\\", "/"))
+        kind = raw.suffix.lower()
+        shown = _safe_name(raw.stem) + (kind if kind in (".toml", ".json") else "")
+        if kind not in (".toml", ".json"):
+            raise UploadProblem(f"{shown} is not a scenario file: choose a .toml or .json "
+                                "file. Nothing was changed.")
+        if len(content) > MAX_UPLOAD:
+            raise UploadProblem(f"{shown} is {len(content) // 1024} KB; a scenario file is "
+                                f"at most {MAX_UPLOAD // 1024} KB. Nothing was changed.")
+        try:
+            text = bytes(content).decode("utf-8")
+            data = tomllib.loads(text) if kind == ".toml" else json.loads(text)
+            scenario = Scenario.from_dict(data, source=shown)
+        except UnicodeDecodeError:
+            raise UploadProblem(f"{shown} is not a text file (UTF-8). Nothing was "
+                                "changed.") from None
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError):
+            raise UploadProblem(f"{shown} is not valid {kind[1:].upper()}. Nothing was "
+                                "changed.") from None
+        except ScenarioError as err:
+            raise UploadProblem(upload_problem(err, shown)) from None
         self._put(scenario)
-        self.message.show_ok(f"Loaded '{scenario.name}' from {name}.")
+        self.message.show_ok(f"Loaded '{display_name(scenario.name)}' from {shown}.")
         return scenario
 
     def refresh_link(self) -> None:

@@ -179,7 +179,7 @@ class Trainer(_Dashboard):
                       layout=w.Layout(flex="1 1 520px", min_width="420px"))
         right = w.VBox([self.results, self.predict_box, self.verdict],
                        layout=w.Layout(flex="2 1 600px", min_width="420px"))
-        save = w.Accordion(children=[self.files], titles=("Save or load this scenario",))
+        save = w.Accordion(children=[self.files], titles=("Load or download a scenario",))
         save.selected_index = None
         self.children = [
             style_widget(), self.heading,
@@ -363,7 +363,7 @@ class Compare(_Dashboard):
         files = ScenarioFiles(lambda: panel.scenario, lambda s: self.show_scenario(i, s),
                               self.message)
         more = w.Accordion(children=[panel, files],
-                           titles=("Levers", "Save or load this scenario"))
+                           titles=("Levers", "Load or download a scenario"))
         more.selected_index = None
         picker.observe(self._safe(lambda c: self.show_scenario(i, presets.get(c["new"]))),
                        names="value")
