@@ -30,6 +30,7 @@ import os
 import signal
 import sys
 import time
+import urllib.parse
 import uuid
 from collections import defaultdict, deque
 from typing import Any
@@ -100,7 +101,8 @@ class Guard:
         self.max_kernels, self.per_client = max_kernels, per_client
         self.cookie_value = hashlib.sha256(f"coprod-room:{token}".encode()).hexdigest()
         self.opened: dict[str, deque[float]] = defaultdict(deque)
-        self.refused = {"host": 0, "token": 0, "full": 0, "client": 0}
+        self.refused = {"host": 0, "path": 0, "token": 0, "full": 0, "client": 0}
+        self.rendering = 0  # dashboard pages admitted and not yet fully sent
 
     @staticmethod
     def host_name(host_header: str) -> str:
@@ -115,6 +117,15 @@ class Guard:
         if self.room:
             return True
         return self.host_name(request.headers.get("Host", "")) in LOCAL_NAMES
+
+    @staticmethod
+    def path_ok(request: Any) -> bool:
+        """No ``..`` segment, backslash or NUL in the path (however it is encoded)."""
+        path = request.path
+        for _ in range(3):  # undo double and triple encoding too
+            path = urllib.parse.unquote(path)
+        parts = path.replace("\\", "/").split("/")
+        return ".." not in parts and "\\" not in request.path and "\x00" not in path
 
     def token_ok(self, request: Any) -> tuple[bool, bool]:
         """Whether the request carries the room token, and whether to set the cookie."""
@@ -164,6 +175,34 @@ def opens_a_kernel(request: Any, handler_class: type) -> bool:
     return path == "" or path.endswith(".ipynb")
 
 
+_COUNTED: dict[type, type] = {}
+
+
+def counted(handler_class: type) -> type:
+    """A subclass of a page handler that tells the guard when its page is done."""
+    if handler_class not in _COUNTED:
+
+        class Counted(handler_class):  # type: ignore[misc, valid-type]
+            _done = False
+
+            def _release(self) -> None:
+                if not self._done:
+                    self._done = True
+                    self.application.guard.rendering -= 1
+
+            def on_finish(self) -> None:
+                self._release()
+                super().on_finish()
+
+            def on_connection_close(self) -> None:
+                self._release()
+                super().on_connection_close()
+
+        Counted.__name__ = Counted.__qualname__ = f"Counted{handler_class.__name__}"
+        _COUNTED[handler_class] = Counted
+    return _COUNTED[handler_class]
+
+
 class GuardedApplication(tornado.web.Application):
     """A tornado application whose every request passes :class:`Guard` first."""
 
@@ -176,6 +215,10 @@ class GuardedApplication(tornado.web.Application):
             return self._refuse(request, 403, "Not served to this address",
                                 "This dashboard is served to this computer only "
                                 "(open it at http://127.0.0.1 on the computer running it).")
+        if not guard.path_ok(request):
+            guard.refused["path"] += 1
+            return self._refuse(request, 404, "Not found",
+                                "There is no page at this address.")
         ok, set_cookie = guard.token_ok(request)
         if not ok:
             guard.refused["token"] += 1
@@ -184,7 +227,8 @@ class GuardedApplication(tornado.web.Application):
                                 "in it (it ends in ?token=...).")
         delegate = super().find_handler(request, **kwargs)
         if opens_a_kernel(request, delegate.handler_class):
-            in_use = kernels_in_use(self.settings["kernel_manager"])
+            # pages still rendering count too: their kernels may not be listed yet
+            in_use = kernels_in_use(self.settings["kernel_manager"]) + guard.rendering
             if in_use >= guard.max_kernels:
                 guard.refused["full"] += 1
                 logging.getLogger("coprod_sim.serve").warning(
@@ -200,6 +244,8 @@ class GuardedApplication(tornado.web.Application):
                                     f"This device has opened {guard.per_client} dashboard "
                                     "pages in the last minute. Use a page already open, or "
                                     "try again in a minute.", retry=60)
+            guard.rendering += 1
+            delegate.handler_class = counted(delegate.handler_class)
         if set_cookie:
             request._coprod_cookie = guard.cookie_value  # read by RoomCookie below
         return delegate
