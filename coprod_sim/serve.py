@@ -358,8 +358,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
         token = opts.token or make_token()
         env[ENV_TOKEN] = token
         env[ENV_ROOM_URL] = f"http://{room_ip()}:{port}/"
-        if getattr(args, "room_dir", None):  # the room's answers (coprod_sim/room)
-            env["COPROD_ROOM_DIR"] = str(Path(args.room_dir).expanduser().resolve())
+        from coprod_sim.room.store import room_dir  # the room's answers (coprod_sim/room)
+        env["COPROD_ROOM_DIR"] = str(room_dir(getattr(args, "room_dir", None)))
     sys.stderr.flush()
     os.execve(cmd[0], cmd, env)
     return 0  # pragma: no cover - execve does not return

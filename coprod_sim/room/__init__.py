@@ -17,3 +17,22 @@ model's result beside them.
 The store and the handlers import only the standard library and tornado, so the
 server never loads the model.
 """
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def attach_room(trainer: Any) -> Any:
+    """Add the room panel to a trainer dashboard served with ``--room`` (else None).
+
+    Cheap when there is no room: nothing of the room is imported then.
+    """
+    env = os.environ
+    if not (env.get("COPROD_ROOM_SESSION")
+            or (env.get("COPROD_ROOM_TOKEN") and env.get("COPROD_ROOM_URL"))):
+        return None
+    from coprod_sim.room.widget import attach_room as attach
+
+    return attach(trainer)

@@ -39,19 +39,20 @@ from urllib.parse import urlencode, urlsplit
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from coprod_sim.room.store import QuestionClosed, RoomError, Store
+from coprod_sim.room.store import (
+    SESSION_ENV,
+    QuestionClosed,
+    RoomError,
+    Store,
+    room_dir,
+    token_hash,
+)
 
 #: Largest request body accepted, in bytes (an answer is under 200).
 MAX_BODY = 2048
 
 #: The cookie holding this device's random id.
 DEVICE_COOKIE = "coprod_device"
-
-#: Environment variable naming the folder for session files (``--room-dir``).
-ROOM_DIR_ENV = "COPROD_ROOM_DIR"
-
-#: Environment variable holding the session file's path (read by the trainer's panel).
-SESSION_ENV = "COPROD_ROOM_SESSION"
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -149,6 +150,8 @@ class _RoomHandler(tornado.web.RequestHandler):
         given = self.request.query_arguments.get("token", [b""])[-1]
         if not self.room.check(given.decode("utf-8", "replace")):
             raise _Fail(403, _FORBIDDEN)
+        if self.request.method not in ("GET", "HEAD"):
+            self.check_xsrf_cookie()
 
     def check_xsrf_cookie(self) -> None:
         """No XSRF cookie: the token is in the address, bodies are JSON, Origin must match."""
@@ -321,10 +324,12 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
     """Start the room for a dashboard server in room mode; return its routes.
 
     Called once, in the server process, by ``coprod_sim.serve.extra_handlers``.
-    Creates this session's file in ``$COPROD_ROOM_DIR`` (``--room-dir``; the
-    folder is created on first use), writes the join address into it, and puts
-    the file's path in ``$COPROD_ROOM_SESSION``, which the dashboard kernels
-    inherit, so the trainer's room panel finds the session.
+    Creates this session's file in :func:`~coprod_sim.room.store.room_dir`
+    (``--room-dir``, passed as ``$COPROD_ROOM_DIR``; the folder is created on
+    first use), writes the join address and a hash of the token into it, and
+    puts the file's path in ``$COPROD_ROOM_SESSION`` for kernels started from
+    now on. (Preheated kernels copied the environment earlier: the trainer's
+    panel then finds the newest session in the folder whose hash matches.)
 
     Raises:
         SystemExit: with one line, when there is no room token or the folder
@@ -335,10 +340,11 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
     token = os.environ.get(ENV_TOKEN, "")
     if not token:
         raise SystemExit(f"coprod-sim dashboard: the room needs a token ({ENV_TOKEN}).")
-    folder = Path(os.environ.get(ROOM_DIR_ENV) or default_room_dir()).expanduser()
+    folder = room_dir()
     try:
         store = Store.create_session(folder)
         store.set_meta("join_url", room_link("join") or "")
+        store.set_meta("token_hash", token_hash(token))
     except (OSError, RoomError) as err:
         raise SystemExit(f"coprod-sim dashboard: --room-dir is {str(folder)!r}, which cannot "
                          f"hold the room's answers: {getattr(err, 'strerror', None) or err}"
@@ -348,12 +354,3 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
     room._store = store
     logging.getLogger("coprod_sim.room").info("the room's answers are kept in %s", store.path)
     return room_handlers(room)
-
-
-def default_room_dir() -> Path:
-    """The folder for session files when the trainer names none.
-
-    ``room`` in the kit's work folder: ``$COPROD_WORK_DIR``, else ``my_work`` in
-    the current folder (the kit's top folder when started with ``./kit``).
-    """
-    return Path(os.environ.get("COPROD_WORK_DIR") or "my_work") / "room"

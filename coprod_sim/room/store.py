@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -37,6 +38,9 @@ from typing import Any
 
 #: Schema version written in the ``meta`` table.
 SCHEMA_VERSION = "1"
+
+#: Environment variable holding the session file's path (read by the trainer's panel).
+SESSION_ENV = "COPROD_ROOM_SESSION"
 
 #: Most devices that may answer one question (a cap, so a script cannot fill the disk).
 MAX_DEVICES = 500
@@ -76,6 +80,40 @@ CREATE TABLE IF NOT EXISTS answers (
     PRIMARY KEY (question_id, device)
 );
 """
+
+
+def room_dir(folder: str | os.PathLike | None = None) -> Path:
+    """The folder for session files, as an absolute path (nothing is created here).
+
+    ``folder`` when given (``--room-dir``); else ``$COPROD_ROOM_DIR``; else ``room``
+    in the kit's work folder (``$COPROD_WORK_DIR``, else ``my_work`` in the current
+    folder: the kit's top folder when started with ``./kit``).
+    """
+    chosen = folder or os.environ.get("COPROD_ROOM_DIR")
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return (Path(os.environ.get("COPROD_WORK_DIR") or "my_work") / "room").resolve()
+
+
+def find_session(folder: str | os.PathLike, token: str) -> Path | None:
+    """The newest session file in ``folder`` started for the room token ``token``."""
+    want = token_hash(token)
+    for path in sorted(Path(folder).glob("room-*.sqlite"), key=lambda p: p.stat().st_mtime,
+                       reverse=True):
+        try:
+            s = Store(path, create=False)
+            found = s.meta("token_hash")
+            s.close()
+        except RoomError:
+            continue
+        if found == want:
+            return path
+    return None
+
+
+def token_hash(token: str) -> str:
+    """What a session file keeps of its room token (a hash, never the token)."""
+    return hashlib.sha256(f"coprod-room-session:{token}".encode()).hexdigest()
 
 
 class RoomError(ValueError):

@@ -190,6 +190,9 @@ class Trainer(_Dashboard):
         ]
         self._describe_preset(preset)
         self.run()
+        # the room (coprod_sim/room): served with --room, adds the join code and the answers
+        from coprod_sim.room import attach_room
+        self.room = attach_room(self)
 
     # -- scenario ------------------------------------------------------------
     @property
