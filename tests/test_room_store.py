@@ -133,7 +133,7 @@ def test_reveal_keeps_the_result_and_shows_a_summary_to_devices(store):
                                 "lines": ["x"]})
     q = store.question(qid)
     assert q.state == "revealed" and q.result["lines"] == ["x"]
-    assert q.public()["result"] == {"answer": "Go down", "summary": "Trust fell."}
+    assert q.public()["result"] == {"answer": "Go down", "summary": "Trust fell.", "room": ""}
     with pytest.raises(QuestionClosed):
         store.submit(qid, device(1), choice="Go up")
 

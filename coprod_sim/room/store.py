@@ -184,7 +184,8 @@ class Question(QuestionSpec):
             out.update(low=self.low, high=self.high, step=self.step or 1, unit=self.unit)
         if self.state == "revealed" and self.result:
             out["result"] = {"answer": self.result.get("answer_text", ""),
-                             "summary": self.result.get("summary", "")}
+                             "summary": self.result.get("summary", ""),
+                             "room": self.result.get("room", "")}
         return out
 
 

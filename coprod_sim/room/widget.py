@@ -44,16 +44,16 @@ CSS = """<style>
 .coprod-room { border-top: 3px solid #0072B2; margin-top: 16px; padding-top: 8px; }
 .coprod-room h3 { font-size: 22px; margin: 4px 0 8px; }
 .coprod-room-join { font-size: 18px; line-height: 1.4; }
-.coprod-room-join .coprod-room-address { font-size: 22px; font-weight: 700;
+.coprod-room-join .coprod-room-address { font-size: 19px; font-weight: 700;
   word-break: break-all; color: #000; background: #fff; padding: 4px 0; }
 .coprod-room-join img { display: block; background: #fff; }
-.coprod-room-question { font-size: 20px; font-weight: 600; line-height: 1.35; margin: 0 0 8px; }
+.coprod-room-question { font-size: 19px; font-weight: 600; line-height: 1.35; margin: 0 0 6px; }
 .coprod-room-count { font-size: 18px; margin: 0 0 8px; }
 .coprod-room-count b { font-size: 30px; }
 .coprod-room-bars { border-collapse: collapse; width: 100%; font-size: 18px; }
 .coprod-room-bars caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
 .coprod-room-bars th { text-align: left; font-weight: 400; padding: 4px 8px 4px 0;
-  width: 38%; vertical-align: middle; }
+  width: 34%; vertical-align: middle; }
 .coprod-room-bars td { padding: 4px 0; vertical-align: middle; }
 .coprod-room-bars td.n { width: 6.5em; text-align: right; white-space: nowrap; padding-left: 8px; }
 .coprod-room-track { background: #e8e8e8; height: 28px; width: 100%; }
@@ -68,7 +68,10 @@ CSS = """<style>
 .coprod-room-model .answer { font-size: 22px; font-weight: 700; margin: 0 0 6px; }
 .coprod-room-model p { margin: 0 0 6px; }
 .coprod-room-waiting { font-size: 18px; color: #222; border: 2px dashed #555; padding: 8px 12px; }
-.coprod-room button, .coprod-room .widget-dropdown select { min-height: 44px; font-size: 17px; }
+.coprod-room button { min-height: 44px; height: auto; font-size: 17px; }
+.coprod-room .widget-dropdown { height: 44px; }
+.coprod-room .widget-dropdown select { height: 44px; font-size: 17px; }
+.coprod-room .widget-dropdown > label { line-height: 44px; }
 .coprod-room .widget-label { font-size: 17px; }
 .coprod-presenter .coprod-room-bars, .coprod-presenter .coprod-room-model,
 .coprod-presenter .coprod-room-join, .coprod-presenter .coprod-room-count { font-size: 24px; }
@@ -130,7 +133,7 @@ def join_html(url: str) -> str:
     """The join box: the QR code and the address to type."""
     if not url:
         return '<div class="coprod-room-join">Starting the room…</div>'
-    return (f'<div class="coprod-room-join">{qr_img_html(url, 220)}'
+    return (f'<div class="coprod-room-join">{qr_img_html(url, 210)}'
             "<div>Scan the code, or type this address on a phone or laptop on this "
             "network:</div>"
             f'<div class="coprod-room-address">{html.escape(url)}</div></div>')
@@ -264,20 +267,20 @@ class RoomPanel(w.VBox):
         self._shown: tuple | None = None
         self._task: asyncio.Task | None = None
 
-        controls = w.VBox([self.picker, w.HBox([self.ask_button, self.close_button,
-                                                self.reveal_button],
-                                               layout=w.Layout(flex_flow="row wrap")),
-                           self.message, self.question, self.count],
-                          layout=w.Layout(flex="2 1 420px", min_width="320px"))
-        join = w.VBox([self.join], layout=w.Layout(flex="0 1 300px", min_width="240px"))
-        room = w.VBox([self.bars], layout=w.Layout(flex="1 1 380px", min_width="300px"))
-        model = w.VBox([self.model], layout=w.Layout(flex="1 1 380px", min_width="300px"))
+        buttons = w.HBox([self.ask_button, self.close_button, self.reveal_button],
+                         layout=w.Layout(flex_flow="row wrap"))
+        controls = w.HBox([w.Box([self.picker], layout=w.Layout(flex="1 1 480px")), buttons],
+                          layout=w.Layout(flex_flow="row wrap", align_items="center"))
+        join = w.VBox([self.join], layout=w.Layout(flex="0 1 250px", min_width="230px"))
+        room = w.VBox([self.question, self.count, self.bars],
+                      layout=w.Layout(flex="1 1 400px", min_width="320px", padding="0 12px"))
+        model = w.VBox([self.model], layout=w.Layout(flex="1 1 400px", min_width="320px"))
         room.add_class("coprod-room-distribution")
         model.add_class("coprod-room-result")
         super().__init__([
             w.HTML(CSS + "<h3>The room: predictions from trainees' own devices</h3>"),
-            w.HBox([join, controls], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([room, model], layout=w.Layout(flex_flow="row wrap")),
+            controls, self.message,
+            w.HBox([join, room, model], layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.export_button, self.export_link],
                    layout=w.Layout(flex_flow="row wrap", align_items="center")),
         ])
@@ -417,13 +420,13 @@ class RoomPanel(w.VBox):
         state = {"open": "Taking answers", "closed": "Answers closed",
                  "revealed": "Revealed"}[q.state]
         self.question.value = (f'<p class="coprod-room-question">{html.escape(q.text)}</p>')
-        self.count.value = (f'<p class="coprod-room-count" role="status"><b>{n}</b> '
-                            f"{'has' if n == 1 else 'have'} answered · {state}</p>")
         result = q.result if q.state == "revealed" else None
         self.bars.value = bars_html(q, counts, values, result)
         self.model.value = (model_html(q, result) if result else
                             '<div class="coprod-room-waiting">The model\'s answer appears '
                             "here, beside the room's, when you press <b>Reveal</b>.</div>")
+        self.count.value = (f'<p class="coprod-room-count" role="status"><b>{n}</b> '
+                            f"{'has' if n == 1 else 'have'} answered · {state}</p>")
         self._set_buttons(q)
         if (q.state == "open" and q.key.startswith("plan:") and self.trainer is not None
                 and counts and sum(counts.values())):

@@ -102,7 +102,10 @@
       if (q.state === "revealed" && q.result) {
         el("result-answer").textContent = q.result.answer;
         el("result-summary").textContent = q.result.summary;
+        el("result-room").textContent = q.result.room || "";
+        var wasHidden = result.hidden;
         result.hidden = false;
+        if (wasHidden && result.scrollIntoView) { result.scrollIntoView({ block: "nearest" }); }
       } else {
         result.hidden = true;
       }
