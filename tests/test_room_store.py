@@ -192,6 +192,11 @@ def test_export_csv_has_one_row_per_answer_and_no_cookie_values(store, tmp_path)
         (str(q2), "device-2", "25")]
     assert rows[0]["name"] == "Ann" and rows[0]["question"] == CHOICE.text
     assert device(1) not in out.read_text(encoding="utf-8")
+    assert not list(out.parent.glob(".*.tmp"))
+    # a name cannot become a spreadsheet formula
+    store.submit(q2, device(3), value=1, name="=HYPERLINK(\"http://x\")")
+    rows = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert rows[-1]["name"] == "'=HYPERLINK(\"http://x\")"
     assert not list(out.parent.glob(".*.tmp"))  # written atomically, nothing left over
 
 

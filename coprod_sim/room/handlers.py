@@ -27,9 +27,9 @@ from __future__ import annotations
 import hmac
 import html
 import json
-import logging
 import os
 import secrets
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,5 +352,6 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
     os.environ[SESSION_ENV] = str(store.path.resolve())
     room = Room(store.path, token, base_url or "/")
     room._store = store
-    logging.getLogger("coprod_sim.room").info("the room's answers are kept in %s", store.path)
+    print(f"Trainees join at {room_link('join')} (the code on the trainer's page); "
+          f"their answers are kept in {store.path}.", file=sys.stderr, flush=True)
     return room_handlers(room)

@@ -444,7 +444,7 @@ class Store:
         for r in rows:
             answer = r["choice"] if r["kind"] == "choice" else _num(r["value"])
             writer.writerow([session, r["qid"], r["key"], r["text"], r["kind"], r["state"],
-                             alias[r["device"]], r["name"], answer, r["first_at"],
+                             alias[r["device"]], _cell(r["name"]), answer, r["first_at"],
                              r["updated_at"], r["changes"]])
         return out.getvalue()
 
@@ -491,6 +491,11 @@ def clean_name(name: Any) -> str:
     if len(text) > MAX_NAME:
         raise RoomError(f"name has {len(text)} characters; allowed: up to {MAX_NAME}")
     return text
+
+
+def _cell(text: str) -> str:
+    """Text typed by a trainee, made safe for a spreadsheet (no formula can start)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _num(v: float | None) -> str:
