@@ -221,3 +221,24 @@ def test_question_specs_are_checked():
         QuestionSpec("k", "estimate", "?", low=5, high=5)
     with pytest.raises(RoomError, match="kind is 'poll'"):
         QuestionSpec("k", "poll", "?")
+
+
+def test_export_from_the_command_line(store, tmp_path, capsys):
+    from coprod_sim import cli
+
+    qid = store.open_question(CHOICE)
+    store.submit(qid, device(1), choice="Go up")
+    store.submit(qid, device(2), choice="Go down")
+    out = tmp_path / "answers.csv"
+    assert cli.main(["room", "export", str(store.path), "--out", str(out)]) == 0
+    assert "Wrote 2 answers to 1 questions" in capsys.readouterr().out
+    assert len(list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))) == 2
+    assert cli.main(["room", "export", str(store.path), "--out", str(tmp_path / "a.txt")]) == 2
+    assert "--out is" in capsys.readouterr().err
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"junk" * 100)
+    before = junk.read_bytes()
+    assert cli.main(["room", "export", str(junk), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a room session file" in err
+    assert junk.read_bytes() == before and len(out.read_text().splitlines()) == 3
