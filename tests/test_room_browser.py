@@ -167,6 +167,15 @@ def test_a_room_of_predictions_end_to_end(context, server):
     page.set_viewport_size({"width": 1280, "height": 720})
     page.locator(".coprod-room h3").evaluate(top)
     shot(page, "trainer-room-reveal-1280x720")
+    # presenter mode (a projector) makes the room's text larger too
+    size = "el => parseFloat(getComputedStyle(el).fontSize)"
+    small = page.locator(".coprod-room-bars").evaluate(size)
+    page.get_by_role("button", name="Presenter mode").click()
+    page.wait_for_function("() => document.querySelector('.coprod-presenter')")
+    assert page.locator(".coprod-room-bars").evaluate(size) > small
+    page.locator(".coprod-room h3").evaluate(top)
+    shot(page, "trainer-room-reveal-presenter-1280x720")
+    page.get_by_role("button", name="Presenter mode").click()
     page.set_viewport_size({"width": 1366, "height": 768})
 
     found = axe(page, ".coprod-room")
@@ -180,7 +189,8 @@ def test_a_room_of_predictions_end_to_end(context, server):
     phone = context.new_page()
     errors: list[str] = []
     external: list[str] = []
-    phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    phone.on("console", lambda m: errors.append(f"{m.text} at {m.location}")
+             if m.type == "error" else None)
     phone.on("pageerror", lambda e: errors.append(str(e)))
     phone.on("request", lambda r: external.append(r.url)
              if not r.url.startswith(server.base) else None)

@@ -42,6 +42,7 @@ def test_session_file_is_created_with_its_folder_in_wal_mode(tmp_path):
     assert s.path.name.startswith("room-") and s.path.suffix == ".sqlite"
     con = sqlite3.connect(s.path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert s.path.stat().st_mode & 0o077 == 0, "only the trainer's account may read it"
     # a second session in the same second gets its own file
     assert Store.create_session(tmp_path / "new" / "folder").path != s.path
 

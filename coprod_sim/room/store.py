@@ -230,12 +230,15 @@ class Store:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        path = folder / f"room-{stamp}.sqlite"
         n = 1
-        while path.exists():
-            n += 1
-            path = folder / f"room-{stamp}-{n}.sqlite"
-        return cls(path)
+        while True:
+            path = folder / (f"room-{stamp}.sqlite" if n == 1 else f"room-{stamp}-{n}.sqlite")
+            try:  # readable by the trainer's account only (SQLite gives its -wal the same)
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                n += 1
+                continue
+            return cls(path)
 
     # -- connections ---------------------------------------------------------
     def _con(self) -> sqlite3.Connection:

@@ -64,9 +64,9 @@ CSS = """<style>
   border: 2px solid #009E73; border-radius: 4px; padding: 0 4px; margin-left: 4px; }
 .coprod-room-model { font-size: 18px; line-height: 1.45; border: 3px solid #009E73;
   padding: 8px 12px; background: #fff; }
-.coprod-room-model h4 { font-size: 20px; margin: 0 0 6px; }
-.coprod-room-model .answer { font-size: 22px; font-weight: 700; margin: 0 0 6px; }
-.coprod-room-model p { margin: 0 0 6px; }
+.coprod-room-model h4 { font-size: 1.1em; margin: 0 0 6px; }
+.coprod-room-model .answer { font-size: 1.35em; font-weight: 700; margin: 0 0 6px; }
+.coprod-room-model p, .coprod-room-model li { font-size: 1em; margin: 0 0 6px; }
 .coprod-room-waiting { font-size: 18px; color: #222; border: 2px dashed #555; padding: 8px 12px; }
 .coprod-room button { min-height: 44px; height: auto; font-size: 17px; }
 .coprod-room .widget-dropdown { height: 44px; }
@@ -76,6 +76,9 @@ CSS = """<style>
 .coprod-presenter .coprod-room-bars, .coprod-presenter .coprod-room-model,
 .coprod-presenter .coprod-room-join, .coprod-presenter .coprod-room-count { font-size: 24px; }
 .coprod-presenter .coprod-room-question { font-size: 26px; }
+.coprod-presenter .coprod-room-join .coprod-room-address { font-size: 26px; }
+.coprod-presenter .coprod-room-tag { font-size: 18px; }
+.coprod-presenter .coprod-room h3 { font-size: 30px; }
 </style>"""
 
 
