@@ -27,6 +27,7 @@ import html
 import importlib
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -289,6 +290,61 @@ class LocalSocketKernelManager(ServerKernelManager):
             self.ip = os.path.join(self.folder, f"k{uuid.uuid4().hex[:12]}")
 
 
+#: Links Voila's page template puts to a CDN (icon fonts, which Voila's own
+#: JavaScript already bundles): an offline room has no internet, so they go.
+CDN_LINK = re.compile(rb'<link[^>]+href="https?://(?:cdn\.jsdelivr\.net|unpkg\.com|'
+                      rb'cdnjs\.cloudflare\.com)/[^"]*"[^>]*>\s*')
+
+#: Gives every slider handle the name of its lever (ipywidgets leaves the
+#: ``role="slider"`` element unnamed, which screen readers announce as "slider").
+A11Y_SCRIPT = b"""<script>(function () {
+  function name() {
+    document.querySelectorAll('.widget-slider, .jupyter-widget-slider').forEach(function (box) {
+      var label = box.querySelector('.widget-label');
+      var text = label && label.textContent.trim();
+      if (!text) { return; }
+      box.querySelectorAll('[role="slider"]').forEach(function (h) {
+        if (h.getAttribute('aria-label') !== text) { h.setAttribute('aria-label', text); }
+      });
+    });
+  }
+  new MutationObserver(name).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener('DOMContentLoaded', name);
+})();</script>"""
+
+
+class PageFixes(tornado.web.OutputTransform):
+    """Fixes in the dashboard pages Voila sends: no CDN links, named slider handles."""
+
+    def __init__(self, request: Any):
+        self.html = False
+        self.injected = False
+        super().__init__(request)
+
+    def _fix(self, chunk: bytes) -> bytes:
+        chunk = CDN_LINK.sub(b"", chunk)
+        if not self.injected and b"</head>" in chunk:
+            chunk = chunk.replace(b"</head>", A11Y_SCRIPT + b"</head>", 1)
+            self.injected = True
+        return chunk
+
+    def transform_first_chunk(self, status_code: int, headers: Any, chunk: bytes,
+                              finishing: bool) -> tuple[int, Any, bytes]:
+        """Fix the first part of an HTML page (and its length, when it has one)."""
+        # (a page sent in parts with a length given up front is left alone)
+        self.html = headers.get("Content-Type", "").startswith("text/html") and (
+            finishing or "Content-Length" not in headers)
+        if self.html:
+            chunk = self._fix(chunk)
+            if "Content-Length" in headers:
+                headers["Content-Length"] = str(len(chunk))
+        return status_code, headers, chunk
+
+    def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
+        """Fix the later parts of a streamed page."""
+        return self._fix(chunk) if self.html else chunk
+
+
 class CoprodVoila(Voila):
     """Voila with the guard, size caps, extra handlers and a quiet, clean stop."""
 
@@ -326,7 +382,7 @@ class CoprodVoila(Voila):
         settings = self.init_settings()
         settings["websocket_max_message_size"] = MAX_WS_MESSAGE
         guard = Guard(self.room, self.token or "", self.max_kernels, self.per_client)
-        self.app = GuardedApplication(transforms=[RoomCookie], **settings)
+        self.app = GuardedApplication(transforms=[RoomCookie, PageFixes], **settings)
         self.app.guard = guard
         self.guard = guard
         self.app.settings.update(self.tornado_settings)

@@ -228,21 +228,33 @@ def browser(width: int = 1400, height: int = 1000) -> Iterator[object]:
 
     Every request to another host is blocked (and recorded by :class:`Page`).
     """
-    from playwright.sync_api import sync_playwright
-
     profile = tempfile.mkdtemp(prefix="coprod-chromium-")
     try:
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                profile, executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
-                viewport={"width": width, "height": height})
-            context.route(BLOCKED, lambda route: route.abort())
-            try:
-                yield context
-            finally:
-                context.close()
+        context = _playwright().chromium.launch_persistent_context(
+            profile, executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": width, "height": height})
+        context.route(BLOCKED, lambda route: route.abort())
+        try:
+            yield context
+        finally:
+            context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+_PLAYWRIGHT: list = []
+
+
+def _playwright() -> object:
+    """One Playwright driver for the whole test run (several browsers may be open at once)."""
+    if not _PLAYWRIGHT:
+        import atexit
+
+        from playwright.sync_api import sync_playwright
+
+        _PLAYWRIGHT.append(sync_playwright().start())
+        atexit.register(_PLAYWRIGHT[0].stop)
+    return _PLAYWRIGHT[0]
 
 
 class Page:

@@ -181,7 +181,12 @@ def summary_html(df: pd.DataFrame, names: tuple[str, ...] = KEY_OUTCOMES) -> str
         f'<tr><td title="{html.escape(OUTCOMES[n].definition, quote=True)}">'
         f"{html.escape(OUTCOMES[n].label)}</td><td style='text-align:right'>"
         f"{fmt(n, vals[n])}</td></tr>" for n in names)
-    return f'<table class="coprod-summary">{rows}</table>'
+    meanings = "".join(f"<dt>{html.escape(OUTCOMES[n].label)}</dt><dd>"
+                       f"{html.escape(OUTCOMES[n].definition)}</dd>" for n in names)
+    # the definitions open by tap or click, not only on hover
+    return (f'<table class="coprod-summary">{rows}</table>'
+            f'<details class="coprod-definitions"><summary>What these mean</summary>'
+            f"<dl>{meanings}</dl></details>")
 
 
 class ChartView(w.VBox):

@@ -32,20 +32,43 @@ log = logging.getLogger(__name__)
 #: CSS shared by every panel and dashboard (sizes, badges, presenter mode).
 CSS = """
 <style>
-.coprod-root { --jp-widgets-inline-label-width: 250px; --jp-widgets-inline-width: 480px; }
-.coprod-root .coprod-lever { align-items: center; }
-.coprod-badge { display: inline-block; padding: 0 6px; margin-left: 6px; border-radius: 8px;
-  font-size: 11px; line-height: 18px; border: 1px solid #555; color: #000; cursor: help;
+.coprod-root { --jp-widgets-inline-label-width: 230px; --jp-widgets-inline-width: 500px;
+  --jp-widgets-font-size: 15px; --jp-ui-font-size1: 15px; --jp-content-font-size1: 15px;
+  --jp-widgets-inline-height: 30px; font-size: 15px; color: #111; }
+body[data-voila] .jp-RenderedMarkdown, body[data-voila] .jp-RenderedMarkdown p {
+  font-size: 16px; color: #111; }
+.coprod-root .coprod-lever { align-items: center; flex-wrap: wrap; }
+.coprod-root .widget-label, .coprod-root .widget-readout, .coprod-root select,
+.coprod-root button, .coprod-root .widget-html-content, .coprod-root .widget-inline-hbox,
+.coprod-root .jupyter-widget-Collapse-header { font-size: var(--jp-widgets-font-size); }
+.coprod-root .jupyter-widget-Collapse-header { color: #111; background: #e4e4e4;
+  font-weight: 600; }
+.coprod-root .widget-label { color: #111; }
+.coprod-help { display: inline-block; margin-left: 6px; vertical-align: middle; }
+.coprod-help > summary { list-style: none; cursor: pointer; }
+.coprod-help > summary::-webkit-details-marker { display: none; }
+.coprod-badge { display: inline-block; padding: 2px 8px; border-radius: 10px;
+  font-size: 14px; line-height: 22px; min-height: 24px; border: 1px solid #555; color: #000;
   white-space: nowrap; }
+.coprod-badge::after { content: "?"; display: inline-block; width: 18px; height: 18px;
+  margin-left: 5px; border: 1px solid #333; border-radius: 50%; font-size: 14px;
+  line-height: 18px; text-align: center; font-weight: bold; }
+.coprod-help[open] > summary .coprod-badge { outline: 2px solid #0072B2; }
+.coprod-help-body { display: block; max-width: 440px; white-space: normal; margin: 4px 0;
+  padding: 6px 10px; border: 1px solid #333; background: #fff; color: #000; font-size: 15px;
+  line-height: 1.4; }
 .coprod-badge-paper { background: #D5EFE6; }
 .coprod-badge-source { background: #DCEBF7; }
 .coprod-badge-assumption { background: #FBE3C9; }
-.coprod-heading { font-weight: bold; margin: 8px 0 2px 0; }
+.coprod-heading { font-weight: bold; margin: 8px 0 2px 0; font-size: 16px; }
 .coprod-message-error { color: #8B0000; background: #FFF0F0; border-left: 4px solid #D55E00;
   padding: 4px 8px; }
 .coprod-message-ok { color: #004D40; background: #EEF8F4; border-left: 4px solid #009E73;
   padding: 4px 8px; }
 .coprod-caption { font-style: italic; }
+.coprod-help-text { color: #222; }
+.coprod-root details.coprod-definitions summary { cursor: pointer; color: #0072B2;
+  text-decoration: underline; }
 .coprod-presenter { --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 40px;
   --jp-widgets-inline-label-width: 380px; --jp-widgets-inline-width: 700px;
   --jp-ui-font-size1: 22px; --jp-content-font-size1: 22px; font-size: 22px;
@@ -54,7 +77,7 @@ CSS = """
 .coprod-presenter .widget-readout, .coprod-presenter .widget-html-content,
 .coprod-presenter .widget-dropdown select, .coprod-presenter button {
   font-size: 22px !important; color: #000 !important; font-weight: 600; }
-.coprod-presenter .coprod-badge { font-size: 16px; line-height: 24px; }
+.coprod-presenter .coprod-badge { font-size: 18px; line-height: 26px; }
 .coprod-presenter .coprod-message-error, .coprod-presenter .coprod-message-ok {
   border-left-width: 8px; }
 .coprod-presenter .coprod-caption { font-size: 24px; font-style: normal; }
@@ -64,12 +87,34 @@ CSS = """
 .coprod-presenter .coprod-columns { flex-direction: column-reverse !important; }
 .coprod-presenter .coprod-columns > * { flex: 0 0 auto !important; width: 100%; }
 .coprod-presenter .jupyter-button, .coprod-presenter .widget-toggle-button {
-  width: auto !important; min-width: 160px; height: auto !important; padding: 4px 14px; }
+  width: auto !important; min-width: 160px; height: auto !important; padding: 4px 14px;
+  flex: 0 0 auto; }
+/* presenter mode: the title, then the chart (with its verdict), then the controls */
+body[data-voila]:has(.coprod-presenter) .jp-MarkdownOutput { display: none; }
+.coprod-presenter > * { order: 5; }
+.coprod-presenter > .coprod-title { order: 1; }
+.coprod-presenter > .coprod-message-line { order: 2; }
+.coprod-presenter > .coprod-columns, .coprod-presenter > .coprod-sides { order: 3; }
+.coprod-presenter > .coprod-toolbar { order: 4; }
+.coprod-presenter.coprod-compare > .coprod-toolbar { order: 2; }
+.coprod-presenter .coprod-title h2 { font-size: 28px; margin: 4px 0; }
+.coprod-presenter .coprod-results > * { order: 3; }
+.coprod-presenter .coprod-results > .coprod-chart { order: 1; }
+.coprod-presenter .coprod-results > .widget-dropdown { order: 2; }
+.coprod-presenter .coprod-side > * { order: 3; }
+.coprod-presenter .coprod-side > .widget-html:first-child { order: 1; }
+.coprod-presenter .coprod-side > .coprod-chart { order: 2; }
+.coprod-presenter .coprod-toolbar { --jp-widgets-inline-label-width: auto; }
+.coprod-presenter .coprod-toolbar .widget-slider { width: 520px !important; }
+.coprod-presenter .coprod-toolbar .widget-label { max-width: none; overflow: visible;
+  width: auto; padding-right: 8px; }
+.coprod-presenter .coprod-verdict-text { font-size: 24px; }
 .coprod-root a { color: #0072B2; text-decoration: underline; }
 .coprod-compare .coprod-lever .widget-slider, .coprod-compare .coprod-lever .widget-dropdown {
   width: 420px !important; }
 .coprod-compare { --jp-widgets-inline-label-width: 190px; }
-.coprod-note { color: #444; font-style: italic; margin-left: 16px; }
+.coprod-toolbar .widget-label { overflow: visible; }
+.coprod-note { color: #333; font-style: italic; margin-left: 16px; }
 </style>
 """
 
@@ -99,11 +144,19 @@ def tooltip(p: Param) -> str:
 
 
 def badge_html(p: Param) -> str:
-    """HTML of the small evidence badge next to a lever (evidence text on hover)."""
+    """HTML of the evidence badge next to a lever; a tap or click opens its help.
+
+    A ``<details>`` element, so the help opens by touch, mouse or keyboard (a
+    hover-only tooltip does not work on a touch screen): the lever's help, its
+    allowed values and its evidence.
+    """
     kind = evidence_kind(p)
     title = html.escape(f"Evidence: {p.evidence}", quote=True)
-    return (f'<span class="coprod-badge coprod-badge-{kind}" title="{title}">'
-            f"{_BADGE_TEXT[kind]}</span>")
+    return (f'<details class="coprod-help"><summary title="{title}" '
+            f'aria-label="{html.escape(f"Help for {p.label}: {_BADGE_TEXT[kind]}", quote=True)}">'
+            f'<span class="coprod-badge coprod-badge-{kind}">{_BADGE_TEXT[kind]}</span>'
+            f'</summary><span class="coprod-help-body">{html.escape(tooltip(p))}</span>'
+            "</details>")
 
 
 def _step(p: Param) -> float:
