@@ -254,3 +254,54 @@ def test_room_mode_needs_the_token_on_every_route():
         assert status == 200
     finally:
         srv.stop()
+
+
+@live
+def test_room_prints_a_working_address_with_its_token_and_the_port_in_use(tmp_path):
+    """`coprod-sim dashboard --room` with its port taken: the printed address works."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from browser_support import ROOT
+
+    from coprod_sim.serve import free_port
+
+    taken = socket.socket()
+    taken.bind(("0.0.0.0", free_port()))
+    taken.listen()
+    port = taken.getsockname()[1]
+    log = tmp_path / "room.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1",
+           "COPROD_ROOM_DIR": str(tmp_path / "room")}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "coprod_sim", "dashboard", "--room", "--port", str(port),
+             "--no-browser", "--pool", "0"], cwd=tmp_path, env=env, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not (found := re.search(r"Room address \(with its code\): (http://\S+)",
+                                      log.read_text())):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        url = urllib.parse.urlsplit(found.group(1))
+        assert f"Port {port} is in use; using {url.port}." in log.read_text()
+        assert url.port != port and url.hostname not in ("localhost", socket.gethostname())
+        assert re.fullmatch(r"token=[A-Za-z0-9_-]{8,}", url.query)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.request("GET", f"/voila/static/voila.js?{url.query}")
+        assert conn.getresponse().status == 200
+        conn.close()
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.request("GET", "/voila/static/voila.js")
+        assert conn.getresponse().status == 403
+        conn.close()
+    finally:
+        taken.close()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    assert "Traceback" not in log.read_text()
