@@ -116,6 +116,24 @@ def test_a_room_of_predictions_end_to_end(context, server):
     assert q.key == "05_email"
     page.wait_for_selector(".coprod-room-question")
 
+    # a phone joins: the question, with one large, labelled choice per option
+    phone = context.new_page()
+    errors: list[str] = []
+    external: list[str] = []
+    phone.on("console", lambda m: errors.append(f"{m.text} at {m.location}")
+             if m.type == "error" else None)
+    phone.on("pageerror", lambda e: errors.append(str(e)))
+    phone.on("request", lambda r: external.append(r.url)
+             if not r.url.startswith(server.base) else None)
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(join, wait_until="load")
+    phone.get_by_role("group", name=q.text).wait_for()
+    for option in q.options:
+        assert phone.get_by_role("radio", name=option).is_enabled()
+    shot(phone, "join-phone-choice-390x844")
+    found = axe(phone)
+    assert found == [], describe_violations(found)
+
     # 30 devices answer over HTTP, at once
     devices = [Device(server) for _ in range(30)]
     for d in devices:
@@ -182,21 +200,11 @@ def test_a_room_of_predictions_end_to_end(context, server):
     assert found == [], describe_violations(found)
     assert own_errors(trainer) == [], "browser console errors on the trainer's page"
 
-    # a phone joins, sees the next question (a slider) and answers it on screen
+    # the phone shows the next question (a slider) and answers it on screen
     page.locator(".coprod-room select").select_option(label=moment_label("02_young"))
     page.get_by_role("button", name="Ask the room").click()
     wait_store(lambda: store.current().key == "02_young")
-    phone = context.new_page()
-    errors: list[str] = []
-    external: list[str] = []
-    phone.on("console", lambda m: errors.append(f"{m.text} at {m.location}")
-             if m.type == "error" else None)
-    phone.on("pageerror", lambda e: errors.append(str(e)))
-    phone.on("request", lambda r: external.append(r.url)
-             if not r.url.startswith(server.base) else None)
-    phone.set_viewport_size({"width": 390, "height": 844})
-    phone.goto(join, wait_until="load")
-    phone.get_by_label(store.current().text).wait_for()
+    phone.get_by_label(store.current().text).wait_for()  # the open page follows by itself
     slider = phone.get_by_label(store.current().text)
     slider.fill("20")
     phone.get_by_role("button", name="More").click()
@@ -219,6 +227,9 @@ def test_a_room_of_predictions_end_to_end(context, server):
     assert phone.locator("#result-answer").inner_text().strip().endswith("%")
     assert phone.get_by_role("button", name="Send my prediction").is_disabled()
     shot(phone, "join-phone-revealed-390x844")
+    for width, height in ((1366, 768), (1280, 720)):  # a trainee's laptop
+        phone.set_viewport_size({"width": width, "height": height})
+        shot(phone, f"join-laptop-revealed-{width}x{height}")
     assert errors == [], "browser console errors on the join page"
     assert external == [], "the join page asked another host"
     assert own_errors(trainer) == [], "browser console errors on the trainer's page"

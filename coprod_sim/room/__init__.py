@@ -7,15 +7,19 @@ question, and the trainer sees the room's answers live, then reveals the
 model's result beside them.
 
 * :mod:`~coprod_sim.room.store`: the session's answers in an SQLite file;
-* :mod:`~coprod_sim.room.handlers`: the join page and its API (tornado handlers);
-* :mod:`~coprod_sim.room.voila_app`: Voila with those handlers added;
+* :mod:`~coprod_sim.room.handlers`: the join page and its API, tornado handlers
+  the dashboard server adds (``coprod_sim.serve.extra_handlers``);
 * :mod:`~coprod_sim.room.questions`: questions from the curriculum's moments and
   from the trainer's "predict, then reveal";
 * :mod:`~coprod_sim.room.widget`: the trainer's room panel;
-* :mod:`~coprod_sim.room.qr`: the join code (a QR code) and the join address.
+* :mod:`~coprod_sim.room.qr`: the join code (a QR code of the join address);
+* :mod:`~coprod_sim.room.cli`: ``coprod-sim room export``.
 
-The store and the handlers import only the standard library and tornado, so the
-server never loads the model.
+The store and the handlers need only the standard library and tornado; the
+questions and the panel run in the trainer's dashboard kernel, which has the
+model. The room uses the curriculum, the widgets' helpers and the ``explain``
+module; the model never imports it, and the trainer dashboard reaches it only
+through :func:`attach_room` (imported when the dashboard is built).
 """
 
 from __future__ import annotations

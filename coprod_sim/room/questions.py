@@ -174,10 +174,12 @@ def room_verdict(kind: str, result: dict[str, Any], counts: dict[str, int] | Non
     lo, hi, within = result["low"], result["high"], result.get("close_within", 0)
     near = sum(1 for v in values if lo <= v <= hi or abs(v - mid) <= within)
     unit = result.get("unit", "")
-    return (f"The room's middle guess was {_fmt(statistics.median(values), unit)} (guesses "
-            f"from {_fmt(min(values), unit)} to {_fmt(max(values), unit)}); {near} of {n} "
-            f"were inside the model's range of runs or close to its middle result, "
-            f"{result['answer_text']}.")
+    spread = (f"guesses from {_fmt(min(values), unit)} to {_fmt(max(values), unit)}"
+              if min(values) != max(values) else
+              ("one guess" if n == 1 else "every guess the same"))
+    return (f"The room's middle guess was {_fmt(statistics.median(values), unit)} "
+            f"({spread}); {near} of {n} {'was' if n == 1 else 'were'} inside the model's "
+            f"range of runs or close to its middle result, {result['answer_text']}.")
 
 
 def _fmt(v: float, unit: str) -> str:
