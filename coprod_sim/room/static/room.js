@@ -115,7 +115,12 @@
 
   function poll() {
     fetch(questionUrl, { cache: "no-store", credentials: "same-origin" })
-      .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
+      .then(function (r) {
+        if (r.status === 403) {
+          return { ok: false, data: { error: "This room has ended or its address has changed: scan the trainer's code again." } };
+        }
+        return r.json().then(function (d) { return { ok: r.ok, data: d }; });
+      })
       .then(function (res) {
         if (!res.ok) { say(res.data.error || "The room could not be reached.", true); return; }
         if (offline) { offline = false; say(""); shown = { id: shown.id, state: null }; }
@@ -161,7 +166,12 @@
       method: "POST", credentials: "same-origin", cache: "no-store",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
     })
-      .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, status: r.status, data: d }; }); })
+      .then(function (r) {
+        if (r.status === 403 && (r.headers.get("Content-Type") || "").indexOf("json") < 0) {
+          return { ok: false, status: 403, data: { error: "This room has ended or its address has changed: scan the trainer's code again." } };
+        }
+        return r.json().then(function (d) { return { ok: r.ok, status: r.status, data: d }; });
+      })
       .then(function (res) {
         if (res.ok) {
           say("Sent: " + sent + ". You can change it until the trainer closes the question.");
