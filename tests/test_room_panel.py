@@ -131,3 +131,15 @@ def test_bars_with_no_answers_and_verdict_with_nobody(store):
     assert "No answers yet" in bars_html(q, {o: 0 for o in q.options})
     assert room_verdict("choice", {"answer": "Go down"}, {}) == \
         "Nobody in the room answered this question."
+
+
+def test_a_page_says_when_another_page_changed_the_question(store):
+    mine, other = RoomPanel(store), RoomPanel(store)
+    mine.ask("05_email")
+    other.refresh()
+    assert "Another dashboard page" in other.message.value
+    mine.refresh()
+    assert "Another dashboard page" not in mine.message.value
+    other.close_answers()
+    mine.refresh()
+    assert "Another dashboard page" in mine.message.value

@@ -21,6 +21,7 @@ import asyncio
 import html
 import logging
 import os
+import secrets
 import statistics
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -263,6 +264,7 @@ class RoomPanel(w.VBox):
             trainer.hide.observe(safe(self._trainer_hidden), names="value")
             trainer.reveal_button.on_click(safe(lambda _b: self._trainer_revealed()))
 
+        self.page_id = secrets.token_hex(6)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coprod-room-model")
         self._pending: dict[int, Future] = {}
         self._plan: dict[int, dict[str, Any]] = {}
@@ -303,10 +305,12 @@ class RoomPanel(w.VBox):
                 t.set_hidden(True)  # the room predicts before it sees the result
             outcome = t.predict_outcome.value
             qid = self.store.open_question(plan_spec(outcome))
+            self._mark()
             self._plan[qid] = {"outcome": outcome, "before": self._plan_before or t.scenario,
                                "values": dict(t._before or {})}
         else:
             qid = self.store.open_question(moment_spec(choice))
+            self._mark()
             # work the model's answer out while the room thinks
             self._pending[qid] = self._pool.submit(moment_result, choice)
         self.refresh(force=True)
@@ -317,6 +321,7 @@ class RoomPanel(w.VBox):
         q = self.store.current()
         if q is not None:
             self.store.close_question(q.id)
+            self._mark()
         self.refresh(force=True)
 
     def reveal(self) -> dict[str, Any] | None:
@@ -341,6 +346,7 @@ class RoomPanel(w.VBox):
         result["unit"] = q.unit
         result["room"] = room_verdict(q.kind, result, counts, values)
         self.store.reveal_question(q.id, result)
+        self._mark()
         self.refresh(force=True)
         return result
 
@@ -376,6 +382,10 @@ class RoomPanel(w.VBox):
                         seeds=range(min(5, max(1, runs))))
         return {"key": q.key, "answer": moved, "answer_text": moved, "lines": lines,
                 "reasons": found, "summary": lines[0]}
+
+    def _mark(self) -> None:
+        """Note that this page changed the room's question (other pages then say so)."""
+        self.store.set_meta("changed_by", self.page_id)
 
     def _trainer_hidden(self, change: dict) -> None:
         if change["new"] and self.trainer is not None:
@@ -420,6 +430,11 @@ class RoomPanel(w.VBox):
         if key == self._shown and not force:
             return
         self._shown = key
+        notice = "Another dashboard page (another tab, screen or device) changed the room's "
+        if self.store.meta("changed_by") not in (None, self.page_id):
+            self.message.show_ok(notice + "question.")
+        elif notice in html.unescape(self.message.value):
+            self.message.clear()
         state = {"open": "Taking answers", "closed": "Answers closed",
                  "revealed": "Revealed"}[q.state]
         self.question.value = (f'<p class="coprod-room-question">{html.escape(q.text)}</p>')
