@@ -143,3 +143,13 @@ def test_a_page_says_when_another_page_changed_the_question(store):
     other.close_answers()
     mine.refresh()
     assert "Another dashboard page" in mine.message.value
+
+
+def test_a_plan_question_is_revealed_on_the_page_that_asked_it(store, trainer):
+    asker = RoomPanel(store, trainer=trainer)
+    other = RoomPanel(store, trainer=trainer)
+    qid = asker.ask("plan")
+    assert other.reveal() is None
+    assert "reveal it there" in other.message.value
+    assert store.question(qid).state == "open"
+    assert asker.reveal()["answer"] in PLAN_OPTIONS

@@ -332,6 +332,10 @@ class RoomPanel(w.VBox):
         if q is None:
             self.message.show_error("Ask the room a question first.")
             return None
+        if q.key.startswith("plan:") and q.id not in self._plan:
+            self.message.show_error("This question is about the plan on another dashboard "
+                                    "page: reveal it there.")
+            return None
         if q.state == "open":
             self.store.close_question(q.id)
         counts = self.store.counts(q.id) if q.kind == "choice" else None
@@ -356,10 +360,7 @@ class RoomPanel(w.VBox):
         from coprod_sim.widgets.dashboards import same
 
         t = self.trainer
-        info = self._plan.get(q.id)
-        if info is None:  # asked from another tab: compare with what this one shows
-            info = {"outcome": q.key.split(":", 1)[1], "before": t.scenario,
-                    "values": final_values(t.df)}
+        info = self._plan[q.id]
         if t.hide.value:
             if counts and sum(counts.values()):
                 t.prediction.value = max(counts, key=lambda k: counts[k])
@@ -393,7 +394,7 @@ class RoomPanel(w.VBox):
 
     def _trainer_revealed(self) -> None:
         q = self.store.current()
-        if q is not None and q.key.startswith("plan:") and q.state != "revealed":
+        if q is not None and q.id in self._plan and q.state != "revealed":
             self.reveal()
 
     # -- export ------------------------------------------------------------------
