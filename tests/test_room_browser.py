@@ -77,18 +77,6 @@ def shot(page, name: str, selector: str | None = None) -> Path:
     return path
 
 
-def own_errors(page: Page) -> list[str]:
-    """Console errors on the trainer's page, less one failed load per blocked request that
-    Voila's own page template makes (its icon fonts from a CDN; the dashboards' work to
-    serve them locally removes those requests, and then this removes nothing)."""
-    assert all("fontawesome" in url for url in page.external), page.external
-    errors = list(page.errors)
-    for _ in page.external:
-        if "Failed to load resource: net::ERR_FAILED" in errors:
-            errors.remove("Failed to load resource: net::ERR_FAILED")
-    return errors
-
-
 def wait_store(predicate, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -198,7 +186,8 @@ def test_a_room_of_predictions_end_to_end(context, server):
 
     found = axe(page, ".coprod-room")
     assert found == [], describe_violations(found)
-    assert own_errors(trainer) == [], "browser console errors on the trainer's page"
+    assert trainer.errors == [], "browser console errors on the trainer's page"
+    assert trainer.external == [], "the trainer's page asked another host (a CDN)"
 
     # the phone shows the next question (a slider) and answers it on screen
     page.locator(".coprod-room select").select_option(label=moment_label("02_young"))
@@ -232,5 +221,6 @@ def test_a_room_of_predictions_end_to_end(context, server):
         shot(phone, f"join-laptop-revealed-{width}x{height}")
     assert errors == [], "browser console errors on the join page"
     assert external == [], "the join page asked another host"
-    assert own_errors(trainer) == [], "browser console errors on the trainer's page"
+    assert trainer.errors == [], "browser console errors on the trainer's page"
+    assert trainer.external == [], "the trainer's page asked another host (a CDN)"
     store.close()
