@@ -175,7 +175,7 @@ class ServeOptions:
     dashboard: str = "trainer"
     port: int = 8866
     room: bool = False
-    pool: int = 1
+    pool: int = 2
     cull_minutes: float = 20
     timeout: int = 60
     max_kernels: int = 8
@@ -219,7 +219,7 @@ class ServeOptions:
 
 
 def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = False,
-                  pool: int = 1, cull_minutes: float = 20, timeout: int = 60,
+                  pool: int = 2, cull_minutes: float = 20, timeout: int = 60,
                   open_browser: bool = False, token: str | None = None,
                   python: str | None = None, max_kernels: int = 8,
                   per_client: int = 6) -> list[str]:
@@ -299,8 +299,10 @@ def _parser(prog: str = "coprod-sim dashboard") -> argparse.ArgumentParser:
                    help="port (default: 8866, or the next free one)")
     p.add_argument("--room", action="store_true",
                    help="let other devices on the network connect (with a token)")
-    p.add_argument("--pool", type=int, default=1,
-                   help="kernels kept preheated and ready (default 1; 0 turns it off)")
+    p.add_argument("--pool", type=int, default=None,
+                   help="kernels kept preheated and ready for each dashboard (default 2: "
+                        "the trainer's page and a second screen; 1 with --dashboard all; "
+                        "0 turns it off)")
     p.add_argument("--cull-minutes", type=float, default=20,
                    help="stop a viewer's kernel after this many idle minutes (default 20)")
     p.add_argument("--timeout", type=int, default=60,
@@ -325,7 +327,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
     and return 2.
     """
     args = _parser(prog).parse_args(argv)
-    opts = ServeOptions(args.dashboard, args.port, args.room, args.pool, args.cull_minutes,
+    pool = args.pool if args.pool is not None else (1 if args.dashboard == "all" else 2)
+    opts = ServeOptions(args.dashboard, args.port, args.room, pool, args.cull_minutes,
                         args.timeout, args.max_kernels, args.per_client,
                         os.environ.get(ENV_TOKEN) or None, not args.no_browser)
     found = opts.problems()

@@ -283,11 +283,26 @@ class LocalSocketKernelManager(ServerKernelManager):
 
     folder = ""
 
+    #: Options for every dashboard kernel: no command history on disk (nobody
+    #: types commands there), and no pyarrow, which pandas loads for text
+    #: columns when it is installed (about 40 MB per kernel; the dashboards use
+    #: no text columns and no Parquet files).
+    KERNEL_OPTIONS = ("--HistoryManager.enabled=False",
+                      "--IPKernelApp.exec_lines=import sys; sys.modules.setdefault("
+                      "'pyarrow', None)")
+
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         if self.folder:
             self.transport = "ipc"
             self.ip = os.path.join(self.folder, f"k{uuid.uuid4().hex[:12]}")
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernel's command line, with :data:`KERNEL_OPTIONS` for a Python kernel."""
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if any("ipykernel" in part for part in cmd):
+            cmd += list(self.KERNEL_OPTIONS)
+        return cmd
 
 
 #: Links Voila's page template puts to a CDN (icon fonts, which Voila's own
