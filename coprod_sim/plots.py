@@ -102,7 +102,7 @@ def style(large_text: bool = False) -> dict[str, Any]:
     """
     if large_text:
         return {"font": 16, "title": 20, "line": 3.5, "grid_alpha": 0.45, "band_alpha": 0.3,
-                "figsize": (10.0, 5.6), "text": "#000000"}
+                "figsize": (10.0, 5.2), "text": "#000000"}
     return {"font": 10, "title": 12, "line": 2.0, "grid_alpha": 0.25, "band_alpha": 0.2,
             "figsize": FIGSIZE, "text": "#222222"}
 

@@ -66,7 +66,7 @@ def axe():
 
 
 def open_dashboard(context, server, name: str) -> Page:
-    return Page(context, server.page_url(name), timeout=120)
+    return Page(context, server.page_url(name), timeout=180)
 
 
 def assert_clean(page: Page) -> None:

@@ -78,6 +78,8 @@ body[data-voila] .jp-RenderedMarkdown, body[data-voila] .jp-RenderedMarkdown p {
 .coprod-presenter .widget-dropdown select, .coprod-presenter button {
   font-size: 22px !important; color: #000 !important; font-weight: 600; }
 .coprod-presenter .coprod-badge { font-size: 18px; line-height: 26px; }
+.coprod-presenter .coprod-lever .widget-label { white-space: normal; height: auto;
+  line-height: 1.2; overflow: visible; text-overflow: clip; }
 .coprod-presenter .coprod-message-error, .coprod-presenter .coprod-message-ok {
   border-left-width: 8px; }
 .coprod-presenter .coprod-caption { font-size: 24px; font-style: normal; }
@@ -96,7 +98,7 @@ body[data-voila]:has(.coprod-presenter) .jp-MarkdownOutput { display: none; }
 .coprod-presenter > .coprod-message-line { order: 2; }
 .coprod-presenter > .coprod-columns, .coprod-presenter > .coprod-sides { order: 3; }
 .coprod-presenter > .coprod-toolbar { order: 4; }
-.coprod-presenter.coprod-compare > .coprod-toolbar { order: 2; }
+.coprod-presenter > .coprod-actions { order: 2; }
 .coprod-presenter .coprod-title h2 { font-size: 28px; margin: 4px 0; }
 .coprod-presenter .coprod-results > * { order: 3; }
 .coprod-presenter .coprod-results > .coprod-chart { order: 1; }
@@ -109,6 +111,7 @@ body[data-voila]:has(.coprod-presenter) .jp-MarkdownOutput { display: none; }
 .coprod-presenter .coprod-toolbar .widget-label { max-width: none; overflow: visible;
   width: auto; padding-right: 8px; }
 .coprod-presenter .coprod-verdict-text { font-size: 24px; }
+.coprod-presenter .coprod-heading { font-size: 24px; }
 .coprod-root a { color: #0072B2; text-decoration: underline; }
 .coprod-compare .coprod-lever .widget-slider, .coprod-compare .coprod-lever .widget-dropdown {
   width: 420px !important; }

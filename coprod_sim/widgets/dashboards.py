@@ -73,10 +73,15 @@ OUTCOME_CHART: dict[str, str] = {
 }
 
 
-def toolbar(*widgets: w.Widget) -> w.HBox:
-    """A row of buttons and pickers that wraps on a narrow screen."""
+def toolbar(*widgets: w.Widget, actions: bool = False) -> w.HBox:
+    """A row of buttons and pickers that wraps on a narrow screen.
+
+    ``actions``: the row with Presenter mode, which presenter mode keeps at the top.
+    """
     box = w.HBox(list(widgets), layout=w.Layout(flex_flow="row wrap", align_items="center"))
     box.add_class("coprod-toolbar")
+    if actions:
+        box.add_class("coprod-actions")
     return box
 
 
@@ -199,10 +204,10 @@ class Trainer(_Dashboard):
         self.reveal_button.on_click(safe(lambda _b: self.reveal()))
 
         left = w.VBox([self.panel, self.replicates, w.HBox([self.run_button, self.auto])],
-                      layout=w.Layout(flex="1 1 520px", min_width="420px"))
+                      layout=w.Layout(flex="1 1 620px", min_width="420px"))
         # the verdict sits right above the chart it is about
         right = w.VBox([self.predict_box, self.verdict, self.results],
-                       layout=w.Layout(flex="2 1 600px", min_width="420px"))
+                       layout=w.Layout(flex="2 1 560px", min_width="420px"))
         save = w.Accordion(children=[self.files], titles=("Load or download a scenario",))
         save.selected_index = None
         save.add_class("coprod-files")
@@ -210,7 +215,7 @@ class Trainer(_Dashboard):
         self.children = [
             style_widget(), self.heading,
             toolbar(self.preset, self.pathway), self.preset_text,
-            toolbar(self.presenter, self.hide), self.message,
+            toolbar(self.presenter, self.hide, actions=True), self.message,
             columns(left, right), save,
         ]
         self._describe_preset(preset)
@@ -317,10 +322,9 @@ class Trainer(_Dashboard):
                 right = "The room's prediction was right." if guess == moved else \
                     f"The room predicted it would {guess.lower()}."
                 text += f" {right}"
-        chart_name = plots.CHART_NAMES[chart]
         self.verdict.value = (f'<div class="coprod-message-ok coprod-verdict-text" '
-                              f'role="status"><b>{html.escape(text)}</b><br>'
-                              f"The chart below is <i>{html.escape(chart_name)}</i>.</div>")
+                              f'role="status" data-chart="{chart}"><b>{html.escape(text)}</b>'
+                              "</div>")
         return text
 
     def chart_views(self) -> list[ChartView]:  # noqa: D102
@@ -381,7 +385,8 @@ class Compare(_Dashboard):
         sides = w.HBox(columns, layout=w.Layout(flex_flow="row wrap"))
         sides.add_class("coprod-sides")
         self.children = [
-            style_widget(), self.heading, toolbar(self.presenter, self.replicates, self.picker),
+            style_widget(), self.heading,
+            toolbar(self.presenter, self.replicates, self.picker, actions=True),
             self.message, sides,
             w.HTML("<h3>Difference in each outcome</h3>"), self.difference,
             w.HTML("<h3>Who is missing in each</h3>"), self.missing,
@@ -502,7 +507,8 @@ class Explorer(_Dashboard):
         right = w.VBox([self.replicates, self.picker, self.chart, self.summary],
                        layout=w.Layout(flex="1 1 560px", min_width="420px"))
         right.add_class("coprod-results")
-        self.children = [style_widget(), self.heading, toolbar(self.preset, self.presenter),
+        self.children = [style_widget(), self.heading,
+                         toolbar(self.preset, self.presenter, actions=True),
                          self.message, columns(left, right)]
         self.run()
 
