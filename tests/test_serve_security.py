@@ -305,3 +305,43 @@ def test_room_prints_a_working_address_with_its_token_and_the_port_in_use(tmp_pa
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
     assert "Traceback" not in log.read_text()
+
+
+@live
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_stopping_prints_no_traceback(tmp_path, sig):
+    """Ctrl+C (or SIGTERM) with a page open, its kernel and helper running: one quiet stop."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from browser_support import ROOT
+
+    from coprod_sim.serve import free_port
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1"}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "coprod_sim", "dashboard", "--port", str(port),
+             "--no-browser", "--pool", "1"], cwd=tmp_path, env=env, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "is filled with" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        srv = SimpleNamespace(port=port)
+        assert get(srv, "/")[0] == 200  # a page: its kernel has started its helper
+        time.sleep(3)
+        proc.send_signal(getattr(signal, sig))
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert "Stopped." in text
+    for noise in ("Traceback", "KeyboardInterrupt", "without encryption", "not trusted"):
+        assert noise not in text, text
