@@ -12,8 +12,9 @@ trainer's laptop and a room of people:
 - listens on 127.0.0.1 only and refuses requests whose ``Host`` is not a local
   name (a web page elsewhere cannot reach it through DNS rebinding);
   ``--room`` listens on every network address and every request, on every
-  route, must carry the room's token (in the address, or the cookie the first
-  such request sets);
+  route, must carry a token: the trainer's token (in the address, or the
+  cookie the first such request sets) opens everything; the trainees' join
+  token opens only the join page, its files and its answers;
 - the port asked for is checked first: when it is taken the next free one is
   used, and the address printed is the one in use;
 - notebook sources are stripped, so viewers see the dashboard, not the code;
@@ -50,7 +51,10 @@ from typing import Any
 DASHBOARDS = ("trainer", "compare", "explorer")
 
 #: Environment variables the server sets for itself and its kernels.
+#: The trainer's token opens everything (dashboards, kernels, files); the join
+#: token opens only the trainees' join page, its two files and its answer API.
 ENV_TOKEN = "COPROD_ROOM_TOKEN"
+ENV_JOIN_TOKEN = "COPROD_ROOM_JOIN_TOKEN"
 ENV_ROOM_URL = "COPROD_ROOM_URL"
 
 #: Host names a local (not ``--room``) server answers to.
@@ -139,15 +143,35 @@ def room_ip() -> str:
 
 
 def room_link(path: str = "") -> str | None:
-    """The address trainees open (``path`` on this server, with the room token in it).
+    """The address trainees open (``path`` on this server, with the *join* token in it).
 
     Read from the environment the server gives itself and its kernels, so a
     dashboard kernel can show it; None when the server is not in room mode.
+    The join token opens the join page only, never a dashboard.
+    """
+    base, token = os.environ.get(ENV_ROOM_URL), os.environ.get(ENV_JOIN_TOKEN)
+    if not base or not token:
+        return None
+    return f"{base.rstrip('/')}/{path.lstrip('/')}?token={token}"
+
+
+def trainer_link(path: str = "") -> str | None:
+    """The trainer's address (``path`` with the trainer's token, which opens everything).
+
+    None when the server is not in room mode.
     """
     base, token = os.environ.get(ENV_ROOM_URL), os.environ.get(ENV_TOKEN)
     if not base or not token:
         return None
     return f"{base.rstrip('/')}/{path.lstrip('/')}?token={token}"
+
+
+def token_problem(name: str, token: str | None) -> str | None:
+    """One line when a token given in the environment is not allowed, else None."""
+    if token is not None and (len(token) < 6 or not all(
+            c.isalnum() or c in "-_" for c in token)):
+        return f"{name} must be at least 6 letters, digits, - or _."
+    return None
 
 
 def make_token() -> str:
@@ -359,7 +383,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
     env = dict(os.environ)
     if opts.room:
         token = opts.token or make_token()
+        join = os.environ.get(ENV_JOIN_TOKEN) or None
+        found = token_problem(ENV_JOIN_TOKEN, join)
+        if found is None and join == token:
+            found = f"{ENV_JOIN_TOKEN} must differ from {ENV_TOKEN} (the trainer's token)."
+        if found:
+            print(f"{prog}: {found}", file=sys.stderr)
+            return 2
         env[ENV_TOKEN] = token
+        env[ENV_JOIN_TOKEN] = join or make_token()
         env[ENV_ROOM_URL] = f"http://{room_ip()}:{port}/"
         from coprod_sim.room.store import room_dir  # the room's answers (coprod_sim/room)
         env["COPROD_ROOM_DIR"] = str(room_dir(getattr(args, "room_dir", None)))

@@ -8,9 +8,12 @@ static files, kernel websockets, the pages added through
 - local mode: the ``Host`` header must name this computer (``localhost``,
   ``127.0.0.1``, ``[::1]``), so a web page elsewhere cannot reach the server
   through DNS rebinding;
-- room mode: the request carries the room token (``?token=``, an
+- room mode: two tokens. The trainer's token (``?token=``, an
   ``Authorization: token ...`` header, or the cookie set on the first request
-  that had it);
+  that had it in its address) opens every route. The trainees' join token
+  (``?token=`` only, never a cookie) opens only the join page, its files and
+  its answer API (``/join``, ``/join/...``): on any other route it gets 403,
+  so the join link cannot open a dashboard, a kernel or a file;
 - a new dashboard page may start a kernel only while fewer than
   ``max_kernels`` are in use (else a "the room is full" page), and only
   ``per_client`` a minute from one device (else a "wait a minute" page).
@@ -43,14 +46,23 @@ from traitlets import Bool, Integer, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from coprod_sim.serve import ENV_ROOM_URL, ENV_TOKEN, LOCAL_NAMES, extra_handlers
+from coprod_sim.serve import (
+    ENV_JOIN_TOKEN,
+    ENV_ROOM_URL,
+    ENV_TOKEN,
+    LOCAL_NAMES,
+    extra_handlers,
+    trainer_link,
+)
 
 #: Largest request body (bytes) and largest websocket message from a browser.
 MAX_BODY = 1 * 2**20
 MAX_WS_MESSAGE = 4 * 2**20
 
-#: Name of the cookie that carries the room token after the first visit.
-COOKIE = "coprod_room"
+#: Name of the cookie that carries the trainer's token (a hash of it) after the
+#: first visit. The join token never sets a cookie; the join page's own device
+#: cookie (``coprod_device``, path ``/join/``) opens nothing here.
+COOKIE = "coprod_trainer"
 
 
 def page(title: str, text: str, status: int) -> str:
@@ -90,15 +102,23 @@ class Guard:
 
     Args:
         room: Room mode (token required) rather than local mode (local Host only).
-        token: The room token (room mode).
+        token: The trainer's token (room mode): opens every route.
         max_kernels: Most kernels in use at once, not counting the preheated pool.
         per_client: Most new dashboard pages per device per minute.
+        join_token: The trainees' token (room mode): opens the join routes only.
+        base_url: The server's URL prefix (where the join routes are).
     """
 
     WINDOW = 60.0
 
-    def __init__(self, room: bool, token: str, max_kernels: int, per_client: int):
-        self.room, self.token = room, token
+    def __init__(self, room: bool, token: str, max_kernels: int, per_client: int,
+                 join_token: str = "", base_url: str = "/"):
+        self.room, self.token, self.join_token = room, token, join_token
+        if room and (not token or token == join_token):
+            raise ValueError("the room needs a trainer's token, different from the "
+                             "join token")
+        self.join_prefix = "/" + base_url.strip("/") + ("/" if base_url.strip("/") else "") \
+            + "join"
         self.max_kernels, self.per_client = max_kernels, per_client
         self.cookie_value = hashlib.sha256(f"coprod-room:{token}".encode()).hexdigest()
         self.opened: dict[str, deque[float]] = defaultdict(deque)
@@ -128,19 +148,38 @@ class Guard:
         parts = path.replace("\\", "/").split("/")
         return ".." not in parts and "\\" not in request.path and "\x00" not in path
 
+    def is_join_route(self, request: Any) -> bool:
+        """Whether the request is for the join page, its files or its API (``/join...``)."""
+        path = request.path
+        return path == self.join_prefix or path.startswith(self.join_prefix + "/")
+
+    def is_join_token(self, request: Any) -> bool:
+        """Whether the address carries the trainees' join token."""
+        given = request.query_arguments.get("token", [b""])[-1].decode("utf-8", "replace")
+        return bool(self.join_token and given) and hmac.compare_digest(
+            given.encode(), self.join_token.encode())
+
     def token_ok(self, request: Any) -> tuple[bool, bool]:
-        """Whether the request carries the room token, and whether to set the cookie."""
+        """Whether the request may pass, and whether to set the trainer's cookie.
+
+        The trainer's token passes everywhere (and sets the cookie when it is in
+        the address); the join token passes on the join routes only, and never
+        sets a cookie.
+        """
         if not self.room:
             return True, False
         given = request.query_arguments.get("token", [b""])[-1].decode("utf-8", "replace")
-        if given and hmac.compare_digest(given, self.token):
+        if given and hmac.compare_digest(given.encode(), self.token.encode()):
             return True, True
         auth = request.headers.get("Authorization", "")
         if auth.lower().startswith("token ") and hmac.compare_digest(auth[6:].strip(),
                                                                      self.token):
             return True, False
         cookie = request.cookies.get(COOKIE)
-        if cookie is not None and hmac.compare_digest(cookie.value, self.cookie_value):
+        if cookie is not None and hmac.compare_digest(cookie.value.encode(),
+                                                      self.cookie_value.encode()):
+            return True, False
+        if self.is_join_route(request) and self.is_join_token(request):
             return True, False
         return False, False
 
@@ -221,6 +260,12 @@ class GuardedApplication(tornado.web.Application):
             return self._refuse(request, 404, "Not found",
                                 "There is no page at this address.")
         ok, set_cookie = guard.token_ok(request)
+        if not ok and guard.is_join_token(request):
+            guard.refused["token"] += 1
+            return self._refuse(request, 403, "This address is for joining the room only",
+                                "The trainees' code opens the page for answering the "
+                                "trainer's questions, nothing else. Open the join page "
+                                "the trainer shows.")
         if not ok:
             guard.refused["token"] += 1
             return self._refuse(request, 403, "This room needs its full address",
@@ -269,7 +314,7 @@ class RoomCookie(tornado.web.OutputTransform):
         """Add the Set-Cookie header when asked."""
         if self.value:
             headers.add("Set-Cookie", f"{COOKIE}={self.value}; Path=/; HttpOnly; "
-                                      "SameSite=Lax")
+                                      "SameSite=Strict")
         return status_code, headers, chunk
 
 
@@ -375,12 +420,17 @@ class CoprodVoila(Voila):
         signal.signal(signal.SIGTERM, self._handle_signal_stop)
         # Ctrl+C stops the server even when started from a script that ignores it.
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.join_token = ""
         if self.room:
             token = os.environ.get(ENV_TOKEN, "")
-            if not token:
-                raise SystemExit("coprod-sim dashboard: room mode needs a token "
-                                 f"({ENV_TOKEN}).")
-            self.token = token
+            join = os.environ.get(ENV_JOIN_TOKEN, "")
+            if not token or not join:
+                raise SystemExit("coprod-sim dashboard: room mode needs the trainer's "
+                                 f"token ({ENV_TOKEN}) and the join token ({ENV_JOIN_TOKEN}).")
+            if hmac.compare_digest(token.encode(), join.encode()):
+                raise SystemExit(f"coprod-sim dashboard: {ENV_JOIN_TOKEN} must differ from "
+                                 f"{ENV_TOKEN} (the trainer's token opens everything).")
+            self.token, self.join_token = token, join
         quiet_logs()
 
     def start(self) -> None:  # noqa: D102 - Voila.start with the guarded application
@@ -396,7 +446,8 @@ class CoprodVoila(Voila):
             "coprod_sim.serve_app.LocalSocketKernelManager")
         settings = self.init_settings()
         settings["websocket_max_message_size"] = MAX_WS_MESSAGE
-        guard = Guard(self.room, self.token or "", self.max_kernels, self.per_client)
+        guard = Guard(self.room, self.token or "", self.max_kernels, self.per_client,
+                      join_token=self.join_token, base_url=self.base_url)
         self.app = GuardedApplication(transforms=[RoomCookie, PageFixes], **settings)
         self.app.guard = guard
         self.guard = guard

@@ -74,7 +74,8 @@ class VoilaServer:
     port: int = 0
     env: dict = field(default_factory=dict)
     room: bool = False
-    token: str = "test-room-token"
+    token: str = "test-room-token"  # the trainer's token (opens everything)
+    join_token: str = "test-join-token"  # the trainees' token (the join page only)
     max_kernels: int = 8
     per_client: int = 100
     cull_minutes: float = 10
@@ -88,7 +89,7 @@ class VoilaServer:
         return f"http://127.0.0.1:{self.port}/"
 
     def with_token(self, url: str) -> str:
-        """``url`` with the room token added (room mode), as trainees' links have it."""
+        """``url`` with the trainer's token added (room mode), as the trainer's address has it."""
         if not self.room:
             return url
         return url + ("&" if "?" in url else "?") + f"token={self.token}"
@@ -109,6 +110,7 @@ class VoilaServer:
                **self.env}
         if self.room:
             env["COPROD_ROOM_TOKEN"] = self.token
+            env["COPROD_ROOM_JOIN_TOKEN"] = self.join_token
             env["COPROD_ROOM_URL"] = f"http://127.0.0.1:{self.port}/"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log,

@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from coprod_sim.room.store import Store  # noqa: E402
 from coprod_sim.serve import free_port, voila_command  # noqa: E402
 
-TOKEN = "room-test-Token_42"
+TOKEN = "room-test-Token_42"  # the trainer's token (opens everything)
+JOIN_TOKEN = "join-test-Token_17"  # the trainees' token (the join page only)
 
 
 @dataclass
@@ -39,6 +40,7 @@ class RoomServer:
     dashboard: str = "trainer"
     pool: int = 0
     token: str = TOKEN
+    join_token: str = JOIN_TOKEN
     port: int = 0
     proc: subprocess.Popen | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(
@@ -50,9 +52,13 @@ class RoomServer:
         return f"http://127.0.0.1:{self.port}/"
 
     def url(self, path: str = "", token: str | None = None) -> str:
-        """Address of ``path`` with the room token (or ``token``; ``""`` for none)."""
+        """Address of ``path`` with the trainer's token (or ``token``; ``""`` for none)."""
         token = self.token if token is None else token
         return f"{self.base}{path}" + (f"?token={token}" if token else "")
+
+    def join_url(self, path: str = "join") -> str:
+        """Address of ``path`` with the trainees' join token, as the join link has it."""
+        return self.url(path, self.join_token)
 
     def start(self, timeout: float = 90) -> RoomServer:
         """Start the server and wait until the join page answers."""
@@ -61,7 +67,8 @@ class RoomServer:
                             cull_minutes=10, python=sys.executable)
         cmd = ["--Voila.ip=127.0.0.1" if a.startswith("--Voila.ip=") else a for a in cmd]
         env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1",
-               "COPROD_ROOM_TOKEN": self.token, "COPROD_ROOM_URL": self.base,
+               "COPROD_ROOM_TOKEN": self.token, "COPROD_ROOM_JOIN_TOKEN": self.join_token,
+               "COPROD_ROOM_URL": self.base,
                "COPROD_ROOM_DIR": str(self.room_dir)}
         env.pop("COPROD_ROOM_SESSION", None)
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
@@ -72,7 +79,7 @@ class RoomServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited early:\n{self.log()}")
             with contextlib.suppress(OSError):
-                with urllib.request.urlopen(self.url("join/api/question"), timeout=2):
+                with urllib.request.urlopen(self.join_url("join/api/question"), timeout=2):
                     return self
             time.sleep(0.25)
         self.stop()
@@ -134,7 +141,11 @@ class Device:
 
     def request(self, path: str, body: bytes | None = None, token: str | None = None,
                 headers: dict | None = None, method: str | None = None) -> Response:
-        """GET (or POST ``body``) ``path`` on the server; never raises for a status."""
+        """GET (or POST ``body``) ``path``, with the join token unless ``token`` is given.
+
+        Never raises for a status.
+        """
+        token = self.server.join_token if token is None else token
         req = urllib.request.Request(self.server.url(path, token), data=body,
                                      headers=headers or {}, method=method)
         try:

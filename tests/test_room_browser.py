@@ -92,7 +92,7 @@ def test_a_room_of_predictions_end_to_end(context, server):
     store = server.store()
 
     # the join code: a QR code and the address, with the token, naming this server
-    join = server.url("join")
+    join = server.join_url("join")  # the join token, never the trainer's
     assert page.locator(".coprod-room-address").inner_text().strip() == join
     assert join in page.locator("img.coprod-room-qr").get_attribute("alt")
 

@@ -42,7 +42,7 @@ def store(server):
 
 def test_the_session_file_is_created_in_the_room_folder(server, store):
     assert server.session().parent == server.room_dir
-    assert store.meta("join_url") == server.url("join")
+    assert store.meta("join_url") == server.join_url("join")
 
 
 @pytest.mark.parametrize("path", ROUTES)
@@ -54,6 +54,68 @@ def test_every_route_needs_the_room_token(server, path, token):
                       method=method)
         assert r.status == 403, (method, path, r.status)
         assert b"coproduction" not in r.body.lower() or b"token" in r.body.lower()
+
+
+#: Routes of the dashboard server outside the join page: pages, files, kernels, APIs.
+DASHBOARD_ROUTES = ["", "voila/render/trainer.ipynb", "voila/static/voila.js",
+                    "voila/api/themes/light/index.css", "api/kernels", "api/contents",
+                    "api/sessions", "voila/files/README.md", "static/lab/x.js", "tree",
+                    "login", "joinx"]
+
+
+def _ws_status(server, path: str, token: str | None) -> int:
+    """Status of a websocket handshake on ``path`` (101 when it is accepted)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    query = f"?token={token}" if token else ""
+    conn.request("GET", f"/{path}{query}", headers={
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Origin": f"http://127.0.0.1:{server.port}"})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+@pytest.mark.parametrize("path", DASHBOARD_ROUTES)
+def test_the_join_token_opens_no_dashboard_page_file_kernel_or_api(server, path):
+    d = Device(server)
+    assert d.join().status == 200  # the device has its cookie, as a trainee's phone does
+    for method, body in (("GET", None), ("POST", b"{}")):
+        r = d.request(path, body, token=server.join_token, method=method,
+                      headers={"Content-Type": "application/json"})
+        assert r.status == 403, (method, path, r.status)
+        assert b"joining the room only" in r.body
+        assert "Set-Cookie" not in r.headers
+    r = d.request(path, token="", headers={"Authorization": f"token {server.join_token}"})
+    assert r.status == 403, path
+    r = d.request(path, token="")  # the join page's cookies open nothing either
+    assert r.status == 403, path
+
+
+def test_the_join_token_opens_no_kernel_websocket(server):
+    for token in (server.join_token, "", "wrong-token-00"):
+        assert _ws_status(server, "api/kernels/0000/channels", token) == 403, token
+    # the trainer's token passes the guard (an unknown kernel is then not found)
+    assert _ws_status(server, "api/kernels/0000/channels", server.token) != 403
+
+
+def test_the_trainers_token_opens_the_dashboard_and_its_files(server):
+    d = Device(server)
+    for path in ("voila/static/voila.js", ""):
+        r = d.request(path, token=server.token)
+        assert r.status == 200, (path, r.status)
+    page = d.request("", token=server.token).body.decode()
+    assert "coprod" in page.lower()
+    # the trainer's cookie then opens them without the token, and is HttpOnly, Strict
+    assert any(c.name == "coprod_trainer" for c in d.jar)
+    assert d.request("voila/static/voila.js", token="").status == 200
+    raw = d.request("voila/static/voila.js", token=server.token).headers["Set-Cookie"]
+    assert "HttpOnly" in raw and "SameSite=Strict" in raw and server.token not in raw
+    # and the join page too
+    assert d.request("join", token=server.token).status == 200
+    assert d.request("join/api/question", token=server.token).status == 200
 
 
 def test_the_join_page_and_its_files_are_served_with_the_token(server):

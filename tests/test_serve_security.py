@@ -73,10 +73,46 @@ def test_room_mode_needs_the_token_in_address_header_or_cookie():
     assert guard.token_ok(fake_request(query="token=wrong")) == (False, False)
     assert guard.token_ok(fake_request(query="token=abcdef123")) == (True, True)
     assert guard.token_ok(fake_request(auth="token abcdef123")) == (True, False)
-    assert guard.token_ok(fake_request(cookie=f"coprod_room={guard.cookie_value}"))[0]
-    assert not guard.token_ok(fake_request(cookie="coprod_room=abcdef123"))[0]
+    assert guard.token_ok(fake_request(cookie=f"coprod_trainer={guard.cookie_value}"))[0]
+    assert not guard.token_ok(fake_request(cookie="coprod_trainer=abcdef123"))[0]
     # any Host is fine in room mode (devices use the IP address): the token is the key
     assert guard.host_ok(fake_request(host="192.168.1.20:8866"))
+
+
+@pytest.mark.parametrize("path", ["/", "/voila/render/trainer.ipynb", "/voila/static/voila.js",
+                                  "/api/kernels", "/api/kernels/abc/channels", "/api/contents",
+                                  "/voila/api/themes/light/index.css", "/voila/files/x",
+                                  "/static/x.js", "/login", "/joinx", "/x/join"])
+def test_the_join_token_opens_no_route_but_the_join_page(path):
+    guard = Guard(room=True, token="trainer-tok", max_kernels=8, per_client=6,
+                  join_token="join-tok-1")
+    assert guard.token_ok(fake_request(path=path, query="token=join-tok-1")) == (False, False)
+    # nor as a header, nor as the trainer's cookie (its value is a hash of the trainer's token)
+    assert not guard.token_ok(fake_request(path=path, auth="token join-tok-1"))[0]
+    assert not guard.token_ok(fake_request(path=path, cookie="coprod_trainer=join-tok-1"))[0]
+    assert not guard.token_ok(fake_request(path=path, cookie="coprod_device=join-tok-1"))[0]
+    # the trainer's token opens it (and sets the trainer's cookie from the address)
+    assert guard.token_ok(fake_request(path=path, query="token=trainer-tok")) == (True, True)
+    assert not guard.token_ok(fake_request(path=path))[0]
+    assert not guard.token_ok(fake_request(path=path, query="token=wrong"))[0]
+
+
+@pytest.mark.parametrize("path", ["/join", "/join/", "/join/static/room.js",
+                                  "/join/api/question", "/join/api/answer"])
+def test_the_join_token_opens_the_join_page_without_a_cookie(path):
+    guard = Guard(room=True, token="trainer-tok", max_kernels=8, per_client=6,
+                  join_token="join-tok-1")
+    assert guard.token_ok(fake_request(path=path, query="token=join-tok-1")) == (True, False)
+    assert guard.token_ok(fake_request(path=path, query="token=trainer-tok"))[0]
+    assert not guard.token_ok(fake_request(path=path, query="token=wrong"))[0]
+    assert not guard.token_ok(fake_request(path=path))[0]
+
+
+def test_the_room_needs_two_different_tokens():
+    with pytest.raises(ValueError):
+        Guard(room=True, token="same-tok", max_kernels=8, per_client=6, join_token="same-tok")
+    with pytest.raises(ValueError):
+        Guard(room=True, token="", max_kernels=8, per_client=6, join_token="join-tok-1")
 
 
 def test_one_device_may_open_only_so_many_pages_a_minute():
@@ -248,8 +284,9 @@ def test_room_mode_needs_the_token_on_every_route():
                                  host="192.168.1.20:8866")
         assert status == 200
         cookie = headers["set-cookie"].split(";")[0]
-        assert cookie.startswith("coprod_room=") and "roomtoken42" not in cookie
+        assert cookie.startswith("coprod_trainer=") and "roomtoken42" not in cookie
         assert "httponly" in headers["set-cookie"].lower()
+        assert "samesite=strict" in headers["set-cookie"].lower()
         status, _, _ = get(srv, "/voila/static/voila.js", headers={"Cookie": cookie})
         assert status == 200
     finally:

@@ -2,9 +2,11 @@
 
 The dashboard server (:mod:`coprod_sim.serve_app`) adds these routes through
 ``coprod_sim.serve.extra_handlers`` when it runs with ``--room``, so they sit
-behind the same checks as the dashboards; each route also checks the room
-token itself (``?token=`` in its address), so a request without it gets 403
-and nothing else. The routes:
+behind the same checks as the dashboards; each route also checks the token
+itself (``?token=`` in its address), so a request without it gets 403 and
+nothing else. The token in the join link is the trainees' *join token*, which
+the server accepts on these routes only: it opens no dashboard, kernel or file
+(the trainer's token, which opens everything, works here too). The routes:
 
 * ``GET  /join?token=T`` — the join page (sets the device cookie);
 * ``GET  /join/static/room.js?token=T`` and ``room.css`` — its two files (a
@@ -79,13 +81,15 @@ class Room:
 
     Args:
         store_path: The session's SQLite file.
-        token: The room token every route checks.
+        token: The trainees' join token every route checks (and the page's links carry).
         base_url: The server's URL prefix (``/`` unless Voila's ``base_url`` is set).
+        trainer_token: The trainer's token, accepted here too (optional).
     """
 
     store_path: Path
     token: str
     base_url: str = "/"
+    trainer_token: str = ""
     _store: Store | None = field(default=None, repr=False)
     _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
 
@@ -103,8 +107,12 @@ class Room:
         return self._store
 
     def check(self, token: str | None) -> bool:
-        """Whether ``token`` is this room's (compared in constant time)."""
-        return bool(token) and hmac.compare_digest(token.encode(), self.token.encode())
+        """Whether ``token`` is the join token or the trainer's (compared in constant time)."""
+        if not token:
+            return False
+        given = token.encode()
+        return hmac.compare_digest(given, self.token.encode()) or bool(
+            self.trainer_token) and hmac.compare_digest(given, self.trainer_token.encode())
 
     def prefix(self) -> str:
         """The path the join page's routes share (``/join/``)."""
@@ -335,11 +343,13 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
         SystemExit: with one line, when there is no room token or the folder
             cannot be written.
     """
-    from coprod_sim.serve import ENV_TOKEN, room_link
+    from coprod_sim.serve import ENV_JOIN_TOKEN, ENV_TOKEN, room_link
 
     token = os.environ.get(ENV_TOKEN, "")
-    if not token:
-        raise SystemExit(f"coprod-sim dashboard: the room needs a token ({ENV_TOKEN}).")
+    join = os.environ.get(ENV_JOIN_TOKEN, "")
+    if not token or not join:
+        raise SystemExit("coprod-sim dashboard: the room needs the trainer's token "
+                         f"({ENV_TOKEN}) and the join token ({ENV_JOIN_TOKEN}).")
     folder = room_dir()
     try:
         store = Store.create_session(folder)
@@ -350,7 +360,7 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
                          f"hold the room's answers: {getattr(err, 'strerror', None) or err}"
                          ) from None
     os.environ[SESSION_ENV] = str(store.path.resolve())
-    room = Room(store.path, token, base_url or "/")
+    room = Room(store.path, join, base_url or "/", trainer_token=token)
     room._store = store
     print(f"Trainees join at {room_link('join')} (the code on the trainer's page); "
           f"their answers are kept in {store.path}.", file=sys.stderr, flush=True)
