@@ -374,7 +374,11 @@ A11Y_SCRIPT = b"""<script>(function () {
 
 
 class PageFixes(tornado.web.OutputTransform):
-    """Fixes in the dashboard pages Voila sends: no CDN links, named slider handles."""
+    """Fixes in the dashboard pages Voila sends: no CDN links, named slider handles.
+
+    A response that sets its own ``Content-Security-Policy`` (the room's join
+    page, which allows no inline script) is left exactly as it is.
+    """
 
     def __init__(self, request: Any):
         self.html = False
@@ -393,7 +397,8 @@ class PageFixes(tornado.web.OutputTransform):
         """Fix the first part of an HTML page (and its length, when it has one)."""
         # (a page sent in parts with a length given up front is left alone)
         self.html = headers.get("Content-Type", "").startswith("text/html") and (
-            finishing or "Content-Length" not in headers)
+            finishing or "Content-Length" not in headers) and (
+            "Content-Security-Policy" not in headers)
         if self.html:
             chunk = self._fix(chunk)
             if "Content-Length" in headers:

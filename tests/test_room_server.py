@@ -126,6 +126,8 @@ def test_the_join_page_and_its_files_are_served_with_the_token(server):
     assert "Your prediction" in text and '<html lang="en">' in text
     assert "http" not in text.replace('http-equiv', '')  # nothing from another site
     assert "Content-Security-Policy" in page.headers
+    # a whole head, and no inline script added by the dashboard server (its policy forbids one)
+    assert text.count("</head>") == 1 and "<script>" not in text
     assert any(c.name == "coprod_device" for c in d.jar)  # the device's id
     for name, kind in (("room.js", "javascript"), ("room.css", "css")):
         r = d.request(f"join/static/{name}")

@@ -130,6 +130,25 @@ def test_paths_with_dot_dot_are_refused(path):
     assert Guard.path_ok(fake_request(path="/voila/static/voila.js"))
 
 
+def _page_fixes(headers: dict, body: bytes) -> bytes:
+    from tornado.httputil import HTTPHeaders
+
+    from coprod_sim.serve_app import PageFixes
+
+    fix = PageFixes(SimpleNamespace())
+    return fix.transform_first_chunk(200, HTTPHeaders(headers), body, True)[2]
+
+
+def test_page_fixes_leave_a_page_with_its_own_security_policy_alone():
+    page = (b'<html><head><link href="https://cdn.jsdelivr.net/x.css" rel="stylesheet">'
+            b"</head><body></body></html>")
+    html_type = {"Content-Type": "text/html; charset=utf-8"}
+    fixed = _page_fixes(html_type, page)  # a dashboard page: script added, CDN link gone
+    assert b"<script>" in fixed and b"cdn.jsdelivr" not in fixed
+    own = _page_fixes({**html_type, "Content-Security-Policy": "default-src 'none'"}, page)
+    assert own == page  # the join page: byte for byte as sent
+
+
 def test_pooled_kernels_do_not_count_as_pages():
     done = SimpleNamespace()
     km = SimpleNamespace(list_kernel_ids=lambda: ["a", "b", "c"], _pools={"t.ipynb": [done]})
