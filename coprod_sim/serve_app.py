@@ -484,14 +484,21 @@ class CoprodVoila(Voila):
             print("Stopped.", file=sys.stderr, flush=True)
 
     def banner(self) -> str:
-        """What the trainer reads when the server is up: the address in use."""
+        """What the trainer reads when the server is up: the addresses in use.
+
+        In room mode, one line for the trainer (the trainer's token, which opens
+        everything) and one for the trainees (the join page, with the join token).
+        """
         local = f"http://127.0.0.1:{self.port}/"
         lines = [f"Serving the {self.dashboard} dashboard (at most {self.max_kernels} pages "
                  "at once)."]
         if self.room:
-            base = os.environ.get(ENV_ROOM_URL) or f"http://127.0.0.1:{self.port}/"
-            lines += [f"Room address (with its code): {base}?token={self.token}",
-                      f"On this computer: {local}?token={self.token}"]
+            base = (os.environ.get(ENV_ROOM_URL) or local).rstrip("/") + "/"
+            trainer = trainer_link() or f"{base}?token={self.token}"
+            lines += [f"Trainer's dashboard: {trainer}",
+                      f"Trainees join at: {base}join?token={self.join_token}",
+                      "(Keep the trainer's address to yourself: it opens everything. "
+                      "The trainees' address opens only the join page.)"]
         else:
             lines.append(f"Open {local} in a browser on this computer.")
         lines.append("Press Ctrl+C to stop.")

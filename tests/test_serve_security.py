@@ -340,11 +340,21 @@ def test_room_prints_a_working_address_with_its_token_and_the_port_in_use(tmp_pa
             stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
-        while not (found := re.search(r"Room address \(with its code\): (http://\S+)",
-                                      log.read_text())):
+        while not (found := re.search(r"Trainer's dashboard: (http://\S+)\n"
+                                      r"Trainees join at: (http://\S+)\n", log.read_text())):
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.3)
+        assert "Room address" not in log.read_text()
         url = urllib.parse.urlsplit(found.group(1))
+        join = urllib.parse.urlsplit(found.group(2))
+        assert join.path == "/join" and join.netloc == url.netloc and url.path == "/"
+        assert re.fullmatch(r"token=[A-Za-z0-9_-]{8,}", join.query) and join.query != url.query
+        for path, query, status in (("/join", join.query, 200), ("/", join.query, 403),
+                                    ("/voila/static/voila.js", join.query, 403)):
+            conn = http.client.HTTPConnection(join.hostname, join.port, timeout=30)
+            conn.request("GET", f"{path}?{query}")
+            assert conn.getresponse().status == status, (path, status)
+            conn.close()
         assert f"Port {port} is in use; using {url.port}." in log.read_text()
         assert url.port != port and url.hostname not in ("localhost", socket.gethostname())
         assert re.fullmatch(r"token=[A-Za-z0-9_-]{8,}", url.query)

@@ -362,6 +362,5 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
     os.environ[SESSION_ENV] = str(store.path.resolve())
     room = Room(store.path, join, base_url or "/", trainer_token=token)
     room._store = store
-    print(f"Trainees join at {room_link('join')} (the code on the trainer's page); "
-          f"their answers are kept in {store.path}.", file=sys.stderr, flush=True)
+    print(f"The room's answers are kept in {store.path}.", file=sys.stderr, flush=True)
     return room_handlers(room)
