@@ -373,11 +373,34 @@ A11Y_SCRIPT = b"""<script>(function () {
 })();</script>"""
 
 
+def forbids_inline_script(policy: str) -> bool:
+    """Whether a ``Content-Security-Policy`` value refuses inline scripts.
+
+    The directive that governs ``<script>`` elements (``script-src-elem``, else
+    ``script-src``, else ``default-src``) without ``'unsafe-inline'``, or with a
+    nonce or hash (which make browsers ignore ``'unsafe-inline'``). Jupyter's own
+    policy (``frame-ancestors 'self'; report-uri ...``) governs no script.
+    """
+    directives: dict[str, list[str]] = {}
+    for part in policy.split(";"):
+        words = part.strip().lower().split()
+        if words:
+            directives.setdefault(words[0], words[1:])
+    for name in ("script-src-elem", "script-src", "default-src"):
+        if name in directives:
+            sources = directives[name]
+            return "'unsafe-inline'" not in sources or any(
+                src.startswith(("'nonce-", "'sha256-", "'sha384-", "'sha512-"))
+                for src in sources)
+    return False
+
+
 class PageFixes(tornado.web.OutputTransform):
     """Fixes in the dashboard pages Voila sends: no CDN links, named slider handles.
 
-    A response that sets its own ``Content-Security-Policy`` (the room's join
-    page, which allows no inline script) is left exactly as it is.
+    A response whose own ``Content-Security-Policy`` refuses inline scripts
+    (the room's join page) is left exactly as it is: the added script would be
+    refused there, with an error in the browser's console.
     """
 
     def __init__(self, request: Any):
@@ -397,8 +420,8 @@ class PageFixes(tornado.web.OutputTransform):
         """Fix the first part of an HTML page (and its length, when it has one)."""
         # (a page sent in parts with a length given up front is left alone)
         self.html = headers.get("Content-Type", "").startswith("text/html") and (
-            finishing or "Content-Length" not in headers) and (
-            "Content-Security-Policy" not in headers)
+            finishing or "Content-Length" not in headers) and not forbids_inline_script(
+            headers.get("Content-Security-Policy", ""))
         if self.html:
             chunk = self._fix(chunk)
             if "Content-Length" in headers:

@@ -147,6 +147,22 @@ def test_page_fixes_leave_a_page_with_its_own_security_policy_alone():
     assert b"<script>" in fixed and b"cdn.jsdelivr" not in fixed
     own = _page_fixes({**html_type, "Content-Security-Policy": "default-src 'none'"}, page)
     assert own == page  # the join page: byte for byte as sent
+    # Jupyter's own policy sets no script rule: its pages are still fixed
+    jupyter = "frame-ancestors 'self'; report-uri /api/security/csp-report"
+    assert b"<script>" in _page_fixes({**html_type, "Content-Security-Policy": jupyter}, page)
+
+
+@pytest.mark.parametrize("policy, forbids", [
+    ("", False), ("frame-ancestors 'self'; report-uri /x", False),
+    ("default-src 'none'; script-src 'self'", True), ("default-src 'self'", True),
+    ("script-src 'self' 'unsafe-inline'", False),
+    ("script-src 'unsafe-inline' 'nonce-abc'", True),
+    ("default-src 'none'; script-src-elem 'self' 'unsafe-inline'", False),
+])
+def test_which_policies_refuse_an_inline_script(policy, forbids):
+    from coprod_sim.serve_app import forbids_inline_script
+
+    assert forbids_inline_script(policy) is forbids
 
 
 def test_pooled_kernels_do_not_count_as_pages():
