@@ -357,7 +357,7 @@ CDN_LINK = re.compile(rb'<link[^>]+href="https?://(?:cdn\.jsdelivr\.net|unpkg\.c
 
 #: Gives every slider handle the name of its lever (ipywidgets leaves the
 #: ``role="slider"`` element unnamed, which screen readers announce as "slider").
-A11Y_SCRIPT = b"""<script>(function () {
+A11Y_SCRIPT = rb"""<script>(function () {
   function name() {
     document.querySelectorAll('.widget-slider, .jupyter-widget-slider').forEach(function (box) {
       var label = box.querySelector('.widget-label');
@@ -368,6 +368,18 @@ A11Y_SCRIPT = b"""<script>(function () {
       });
     });
   }
+  function upload() {
+    // ipywidgets writes "Load a scenario file (0)": the count means nothing to a trainer
+    document.querySelectorAll('.coprod-upload').forEach(function (b) {
+      b.childNodes.forEach(function (n) {
+        if (n.nodeType === 3 && / \(\d+\)$/.test(n.data)) {
+          n.data = n.data.replace(/ \(\d+\)$/, '');
+        }
+      });
+    });
+  }
+  new MutationObserver(upload).observe(document.documentElement,
+                                       {childList: true, subtree: true});
   new MutationObserver(name).observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener('DOMContentLoaded', name);
 })();</script>"""
