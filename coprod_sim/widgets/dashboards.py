@@ -332,7 +332,11 @@ class Trainer(_Dashboard):
 
 
 def difference_html(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str]) -> str:
-    """A table of each key outcome in two scenarios, the difference, and which is better."""
+    """A table of each key outcome in two scenarios, the difference, and which is better.
+
+    The outcomes' definitions follow in a "What these mean" box that opens by a
+    tap or click (a touch screen cannot hover over the labels).
+    """
     va, vb = final_values(a), final_values(b)
     head = ("<tr><th>Outcome</th>"
             f"<th>A: {html.escape(names[0])}</th><th>B: {html.escape(names[1])}</th>"
@@ -349,8 +353,13 @@ def difference_html(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str]) ->
             f'<tr data-outcome="{n}"><td title="{html.escape(o.definition, quote=True)}">'
             f"{html.escape(o.label)}</td><td>{fmt(n, va[n])}</td><td>{fmt(n, vb[n])}</td>"
             f"<td>{fmt(n, d, signed=True)}</td><td>{better}</td></tr>")
+    meanings = "".join(f"<dt>{html.escape(OUTCOMES[n].label)}</dt><dd>"
+                       f"{html.escape(OUTCOMES[n].definition)}</dd>" for n in KEY_OUTCOMES)
+    # the definitions open by tap or click, not only on hover (as under the summary table)
     return (f'<table class="coprod-difference" style="border-spacing:12px 2px">{head}'
-            f'{"".join(rows)}</table>')
+            f'{"".join(rows)}</table>'
+            f'<details class="coprod-definitions"><summary>What these mean</summary>'
+            f"<dl>{meanings}</dl></details>")
 
 
 class Compare(_Dashboard):
