@@ -156,6 +156,11 @@ def test_trainer(context, server):
     chart = page.locator("img.coprod-chart-img").first
     assert chart.is_visible() and chart.get_attribute("data-chart") == "participation"
     assert verdict.bounding_box()["y"] < chart.bounding_box()["y"]
+    # the upload button reads as a label, without ipywidgets' file count "(0)"
+    upload = page.locator("button.coprod-upload, .coprod-upload button").first
+    page.wait_for_function("() => !/\\(\\d+\\)/.test("
+                           "document.querySelector('.coprod-upload').textContent)")
+    assert upload.inner_text().strip() == "Load a scenario file"
     assert_clean(p)
     page.close()
 
@@ -170,6 +175,12 @@ def test_compare(context, server):
     table = page.locator("table.coprod-difference")
     assert "Difference (B minus A)" in table.inner_text()
     assert table.locator("tr[data-outcome]").count() >= 10
+    # the outcomes' definitions open by a tap (a touch screen cannot hover)
+    meaning = page.locator(".coprod-difference + details.coprod-definitions")
+    assert not meaning.locator("dd").first.is_visible()
+    meaning.locator("summary").click()
+    assert meaning.locator("dd").first.is_visible()
+    assert meaning.locator("dt").count() == table.locator("tr[data-outcome]").count()
     missing = page.locator("figure img[alt^='Who is missing in each scenario']")
     alt = missing.get_attribute("alt")
     assert "A: Tokenistic consultation" in alt and "B: Full coproduction" in alt
