@@ -181,6 +181,11 @@ def test_a_room_of_predictions_end_to_end(context, server):
     assert page.locator(".coprod-room-bars").evaluate(size) > small
     page.locator(".coprod-room h3").evaluate(top)
     shot(page, "trainer-room-reveal-presenter-1280x720")
+    # presenter mode: the room's panel comes directly after the chart, before the toolbar
+    room_y = page.locator(".coprod-room").bounding_box()["y"]
+    chart = page.locator("img.coprod-chart-img").first.bounding_box()
+    assert room_y >= chart["y"] + chart["height"] - 1
+    assert room_y < page.locator(".coprod-toolbar").first.bounding_box()["y"]
     page.get_by_role("button", name="Presenter mode").click()
     page.set_viewport_size({"width": 1366, "height": 768})
 

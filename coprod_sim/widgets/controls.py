@@ -98,6 +98,8 @@ body[data-voila]:has(.coprod-presenter) .jp-MarkdownOutput { display: none; }
 .coprod-presenter > .coprod-message-line { order: 2; }
 .coprod-presenter > .coprod-columns, .coprod-presenter > .coprod-sides { order: 3; }
 .coprod-presenter > .coprod-toolbar { order: 4; }
+/* the room's panel (join code, the room's answers) directly after the chart */
+.coprod-presenter > .coprod-room { order: 3; }
 .coprod-presenter > .coprod-actions { order: 2; }
 .coprod-presenter .coprod-title h2 { font-size: 28px; margin: 4px 0; }
 .coprod-presenter .coprod-results > * { order: 3; }
