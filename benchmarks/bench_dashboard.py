@@ -10,7 +10,15 @@ Measures, against Voila on 127.0.0.1 driven by Playwright and Debian's Chromium:
 2. the same with 20-replicate uncertainty bands;
 3. first render of the trainer dashboard, cold (no preheated kernel, fresh
    browser profile) and preheated (a kernel that has already rendered it);
-4. memory per dashboard kernel (resident and unique set size).
+4. memory per dashboard kernel (resident and unique set size), for each of the
+   three dashboards (``--part memory``);
+5. arrivals one after another (``--part arrivals``): with the preheated pool,
+   page after page is opened (each as soon as the one before has shown its
+   chart, as a trainer reopening it or a second screen would), and the time to
+   the chart is measured for each; the pool is refilled as soon as a kernel is
+   taken.
+
+``--part redraw,first,memory,arrivals`` picks parts (default: all).
 
 Floors from issue 3: <= 300 ms median single-run redraw, <= 1 s with 20-replicate
 bands, first render <= 3 s preheated, <= 250 MB per kernel.
@@ -79,7 +87,7 @@ def redraw_times(p: Page, changes: int, server: VoilaServer,
     """Wall time per change; CPU seconds the kernel side used per change go to ``cpu``."""
     times = []
     for k in gray_sequence(changes):
-        box = p.page.get_by_label(TOGGLES[k])
+        box = p.page.get_by_role("checkbox", name=TOGGLES[k])
         before = p.draws()
         c0 = kernel_cpu(server)
         t0 = time.perf_counter()
@@ -133,10 +141,54 @@ def first_render(pool: int, repeats: int) -> list[float]:
     return times
 
 
+def arrivals(pool: int, count: int, gap: float) -> list[float]:
+    """Seconds to the chart for ``count`` pages opened one after another (see module notes)."""
+    server = VoilaServer("trainer", pool=pool).start(timeout=180)
+    times = []
+    try:
+        server.wait_kernels_idle(count=pool, timeout=180)
+        time.sleep(SETTLE / 2)
+        with browser() as ctx:
+            for _ in range(count):
+                p = Page(ctx, server.page_url(), timeout=120)
+                times.append(p.load_seconds)
+                if p.errors:
+                    print("  console errors:", p.errors)
+                p.page.close()
+                time.sleep(gap)
+    finally:
+        server.stop()
+    return times
+
+
+def dashboard_memory(name: str, helpers: bool) -> dict[str, float]:
+    """Memory of one rendered dashboard kernel (and its helper processes), in MB."""
+    env = {} if helpers else {"COPROD_HELPERS": "0"}
+    server = VoilaServer(name, pool=0, env=env).start()
+    try:
+        with browser() as ctx:
+            p = Page(ctx, server.page_url(), timeout=120)
+            if name == "trainer" and helpers:
+                set_replicates(p, 20)  # the helper starts on first use
+                time.sleep(3)
+            server.wait_kernels_idle(count=1, timeout=120)
+            return kernel_memory(server)[0]
+    finally:
+        server.stop()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--part", default="redraw,first,memory,arrivals",
+                    help="parts to run, comma-separated: redraw, first, memory, arrivals")
     args = ap.parse_args()
+    parts = set(args.part.split(","))
+    unknown = parts - {"redraw", "first", "memory", "arrivals"}
+    if unknown:
+        print(f"--part: unknown part(s) {', '.join(sorted(unknown))}; allowed: redraw, "
+              "first, memory, arrivals")
+        return 2
     missing = playwright_missing()
     if missing:
         print(f"cannot run: {missing}")
@@ -148,6 +200,8 @@ def main() -> int:
     print(f"bench_dashboard: {os.cpu_count()} CPUs, load average {load[0]:.1f} "
           f"{load[1]:.1f} {load[2]:.1f} at start")
 
+    if "redraw" not in parts:
+        return other_parts(parts, args.quick)
     results: dict[str, list[float]] = {}
     memory: list[dict[str, float]] = []
     cpu: dict[str, list[float]] = {}
@@ -201,8 +255,35 @@ def main() -> int:
                                      ("memory per kernel (resident)", mem, 250, "MB")):
         verdict = "meets" if value <= floor else "MISSES"
         print(f"  {name:30s} {value:8.2f} {unit} {verdict} the floor of {floor} {unit}")
+    other_parts(parts - {"redraw", "first"}, args.quick)
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at end")
+    return 0
+
+
+def other_parts(parts: set[str], quick: bool) -> int:
+    """The memory and arrivals parts (printed as they finish)."""
+    if "memory" in parts:
+        print("\nMemory of one rendered dashboard kernel (MB; unique = freed when it stops):")
+        for name in ("trainer", "compare", "explorer"):
+            m = dashboard_memory(name, helpers=False)
+            print(f"  {name:9s} kernel only (COPROD_HELPERS=0): resident {m['rss']:4.0f}, "
+                  f"unique {m['uss']:4.0f}")
+        m = dashboard_memory("trainer", helpers=True)
+        print(f"  trainer   with its helper, 20-run bands: kernel resident {m['rss']:4.0f}, "
+              f"unique {m['uss']:4.0f}; {m['helpers']:.0f} helper processes resident "
+              f"{m['helper_rss']:4.0f}, unique {m['helper_uss']:4.0f}")
+    if "arrivals" in parts:
+        count = 3 if quick else 5
+        print(f"\nArrivals one after another ({count} pages, each opened as soon as the one "
+              "before showed its chart), seconds to the chart:")
+        for pool in (1, 2):
+            xs = arrivals(pool, count, gap=0.5)
+            print(f"  --pool {pool}: {', '.join(f'{x:.1f}' for x in xs)}  (mean "
+                  f"{statistics.mean(xs):.1f}, max {max(xs):.1f})")
+        xs = arrivals(1, count, gap=10)
+        print(f"  --pool 1, 10 s apart: {', '.join(f'{x:.1f}' for x in xs)}  (mean "
+              f"{statistics.mean(xs):.1f}, max {max(xs):.1f})")
     return 0
 
 

@@ -8,6 +8,7 @@ Examples::
     coprod-sim presets           # the presets
     coprod-sim outcomes          # what each outcome means
     coprod-sim start             # a trainee's own folder, opened in JupyterLab
+    coprod-sim dashboard --room  # serve a dashboard to a room (see coprod_sim.serve)
 
 Bad input prints one readable message (no traceback) and exits with status 2.
 Other commands (``sweep``, ``sensitivity``) are added by modules that
@@ -34,7 +35,7 @@ from coprod_sim.scenario import Scenario, ScenarioError, atomic_write_text
 COMMANDS: dict[str, Callable[[Any], None]] = {}
 
 #: Modules that add sub-commands when importable.
-PLUGINS = ("coprod_sim.experiments.cli", "coprod_sim.workspace_cli")
+PLUGINS = ("coprod_sim.experiments.cli", "coprod_sim.workspace_cli", "coprod_sim.room.cli")
 
 SUMMARY_ROWS = ("participation_rate", "ever_took_part", "retention", "representativeness",
                 "voice_equality", "influence", "user_plan_share", "tokenism", "trust",
@@ -182,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_params)
     sub.add_parser("presets", help="list the presets").set_defaults(func=cmd_presets)
     sub.add_parser("outcomes", help="what each outcome means").set_defaults(func=cmd_outcomes)
+    # its options are coprod_sim.serve's; main() hands them over unparsed
+    sub.add_parser("dashboard", add_help=False,
+                   help="serve a dashboard in the browser (--dashboard, --room, --port ...)")
 
     for module in PLUGINS:
         try:
@@ -200,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coprod-sim``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["dashboard"]:
+        from coprod_sim import serve
+
+        return serve.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

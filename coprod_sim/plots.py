@@ -102,7 +102,7 @@ def style(large_text: bool = False) -> dict[str, Any]:
     """
     if large_text:
         return {"font": 16, "title": 20, "line": 3.5, "grid_alpha": 0.45, "band_alpha": 0.3,
-                "figsize": (10.0, 5.6), "text": "#000000"}
+                "figsize": (10.0, 5.2), "text": "#000000"}
     return {"font": 10, "title": 12, "line": 2.0, "grid_alpha": 0.25, "band_alpha": 0.2,
             "figsize": FIGSIZE, "text": "#222222"}
 
@@ -177,6 +177,8 @@ def _new(fig: Figure | None, large_text: bool, kind: str,
         ax.containers.clear()
         if ax.get_legend() is not None:
             ax.get_legend().remove()
+        for legend in list(fig.legends):
+            legend.remove()
         ax.relim()
         ax.set_autoscale_on(True)
         return fig, ax, st  # type: ignore[return-value]
@@ -205,11 +207,36 @@ def _finish(fig: Chart, ax: Any, st: dict[str, Any], title: str, caption: str,
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=st["font"], color=st["text"])
     if legend and ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=st["font"] * 0.9, frameon=False, loc="best")
+        _legend_below(fig, ax, st)
     fig.title = title
     fig.caption = caption
     fig.alt_text = f"{title}. {alt}"
     return fig
+
+
+def _legend_below(fig: Chart, ax: Any, st: dict[str, Any]) -> None:
+    """The legend in a row (or two) under the chart, so it never covers a line.
+
+    The axes' bottom margin grows to make room for it; the figure keeps its size.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    size = st["font"] * 0.9
+    # columns: as many as fit across the figure (characters are about 0.55 em wide)
+    width_pt = fig.get_size_inches()[0] * 72 * 0.92
+    ncol = len(labels)
+    while ncol > 1:
+        rows = [labels[i:i + ncol] for i in range(0, len(labels), ncol)]
+        need = max(sum(len(t) * 0.55 * size + 3.2 * size for t in row) for row in rows)
+        if need <= width_pt:
+            break
+        ncol -= 1
+    rows = -(-len(labels) // ncol)
+    height = fig.get_size_inches()[1] * 72
+    row = 1.45 * size / height
+    xlabel = (3.6 if ax.get_xlabel() else 2.0) * st["font"] / height
+    fig.subplots_adjust(bottom=xlabel + rows * row + 0.02)
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.005), ncol=ncol,
+               fontsize=size, frameon=False, handlelength=2.6, columnspacing=1.4)
 
 
 def _lines(ax: Any, df: pd.DataFrame, cols: Sequence[str], st: dict[str, Any],
@@ -460,7 +487,7 @@ def cost_benefit(df: pd.DataFrame, *, large_text: bool = False,
     Returns:
         The chart, with ``title``, ``caption`` and ``alt_text``.
     """
-    fig, ax, st = _new(fig, large_text, "cost_benefit")
+    fig, ax, st = _new(fig, large_text, "cost_benefit", left=0.14)
     _lines(ax, df, ["cost", "benefit"], st, labels=["Cost so far", "Benefit so far"],
            colours=("vermillion", "green"))
     ax.set_ylim(bottom=0)

@@ -2,44 +2,73 @@
 
 ::
 
-    python -m coprod_sim.serve                        # the trainer dashboard
-    python -m coprod_sim.serve --dashboard compare --port 8870
-    python -m coprod_sim.serve --room                 # let others on the network connect
+    coprod-sim dashboard                              # the trainer dashboard
+    coprod-sim dashboard --dashboard compare --port 8870
+    coprod-sim dashboard --room                       # let others on the network connect
 
-Defaults suit one trainer's laptop and a room of people:
+(``python -m coprod_sim.serve`` is the same command.) Defaults suit one
+trainer's laptop and a room of people:
 
-- listens on 127.0.0.1 only (``--room`` listens on every network address and
-  asks for a token, printed in the address);
+- listens on 127.0.0.1 only and refuses requests whose ``Host`` is not a local
+  name (a web page elsewhere cannot reach it through DNS rebinding);
+  ``--room`` listens on every network address and every request, on every
+  route, must carry a token: the trainer's token (in the address, or the
+  cookie the first such request sets) opens everything; the trainees' join
+  token opens only the join page, its files and its answers;
+- the port asked for is checked first: when it is taken the next free one is
+  used, and the address printed is the one in use;
 - notebook sources are stripped, so viewers see the dashboard, not the code;
-- every browser tab gets its own Python process (a "kernel"). Voila does not
-  always stop it when a tab closes, so kernels with no tab connected are
-  stopped ("culled") after ``--cull-minutes`` idle (default 20), checked every
-  minute; kernels of tabs still open are kept;
-- one kernel is kept started and the dashboard pre-rendered in it
-  ("preheated"), so the next visitor gets a page at once (``--pool 0`` turns
-  this off);
-- a dashboard that takes longer than ``--timeout`` seconds to start is stopped
-  with a message instead of hanging.
+- every dashboard page gets its own Python process (a "kernel", about 200 MB).
+  At most ``--max-kernels`` run at once (a "the room is full" page past
+  that), and one device may open at most ``--per-client`` pages a minute;
+- kernels with no tab connected are stopped ("culled") after
+  ``--cull-minutes`` idle (default 20);
+- ``--pool`` kernels are kept started with the dashboard pre-rendered
+  ("preheated") and refilled at once when taken, so the next page (a
+  trainer reopening it, a second screen) opens in a second or two.
 
-``voila_command()`` returns the command without running it (the tests and the
-benchmark use it).
+The server itself is :mod:`coprod_sim.serve_app` (Voila with these checks);
+:func:`voila_command` returns its command line without running it (the tests
+and the benchmark use it). Other parts of the kit add their own pages to the
+same server, behind the same checks, through :func:`extra_handlers`.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
-import shutil
+import secrets
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-#: The dashboards and their notebooks (relative to the repository).
+#: The dashboards (notebooks shipped as package data in ``coprod_sim/content/dashboards``).
 DASHBOARDS = ("trainer", "compare", "explorer")
 
-#: Where the dashboard notebooks live.
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "dashboards"
+#: Environment variables the server sets for itself and its kernels.
+#: The trainer's token opens everything (dashboards, kernels, files); the join
+#: token opens only the trainees' join page, its two files and its answer API.
+ENV_TOKEN = "COPROD_ROOM_TOKEN"
+ENV_JOIN_TOKEN = "COPROD_ROOM_JOIN_TOKEN"
+ENV_ROOM_URL = "COPROD_ROOM_URL"
+
+#: Host names a local (not ``--room``) server answers to.
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def dashboards_dir() -> Path:
+    """The folder holding the dashboard notebooks, found through ``importlib.resources``.
+
+    It is inside the installed package, so an installed wheel serves the same
+    notebooks as a source checkout.
+    """
+    folder = resources.files("coprod_sim") / "content" / "dashboards"
+    return Path(str(folder))
 
 
 def notebook_path(dashboard: str) -> Path:
@@ -49,11 +78,11 @@ def notebook_path(dashboard: str) -> Path:
         ValueError: for an unknown dashboard, naming the known ones.
     """
     if dashboard == "all":
-        return NOTEBOOK_DIR
+        return dashboards_dir()
     if dashboard not in DASHBOARDS:
         raise ValueError(f"unknown dashboard {dashboard!r}; choose one of "
                          f"{', '.join(DASHBOARDS)} or all")
-    return NOTEBOOK_DIR / f"{dashboard}.ipynb"
+    return dashboards_dir() / f"{dashboard}.ipynb"
 
 
 def dashboard_url(base: str, dashboard: str, served: str) -> str:
@@ -69,32 +98,174 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = False,
-                  pool: int = 1, cull_minutes: float = 20, timeout: int = 60,
-                  open_browser: bool = False, token: str | None = None,
-                  python: str | None = None) -> list[str]:
-    """Return the Voila command line that serves one dashboard.
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on ``host:port`` and it can be bound now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
-    Args:
-        dashboard: ``"trainer"``, ``"compare"``, ``"explorer"``, or ``"all"`` for a
-            page listing all three.
+
+def first_free_port(port: int, host: str = "127.0.0.1", tries: int = 20) -> int | None:
+    """The first free port from ``port`` upwards (``tries`` of them), or None."""
+    for candidate in range(port, min(port + tries, 65536)):
+        if port_is_free(candidate, host):
+            return candidate
+    return None
+
+
+def room_ip() -> str:
+    """The address of this computer on the room's network (IPv4), as devices there see it.
+
+    The address of the network interface that leads out of this computer (no
+    packet is sent); on a network with no way out, the first non-loopback
+    address of the host name; ``127.0.0.1`` when there is none.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, nothing sent
+            ip = s.getsockname()[0]
+            if not ipaddress.ip_address(ip).is_loopback:
+                return ip
+        except OSError:
+            pass
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        infos = []
+    for info in infos:
+        ip = str(info[4][0])
+        if not ipaddress.ip_address(ip).is_loopback:
+            return ip
+    return "127.0.0.1"
+
+
+def room_link(path: str = "") -> str | None:
+    """The address trainees open (``path`` on this server, with the *join* token in it).
+
+    Read from the environment the server gives itself and its kernels, so a
+    dashboard kernel can show it; None when the server is not in room mode.
+    The join token opens the join page only, never a dashboard.
+    """
+    base, token = os.environ.get(ENV_ROOM_URL), os.environ.get(ENV_JOIN_TOKEN)
+    if not base or not token:
+        return None
+    return f"{base.rstrip('/')}/{path.lstrip('/')}?token={token}"
+
+
+def trainer_link(path: str = "") -> str | None:
+    """The trainer's address (``path`` with the trainer's token, which opens everything).
+
+    None when the server is not in room mode.
+    """
+    base, token = os.environ.get(ENV_ROOM_URL), os.environ.get(ENV_TOKEN)
+    if not base or not token:
+        return None
+    return f"{base.rstrip('/')}/{path.lstrip('/')}?token={token}"
+
+
+def token_problem(name: str, token: str | None) -> str | None:
+    """One line when a token given in the environment is not allowed, else None."""
+    if token is not None and (len(token) < 6 or not all(
+            c.isalnum() or c in "-_" for c in token)):
+        return f"{name} must be at least 6 letters, digits, - or _."
+    return None
+
+
+def make_token() -> str:
+    """A short random room token (about 60 bits), easy to type from the screen."""
+    return secrets.token_urlsafe(8)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What to serve and how; :meth:`check` says what is not allowed.
+
+    Attributes:
+        dashboard: ``"trainer"``, ``"compare"``, ``"explorer"`` or ``"all"``.
         port: TCP port.
-        room: Listen on every network address (with a token) instead of 127.0.0.1.
+        room: Listen on every network address, with a token on every route.
         pool: Preheated kernels kept ready (0 turns preheating off).
         cull_minutes: Stop a kernel idle for this many minutes (0 never).
         timeout: Seconds a dashboard may take to render before it is stopped.
+        max_kernels: Most dashboard pages (kernels) at once, not counting the pool.
+        per_client: Most dashboard pages one device may open per minute.
+        token: The room's token (``--room`` makes one when not given).
         open_browser: Open a browser tab at the address.
-        token: A fixed access token (``--room`` makes one when not given).
-        python: The Python to run Voila with (this one by default).
-
-    Returns:
-        The command as a list of strings.
     """
+
+    dashboard: str = "trainer"
+    port: int = 8866
+    room: bool = False
+    pool: int = 2
+    cull_minutes: float = 20
+    timeout: int = 60
+    max_kernels: int = 8
+    per_client: int = 6
+    token: str | None = None
+    open_browser: bool = False
+
+    def problems(self) -> list[str]:
+        """One line for each option that is not allowed (empty when all are)."""
+        out = []
+        if self.dashboard not in (*DASHBOARDS, "all"):
+            out.append(f"--dashboard is {self.dashboard!r}; allowed: "
+                       f"{', '.join(DASHBOARDS)} or all.")
+        if not 1 <= self.port <= 65535:
+            out.append(f"--port is {self.port}; allowed: a whole number from 1 to 65535.")
+        if not 0 <= self.pool <= 8:
+            out.append(f"--pool is {self.pool}; allowed: a whole number from 0 "
+                       "(no preheated kernel) to 8.")
+        if not (self.cull_minutes >= 0 and self.cull_minutes == self.cull_minutes):
+            out.append(f"--cull-minutes is {self.cull_minutes:g}; allowed: 0 (never) or "
+                       "more minutes.")
+        if self.timeout < 1:
+            out.append(f"--timeout is {self.timeout}; allowed: 1 or more seconds.")
+        if not 1 <= self.max_kernels <= 200:
+            out.append(f"--max-kernels is {self.max_kernels}; allowed: a whole number "
+                       "from 1 to 200.")
+        if not 1 <= self.per_client <= 1000:
+            out.append(f"--per-client is {self.per_client}; allowed: a whole number "
+                       "from 1 to 1000.")
+        if self.token is not None and (len(self.token) < 6 or not all(
+                c.isalnum() or c in "-_" for c in self.token)):
+            out.append("the room token must be at least 6 letters, digits, - or _.")
+        return out
+
+    def check(self) -> ServeOptions:
+        """Return these options, or raise ValueError with the first problem's line."""
+        found = self.problems()
+        if found:
+            raise ValueError(found[0])
+        return self
+
+
+def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = False,
+                  pool: int = 2, cull_minutes: float = 20, timeout: int = 60,
+                  open_browser: bool = False, token: str | None = None,
+                  python: str | None = None, max_kernels: int = 8,
+                  per_client: int = 6) -> list[str]:
+    """Return the command line of the server for one dashboard (or ``"all"``).
+
+    The arguments are those of :class:`ServeOptions`; ``python`` is the Python to
+    run it with (this one by default). The token is not on the command line
+    (other users of the computer could read it there): the server takes it from
+    the ``COPROD_ROOM_TOKEN`` environment variable, and ``room`` without one
+    makes one.
+
+    Raises:
+        ValueError: for an option that is not allowed (one line).
+    """
+    opts = ServeOptions(dashboard, port, room, pool, cull_minutes, timeout, max_kernels,
+                        per_client, token, open_browser).check()
     nb = notebook_path(dashboard)
     cull = int(cull_minutes * 60)
     cmd = [
-        python or sys.executable, "-m", "voila", str(nb),
+        python or sys.executable, "-m", "coprod_sim.serve_app", str(nb),
         f"--port={port}",
+        "--Voila.port_retries=0",
         "--Voila.ip=" + ("0.0.0.0" if room else "127.0.0.1"),
         "--no-browser" if not open_browser else "--Voila.open_browser=True",
         "--strip_sources=True",
@@ -111,67 +282,122 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
         f"--VoilaConfiguration.http_keep_alive_timeout={10}",
         # The dashboards use plain ipywidgets: do not make every page load the
         # interactive matplotlib widget or code highlighting (sources are hidden).
-        "--VoilaConfiguration.extension_denylist="
-        "['jupyter-matplotlib','jupyterlab_pygments']",
+        "--VoilaConfiguration.extension_denylist=jupyter-matplotlib",
+        "--VoilaConfiguration.extension_denylist=jupyterlab_pygments",
+        f"--CoprodVoila.max_kernels={opts.max_kernels}",
+        f"--CoprodVoila.per_client={opts.per_client}",
+        f"--CoprodVoila.room={room}",
+        f"--CoprodVoila.dashboard={dashboard}",
     ]
     if pool > 0:
-        # Refill the pool a few seconds after a kernel is taken, so that starting
-        # the next one does not compete for the CPU with the page being opened.
+        # Refill the pool as soon as a kernel is taken, so a second page (a
+        # trainer reopening it, a second screen) also finds a rendered one.
         cmd += ["--preheat_kernel=True", f"--pool_size={pool}",
-                "--VoilaKernelManager.fill_delay=5"]
-    if room:
-        cmd += [f"--token={token}"] if token else ["--token"]
-    elif token:
-        cmd += [f"--token={token}"]
+                "--VoilaKernelManager.fill_delay=0"]
     return cmd
 
 
-def _parser() -> argparse.ArgumentParser:
+def extra_handlers(room: bool, base_url: str = "/") -> list[tuple[Any, ...]]:
+    """Tornado handlers served beside the dashboards: ``(pattern, class[, kwargs])``.
+
+    Every one sits behind the same checks as the dashboards (the local-``Host``
+    check, or the room token on every route, and the size caps). Called once by
+    :mod:`coprod_sim.serve_app` when the server starts; parts of the kit add
+    their pages here.
+    """
+    handlers: list[tuple[Any, ...]] = []
+    # (hook) the room's join page and answers are added on the next line.
+    if room:  # the room (issue 10, coprod_sim/room): join page, its files and its API
+        from coprod_sim.room.handlers import server_handlers
+        handlers += server_handlers(base_url)
+    return handlers
+
+
+def _parser(prog: str = "coprod-sim dashboard") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m coprod_sim.serve",
-        description="Serve a coprod-sim dashboard in the browser with Voila.")
+        prog=prog, description="Serve a coprod-sim dashboard in the browser with Voila.")
     p.add_argument("--dashboard", choices=(*DASHBOARDS, "all"), default="trainer",
                    help="which dashboard to serve (default: trainer; all: a page listing "
                         "the three)")
-    p.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    p.add_argument("--port", type=int, default=8866,
+                   help="port (default: 8866, or the next free one)")
     p.add_argument("--room", action="store_true",
-                   help="let other computers on the network connect (asks for a token)")
-    p.add_argument("--pool", type=int, default=1,
-                   help="kernels kept preheated and ready (default 1; 0 turns it off)")
+                   help="let other devices on the network connect (with a token)")
+    p.add_argument("--pool", type=int, default=None,
+                   help="kernels kept preheated and ready for each dashboard (default 2: "
+                        "the trainer's page and a second screen; 1 with --dashboard all; "
+                        "0 turns it off)")
     p.add_argument("--cull-minutes", type=float, default=20,
                    help="stop a viewer's kernel after this many idle minutes (default 20)")
     p.add_argument("--timeout", type=int, default=60,
                    help="seconds a dashboard may take to start (default 60)")
+    p.add_argument("--max-kernels", type=int, default=8,
+                   help="most dashboard pages open at once (default 8, about 200 MB each)")
+    p.add_argument("--per-client", type=int, default=6,
+                   help="most dashboard pages one device may open per minute (default 6)")
+    p.add_argument("--room-dir", default=None, metavar="FOLDER",  # the room (coprod_sim/room)
+                   help="with --room: folder for the room's answers, one SQLite file per "
+                        "session (default: my_work/room; created on first use)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     p.add_argument("--print", action="store_true", dest="print_only",
-                   help="print the Voila command instead of running it")
+                   help="print the server's command instead of running it")
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line and run Voila (replaces this process)."""
-    args = _parser().parse_args(argv)
-    if args.port < 1 or args.port > 65535:
-        print(f"--port is {args.port}; allowed: a whole number from 1 to 65535.",
-              file=sys.stderr)
+def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") -> int:
+    """Parse the command line and run the server (replaces this process).
+
+    Bad options print one line naming the option, its value and what is allowed,
+    and return 2.
+    """
+    args = _parser(prog).parse_args(argv)
+    pool = args.pool if args.pool is not None else (1 if args.dashboard == "all" else 2)
+    opts = ServeOptions(args.dashboard, args.port, args.room, pool, args.cull_minutes,
+                        args.timeout, args.max_kernels, args.per_client,
+                        os.environ.get(ENV_TOKEN) or None, not args.no_browser)
+    found = opts.problems()
+    if found:
+        print(f"{prog}: {found[0]}", file=sys.stderr)
         return 2
-    cmd = voila_command(args.dashboard, args.port, room=args.room, pool=args.pool,
-                        cull_minutes=args.cull_minutes, timeout=args.timeout,
-                        open_browser=not args.no_browser)
+    host = "0.0.0.0" if opts.room else "127.0.0.1"
+    port = opts.port
+    if not args.print_only:
+        port = first_free_port(opts.port, host)
+        if port is None:
+            print(f"{prog}: ports {opts.port} to {opts.port + 19} are all in use; "
+                  "give another with --port.", file=sys.stderr)
+            return 1
+        if port != opts.port:
+            print(f"Port {opts.port} is in use; using {port}.", file=sys.stderr)
+    cmd = voila_command(opts.dashboard, port, room=opts.room, pool=opts.pool,
+                        cull_minutes=opts.cull_minutes, timeout=opts.timeout,
+                        open_browser=opts.open_browser, max_kernels=opts.max_kernels,
+                        per_client=opts.per_client)
     if args.print_only:
         print(" ".join(cmd))
         return 0
-    if shutil.which("voila") is None and not _has_voila():
+    if not _has_voila():
         print("Voila is not installed in this Python; run ./kit dashboard instead.",
               file=sys.stderr)
         return 1
-    host = "every network address (use this computer's address)" if args.room else "127.0.0.1"
-    print(f"Serving the {args.dashboard} dashboard on {host}, port {args.port}.\n"
-          f"Open http://127.0.0.1:{args.port}/ in a browser. Press Ctrl+C to stop.",
-          file=sys.stderr)
+    env = dict(os.environ)
+    if opts.room:
+        token = opts.token or make_token()
+        join = os.environ.get(ENV_JOIN_TOKEN) or None
+        found = token_problem(ENV_JOIN_TOKEN, join)
+        if found is None and join == token:
+            found = f"{ENV_JOIN_TOKEN} must differ from {ENV_TOKEN} (the trainer's token)."
+        if found:
+            print(f"{prog}: {found}", file=sys.stderr)
+            return 2
+        env[ENV_TOKEN] = token
+        env[ENV_JOIN_TOKEN] = join or make_token()
+        env[ENV_ROOM_URL] = f"http://{room_ip()}:{port}/"
+        from coprod_sim.room.store import room_dir  # the room's answers (coprod_sim/room)
+        env["COPROD_ROOM_DIR"] = str(room_dir(getattr(args, "room_dir", None)))
     sys.stderr.flush()
-    os.execv(cmd[0], cmd)
-    return 0  # pragma: no cover - execv does not return
+    os.execve(cmd[0], cmd, env)
+    return 0  # pragma: no cover - execve does not return
 
 
 def _has_voila() -> bool:
@@ -183,4 +409,4 @@ def _has_voila() -> bool:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(prog="python -m coprod_sim.serve"))

@@ -1,8 +1,15 @@
 """Shared helpers for the browser tests and the dashboard benchmark.
 
-Starts Voila on 127.0.0.1 (a free port) for one dashboard, and Debian's
-Chromium through Playwright with a fresh profile. Voila's page asks a CDN for
-icon fonts; those requests are blocked so nothing waits on the network.
+Starts the dashboard server (``coprod_sim.serve_app``, Voila behind the kit's
+checks) on 127.0.0.1 at a free port for one dashboard, and Debian's Chromium
+through Playwright with a fresh profile. An offline training room has no
+internet, so every request to another host is blocked and recorded
+(:attr:`Page.external`): the tests expect none.
+
+:func:`axe_violations` runs axe-core (the npm package, WCAG 2.1 A and AA
+rules) in any page, for the dashboards and the room's join page alike;
+:func:`axe_source` installs it with npm into ``tests/.axe`` (git-ignored) the
+first time.
 """
 
 from __future__ import annotations
@@ -31,8 +38,12 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-#: Hosts the page may ask for that we never wait on (icon fonts, MathJax).
-BLOCKED = re.compile(r"^https?://(cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|unpkg\.com)/")
+#: Requests to any host but this computer (CDNs for icon fonts, MathJax): blocked.
+BLOCKED = re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/]|\[::1\][:/])")
+
+#: The axe-core release the accessibility tests use (from the npm registry).
+AXE_VERSION = "4.11.0"
+AXE_DIR = ROOT / "tests" / ".axe"
 
 
 def chromium_path() -> str | None:
@@ -62,6 +73,12 @@ class VoilaServer:
     pool: int = 1
     port: int = 0
     env: dict = field(default_factory=dict)
+    room: bool = False
+    token: str = "test-room-token"  # the trainer's token (opens everything)
+    join_token: str = "test-join-token"  # the trainees' token (the join page only)
+    max_kernels: int = 8
+    per_client: int = 100
+    cull_minutes: float = 10
     proc: subprocess.Popen | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(
         prefix="voila-", suffix=".log")[1]))
@@ -71,17 +88,30 @@ class VoilaServer:
         """The server's address."""
         return f"http://127.0.0.1:{self.port}/"
 
+    def with_token(self, url: str) -> str:
+        """``url`` with the trainer's token added (room mode), as the trainer's address has it."""
+        if not self.room:
+            return url
+        return url + ("&" if "?" in url else "?") + f"token={self.token}"
+
     def page_url(self, dashboard: str | None = None) -> str:
-        """Address of a dashboard on this server."""
-        return dashboard_url(self.url, dashboard or self.dashboard, self.dashboard)
+        """Address of a dashboard on this server (with the token in room mode)."""
+        return self.with_token(dashboard_url(self.url, dashboard or self.dashboard,
+                                             self.dashboard))
 
     def start(self, timeout: float = 90) -> VoilaServer:
         """Start Voila and wait until it answers (and its pool is filled, if any)."""
         self.port = self.port or free_port()
-        cmd = voila_command(self.dashboard, self.port, pool=self.pool, cull_minutes=10,
-                            python=sys.executable)
+        cmd = voila_command(self.dashboard, self.port, pool=self.pool,
+                            cull_minutes=self.cull_minutes, python=sys.executable,
+                            room=self.room, max_kernels=self.max_kernels,
+                            per_client=self.per_client)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1",
                **self.env}
+        if self.room:
+            env["COPROD_ROOM_TOKEN"] = self.token
+            env["COPROD_ROOM_JOIN_TOKEN"] = self.join_token
+            env["COPROD_ROOM_URL"] = f"http://127.0.0.1:{self.port}/"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log,
                                      stderr=subprocess.STDOUT, env=env,
@@ -90,8 +120,7 @@ class VoilaServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"Voila exited early:\n{self.log()}")
-            # Voila moves to another port when the one asked for was taken meanwhile
-            found = re.search(r"running at:\s*http://127\.0\.0\.1:(\d+)/", self.log())
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", self.log())
             if found:
                 self.port = int(found.group(1))
                 if self._answers() and (self.pool == 0 or self.pool_filled()):
@@ -102,7 +131,8 @@ class VoilaServer:
 
     def _answers(self) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "voila/static/voila.js", timeout=2):
+            with urllib.request.urlopen(self.with_token(self.url + "voila/static/voila.js"),
+                                        timeout=2):
                 return True
         except OSError:
             return False
@@ -185,9 +215,9 @@ class VoilaServer:
 
 
 @contextlib.contextmanager
-def voila(dashboard: str, pool: int = 1) -> Iterator[VoilaServer]:
-    """Serve ``dashboard`` with Voila for the duration of the ``with`` block."""
-    server = VoilaServer(dashboard, pool=pool).start()
+def voila(dashboard: str, pool: int = 1, **options) -> Iterator[VoilaServer]:
+    """Serve ``dashboard`` for the duration of the ``with`` block (options: VoilaServer's)."""
+    server = VoilaServer(dashboard, pool=pool, **options).start()
     try:
         yield server
     finally:
@@ -195,44 +225,64 @@ def voila(dashboard: str, pool: int = 1) -> Iterator[VoilaServer]:
 
 
 @contextlib.contextmanager
-def browser() -> Iterator[object]:
-    """A headless Chromium context with a fresh profile (Playwright's BrowserContext)."""
-    from playwright.sync_api import sync_playwright
+def browser(width: int = 1400, height: int = 1000) -> Iterator[object]:
+    """A headless Chromium context with a fresh profile (Playwright's BrowserContext).
 
+    Every request to another host is blocked (and recorded by :class:`Page`).
+    """
     profile = tempfile.mkdtemp(prefix="coprod-chromium-")
     try:
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                profile, executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
-                viewport={"width": 1400, "height": 1000})
-            context.route(BLOCKED, lambda route: route.abort())
-            try:
-                yield context
-            finally:
-                context.close()
+        context = _playwright().chromium.launch_persistent_context(
+            profile, executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": width, "height": height})
+        context.route(BLOCKED, lambda route: route.abort())
+        try:
+            yield context
+        finally:
+            context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-class Page:
-    """A dashboard page with its console errors recorded."""
+_PLAYWRIGHT: list = []
 
-    def __init__(self, context: object, url: str, timeout: float = 60):
+
+def _playwright() -> object:
+    """One Playwright driver for the whole test run (several browsers may be open at once)."""
+    if not _PLAYWRIGHT:
+        import atexit
+
+        from playwright.sync_api import sync_playwright
+
+        _PLAYWRIGHT.append(sync_playwright().start())
+        atexit.register(_PLAYWRIGHT[0].stop)
+    return _PLAYWRIGHT[0]
+
+
+class Page:
+    """A dashboard page with its console errors and requests to other hosts recorded."""
+
+    def __init__(self, context: object, url: str, timeout: float = 60,
+                 wait_for: str = "img.coprod-chart-img"):
         self.page = context.new_page()  # type: ignore[attr-defined]
         self.errors: list[str] = []
+        self.external: list[str] = []
+        self.page.on("request", self._request)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
         self.t0 = time.perf_counter()
         self.page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
-        self.page.wait_for_selector("img.coprod-chart-img", timeout=timeout * 1000)
+        self.page.wait_for_selector(wait_for, timeout=timeout * 1000)
         self.load_seconds = time.perf_counter() - self.t0
+
+    def _request(self, request: object) -> None:
+        url = request.url  # type: ignore[attr-defined]
+        if BLOCKED.search(url) and not url.startswith("data:"):
+            self.external.append(url)
 
     def _console(self, msg: object) -> None:
         if msg.type == "error":  # type: ignore[attr-defined]
-            text = msg.text  # type: ignore[attr-defined]
-            if BLOCKED.search(text) or "net::ERR_FAILED" in text:
-                return  # the blocked CDN requests
-            self.errors.append(text)
+            self.errors.append(msg.text)  # type: ignore[attr-defined]
 
     def draws(self, nth: int = 0) -> int:
         """The draw counter of the nth chart image on the page."""
@@ -255,3 +305,50 @@ class Page:
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
             ".coprod-message-error, .jp-RenderedText pre .ansi-red-fg",
             "els => els.map(e => e.innerText)")
+
+
+def axe_source() -> str | None:
+    """The text of axe-core's ``axe.min.js``, installed with npm into tests/.axe if needed.
+
+    Returns None when it is not installed and npm cannot install it.
+    """
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists() and shutil.which("npm"):
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund",
+                        "--prefix", str(AXE_DIR), f"axe-core@{AXE_VERSION}"],
+                       capture_output=True, timeout=300, check=False)
+    return script.read_text(encoding="utf-8") if script.exists() else None
+
+
+def axe_violations(page: object, source: str | None = None) -> list[dict]:
+    """Run axe-core's WCAG 2.1 A and AA rules in a Playwright page; return the violations.
+
+    Each violation is axe's record (``id``, ``impact``, ``help``, ``nodes``).
+
+    Raises:
+        RuntimeError: when axe-core cannot be had (no npm and not installed).
+    """
+    source = source or axe_source()
+    if source is None:
+        raise RuntimeError("axe-core is not installed and npm is not available")
+    # evaluated through the DevTools protocol, so a page's Content-Security-Policy
+    # (the join page allows only its own scripts) neither blocks it nor logs an error
+    page.evaluate(source + "\n;0")  # type: ignore[attr-defined]
+    return page.evaluate(  # type: ignore[attr-defined]
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' +
+                                   (n.failureSummary || '').slice(0, 200))}));
+        }""")
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """A readable list of axe violations for an assertion message."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
+        lines += [f"    {n}" for n in v["nodes"][:6]]
+    return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import tomllib
 
 import ipywidgets as w
 import pytest
@@ -153,31 +154,79 @@ def test_png_export_link(trainer):
 # -- files and errors ----------------------------------------------------------------
 
 
-def test_save_and_load_toml(tmp_path, trainer):
+def download_bytes(files) -> bytes:
+    """The file the download link holds (what the browser would save)."""
+    import base64
+    import re
+
+    b64 = re.search(r'href="data:application/toml;base64,([^"]+)"', files.link.value).group(1)
+    return base64.b64decode(b64)
+
+
+def test_download_and_upload_round_trip(trainer):
     trainer.choose_preset("default")
     trainer.panel.set(buddying=True, power_sharing=0.7)
-    path = tmp_path / "room.toml"
-    trainer.files.path.value = str(path)
-    trainer.files.save_button.click()
-    assert path.exists() and "Saved" in trainer.message.value
-    assert Scenario.from_file(path) == trainer.scenario
-    trainer.choose_preset("full_coproduction")
-    trainer.files.load_button.click()
-    assert trainer.scenario.buddying and trainer.scenario.power_sharing == 0.7
     assert 'download="default__changed.toml"' in trainer.files.link.value
+    saved = download_bytes(trainer.files)
+    assert Scenario.from_dict(tomllib.loads(saved.decode())) == trainer.scenario
+    trainer.choose_preset("full_coproduction")
+    upload(trainer.files, "default__changed.toml", saved)
+    assert trainer.scenario.buddying and trainer.scenario.power_sharing == 0.7
+    assert "Loaded" in trainer.message.value
 
 
-def test_bad_file_shows_a_message_not_a_traceback(tmp_path, trainer):
-    bad = tmp_path / "bad.toml"
-    bad.write_text('power_sharing = 7\n')
-    trainer.files.path.value = str(bad)
-    trainer.files.load_button.click()
+def test_no_server_path_box():
+    """A browser never names a file on the server: the panel has no text box or path."""
+    from coprod_sim.widgets import ScenarioFiles, Trainer
+
+    t = Trainer(replicates=1)
+    files = t.files
+    assert isinstance(files, ScenarioFiles)
+    kinds = {type(c).__name__ for c in walk(files)}
+    assert "Text" not in kinds and "Textarea" not in kinds
+    assert not hasattr(files, "path") and not hasattr(files, "save")
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def test_bad_file_shows_a_message_not_a_traceback(trainer):
+    upload(trainer.files, "bad.toml", b"power_sharing = 7\n")
     assert trainer.message.is_error
-    assert "power_sharing" in trainer.message.value and "7" in trainer.message.value
-    assert "from 0 to 1" in trainer.message.value and "Traceback" not in trainer.message.value
-    trainer.files.path.value = str(tmp_path / "missing.toml")
-    trainer.files.load_button.click()
-    assert trainer.message.is_error and "readable file" in trainer.message.value
+    text = trainer.message.value
+    assert "bad.toml" in text and "power_sharing" in text and "from 0 to 1" in text
+    assert "Traceback" not in text and "Nothing was changed" in text
+
+
+def test_upload_never_echoes_the_file(tmp_path, trainer):
+    secret = b'api_key = "s3cr3t-VALUE"\npassword = "hunter2"\n'
+    upload(trainer.files, "../../../home/trainer/.config/secrets.toml", secret)
+    text = trainer.message.value
+    assert trainer.message.is_error
+    for leaked in ("s3cr3t", "hunter2", "api_key", "password", "..", "/home"):
+        assert leaked not in text
+    assert "secrets.toml" in text
+    upload(trainer.files, "notes.json", b'{"x": "private words"}')
+    assert "private words" not in trainer.message.value and '"x"' not in trainer.message.value
+
+
+def test_upload_writes_nothing_and_is_capped(tmp_path, trainer, monkeypatch):
+    from coprod_sim.widgets.controls import MAX_UPLOAD
+
+    monkeypatch.chdir(tmp_path)
+    good = tomli_w.dumps(Scenario(name="x").to_dict(meta=True)).encode()
+    upload(trainer.files, "sub/../../escape.toml", good)
+    assert "Loaded" in trainer.message.value
+    assert list(tmp_path.rglob("*")) == [] and not (tmp_path.parent / "escape.toml").exists()
+    before = trainer.scenario
+    upload(trainer.files, "big.toml", good + b"#" * MAX_UPLOAD)
+    assert trainer.message.is_error and "at most 64 KB" in trainer.message.value
+    assert trainer.scenario == before
+    upload(trainer.files, "picture.png", b"\x89PNG")
+    assert trainer.message.is_error and ".toml or .json" in trainer.message.value
 
 
 def upload(files, name: str, content: bytes) -> None:
@@ -194,7 +243,7 @@ def test_upload(trainer):
     assert trainer.files.upload.value == ()
     upload(trainer.files, "broken.toml", b"= nonsense")
     assert trainer.message.is_error and "broken.toml" in trainer.message.value
-    assert "valid TOML" in trainer.message.value
+    assert "not valid TOML" in trainer.message.value and "nonsense" not in trainer.message.value
 
 
 def test_values_not_allowed_together_show_a_message():
@@ -272,7 +321,8 @@ def test_serve_command_is_local_stripped_culled_and_preheated():
         assert part in cmd
     assert "--preheat_kernel" not in " ".join(voila_command(pool=0))
     room = " ".join(voila_command(room=True))
-    assert "--Voila.ip=0.0.0.0" in room and "--token" in room
+    assert "--Voila.ip=0.0.0.0" in room and "--CoprodVoila.room=True" in room
+    assert "--token" not in room  # the token travels in the environment, not in `ps`
 
 
 def test_serve_rejects_bad_input_with_a_message(capsys):
@@ -283,7 +333,7 @@ def test_serve_rejects_bad_input_with_a_message(capsys):
     assert main(["--port", "0"]) == 2
     assert "--port is 0; allowed: a whole number from 1 to 65535" in capsys.readouterr().err
     assert main(["--print", "--dashboard", "all"]) == 0
-    assert "notebooks/dashboards --port=8866" in capsys.readouterr().out
+    assert "content/dashboards --port=8866" in capsys.readouterr().out
 
 
 def test_dashboard_notebooks_are_thin():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import multiprocessing
 import os
+import signal
 from base64 import b64encode
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
@@ -64,7 +65,8 @@ class _Helper:
                 ctx = multiprocessing.get_context("forkserver")
                 # the helper needs the model only (not widgets or matplotlib)
                 ctx.set_forkserver_preload(["coprod_sim.runner"])
-                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx,
+                                                initializer=_quiet_helper)
                 self.ready = self.pool.submit(run_replicates, None, [0], weeks=1)
             except (OSError, ValueError, RuntimeError):
                 self.failed = True
@@ -80,6 +82,15 @@ class _Helper:
         """Process ids of the helper processes (for memory figures)."""
         procs = getattr(self.pool, "_processes", None) or {}
         return list(procs)
+
+
+def _quiet_helper() -> None:
+    """In the helper process: leave interrupts to the kernel that owns it.
+
+    When the server stops a kernel it interrupts the kernel's whole process
+    group; the helper then ends with the kernel, without printing a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _HELPER = _Helper()
@@ -170,7 +181,12 @@ def summary_html(df: pd.DataFrame, names: tuple[str, ...] = KEY_OUTCOMES) -> str
         f'<tr><td title="{html.escape(OUTCOMES[n].definition, quote=True)}">'
         f"{html.escape(OUTCOMES[n].label)}</td><td style='text-align:right'>"
         f"{fmt(n, vals[n])}</td></tr>" for n in names)
-    return f'<table class="coprod-summary">{rows}</table>'
+    meanings = "".join(f"<dt>{html.escape(OUTCOMES[n].label)}</dt><dd>"
+                       f"{html.escape(OUTCOMES[n].definition)}</dd>" for n in names)
+    # the definitions open by tap or click, not only on hover
+    return (f'<table class="coprod-summary">{rows}</table>'
+            f'<details class="coprod-definitions"><summary>What these mean</summary>'
+            f"<dl>{meanings}</dl></details>")
 
 
 class ChartView(w.VBox):

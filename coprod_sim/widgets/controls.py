@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
-import tempfile
+import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -31,20 +32,43 @@ log = logging.getLogger(__name__)
 #: CSS shared by every panel and dashboard (sizes, badges, presenter mode).
 CSS = """
 <style>
-.coprod-root { --jp-widgets-inline-label-width: 250px; --jp-widgets-inline-width: 480px; }
-.coprod-root .coprod-lever { align-items: center; }
-.coprod-badge { display: inline-block; padding: 0 6px; margin-left: 6px; border-radius: 8px;
-  font-size: 11px; line-height: 18px; border: 1px solid #555; color: #000; cursor: help;
+.coprod-root { --jp-widgets-inline-label-width: 230px; --jp-widgets-inline-width: 500px;
+  --jp-widgets-font-size: 15px; --jp-ui-font-size1: 15px; --jp-content-font-size1: 15px;
+  --jp-widgets-inline-height: 30px; font-size: 15px; color: #111; }
+body[data-voila] .jp-RenderedMarkdown, body[data-voila] .jp-RenderedMarkdown p {
+  font-size: 16px; color: #111; }
+.coprod-root .coprod-lever { align-items: center; flex-wrap: wrap; }
+.coprod-root .widget-label, .coprod-root .widget-readout, .coprod-root select,
+.coprod-root button, .coprod-root .widget-html-content, .coprod-root .widget-inline-hbox,
+.coprod-root .jupyter-widget-Collapse-header { font-size: var(--jp-widgets-font-size); }
+.coprod-root .jupyter-widget-Collapse-header { color: #111; background: #e4e4e4;
+  font-weight: 600; }
+.coprod-root .widget-label { color: #111; }
+.coprod-help { display: inline-block; margin-left: 6px; vertical-align: middle; }
+.coprod-help > summary { list-style: none; cursor: pointer; }
+.coprod-help > summary::-webkit-details-marker { display: none; }
+.coprod-badge { display: inline-block; padding: 2px 8px; border-radius: 10px;
+  font-size: 14px; line-height: 22px; min-height: 24px; border: 1px solid #555; color: #000;
   white-space: nowrap; }
+.coprod-badge::after { content: "?"; display: inline-block; width: 18px; height: 18px;
+  margin-left: 5px; border: 1px solid #333; border-radius: 50%; font-size: 14px;
+  line-height: 18px; text-align: center; font-weight: bold; }
+.coprod-help[open] > summary .coprod-badge { outline: 2px solid #0072B2; }
+.coprod-help-body { display: block; max-width: 440px; white-space: normal; margin: 4px 0;
+  padding: 6px 10px; border: 1px solid #333; background: #fff; color: #000; font-size: 15px;
+  line-height: 1.4; }
 .coprod-badge-paper { background: #D5EFE6; }
 .coprod-badge-source { background: #DCEBF7; }
 .coprod-badge-assumption { background: #FBE3C9; }
-.coprod-heading { font-weight: bold; margin: 8px 0 2px 0; }
+.coprod-heading { font-weight: bold; margin: 8px 0 2px 0; font-size: 16px; }
 .coprod-message-error { color: #8B0000; background: #FFF0F0; border-left: 4px solid #D55E00;
   padding: 4px 8px; }
 .coprod-message-ok { color: #004D40; background: #EEF8F4; border-left: 4px solid #009E73;
   padding: 4px 8px; }
 .coprod-caption { font-style: italic; }
+.coprod-help-text { color: #222; }
+.coprod-root details.coprod-definitions summary { cursor: pointer; color: #0072B2;
+  text-decoration: underline; }
 .coprod-presenter { --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 40px;
   --jp-widgets-inline-label-width: 380px; --jp-widgets-inline-width: 700px;
   --jp-ui-font-size1: 22px; --jp-content-font-size1: 22px; font-size: 22px;
@@ -53,7 +77,9 @@ CSS = """
 .coprod-presenter .widget-readout, .coprod-presenter .widget-html-content,
 .coprod-presenter .widget-dropdown select, .coprod-presenter button {
   font-size: 22px !important; color: #000 !important; font-weight: 600; }
-.coprod-presenter .coprod-badge { font-size: 16px; line-height: 24px; }
+.coprod-presenter .coprod-badge { font-size: 18px; line-height: 26px; }
+.coprod-presenter .coprod-lever .widget-label { white-space: normal; height: auto;
+  line-height: 1.2; overflow: visible; text-overflow: clip; }
 .coprod-presenter .coprod-message-error, .coprod-presenter .coprod-message-ok {
   border-left-width: 8px; }
 .coprod-presenter .coprod-caption { font-size: 24px; font-style: normal; }
@@ -63,12 +89,37 @@ CSS = """
 .coprod-presenter .coprod-columns { flex-direction: column-reverse !important; }
 .coprod-presenter .coprod-columns > * { flex: 0 0 auto !important; width: 100%; }
 .coprod-presenter .jupyter-button, .coprod-presenter .widget-toggle-button {
-  width: auto !important; min-width: 160px; height: auto !important; padding: 4px 14px; }
+  width: auto !important; min-width: 160px; height: auto !important; padding: 4px 14px;
+  flex: 0 0 auto; }
+/* presenter mode: the title, then the chart (with its verdict), then the controls */
+body[data-voila]:has(.coprod-presenter) .jp-MarkdownOutput { display: none; }
+.coprod-presenter > * { order: 5; }
+.coprod-presenter > .coprod-title { order: 1; }
+.coprod-presenter > .coprod-message-line { order: 2; }
+.coprod-presenter > .coprod-columns, .coprod-presenter > .coprod-sides { order: 3; }
+.coprod-presenter > .coprod-toolbar { order: 4; }
+/* the room's panel (join code, the room's answers) directly after the chart */
+.coprod-presenter > .coprod-room { order: 3; }
+.coprod-presenter > .coprod-actions { order: 2; }
+.coprod-presenter .coprod-title h2 { font-size: 28px; margin: 4px 0; }
+.coprod-presenter .coprod-results > * { order: 3; }
+.coprod-presenter .coprod-results > .coprod-chart { order: 1; }
+.coprod-presenter .coprod-results > .widget-dropdown { order: 2; }
+.coprod-presenter .coprod-side > * { order: 3; }
+.coprod-presenter .coprod-side > .widget-html:first-child { order: 1; }
+.coprod-presenter .coprod-side > .coprod-chart { order: 2; }
+.coprod-presenter .coprod-toolbar { --jp-widgets-inline-label-width: auto; }
+.coprod-presenter .coprod-toolbar .widget-slider { width: 520px !important; }
+.coprod-presenter .coprod-toolbar .widget-label { max-width: none; overflow: visible;
+  width: auto; padding-right: 8px; }
+.coprod-presenter .coprod-verdict-text { font-size: 24px; }
+.coprod-presenter .coprod-heading { font-size: 24px; }
 .coprod-root a { color: #0072B2; text-decoration: underline; }
 .coprod-compare .coprod-lever .widget-slider, .coprod-compare .coprod-lever .widget-dropdown {
   width: 420px !important; }
 .coprod-compare { --jp-widgets-inline-label-width: 190px; }
-.coprod-note { color: #444; font-style: italic; margin-left: 16px; }
+.coprod-toolbar .widget-label { overflow: visible; }
+.coprod-note { color: #333; font-style: italic; margin-left: 16px; }
 </style>
 """
 
@@ -98,11 +149,19 @@ def tooltip(p: Param) -> str:
 
 
 def badge_html(p: Param) -> str:
-    """HTML of the small evidence badge next to a lever (evidence text on hover)."""
+    """HTML of the evidence badge next to a lever; a tap or click opens its help.
+
+    A ``<details>`` element, so the help opens by touch, mouse or keyboard (a
+    hover-only tooltip does not work on a touch screen): the lever's help, its
+    allowed values and its evidence.
+    """
     kind = evidence_kind(p)
     title = html.escape(f"Evidence: {p.evidence}", quote=True)
-    return (f'<span class="coprod-badge coprod-badge-{kind}" title="{title}">'
-            f"{_BADGE_TEXT[kind]}</span>")
+    return (f'<details class="coprod-help"><summary title="{title}" '
+            f'aria-label="{html.escape(f"Help for {p.label}: {_BADGE_TEXT[kind]}", quote=True)}">'
+            f'<span class="coprod-badge coprod-badge-{kind}">{_BADGE_TEXT[kind]}</span>'
+            f'</summary><span class="coprod-help-body">{html.escape(tooltip(p))}</span>'
+            "</details>")
 
 
 def _step(p: Param) -> float:
@@ -209,7 +268,7 @@ class Message(w.HTML):
 
 def friendly(err: BaseException) -> str:
     """Turn an exception into one readable sentence for the screen."""
-    if isinstance(err, ScenarioError):
+    if isinstance(err, (ScenarioError, UploadProblem)):
         return str(err)
     if isinstance(err, OSError):
         return f"Could not use the file: {err.strerror or err}."
@@ -388,12 +447,37 @@ def _safe_name(name: str) -> str:
     return keep or "scenario"
 
 
-class ScenarioFiles(w.VBox):
-    """Save and load the current scenario as a TOML (or JSON) file.
+class UploadProblem(ValueError):
+    """An uploaded file that cannot be loaded, in one line that does not echo it."""
 
-    Two ways: a path box with Save and Load buttons (files on the machine running
-    the dashboard), and an upload button plus a download link (files on the
-    viewer's own computer).
+
+#: Largest scenario file the dashboards accept from a browser (bytes).
+MAX_UPLOAD = 64 * 1024
+
+
+def upload_problem(err: ScenarioError, name: str) -> str:
+    """One line about an uploaded file that is not a scenario, without echoing the file.
+
+    Parameter names are shown only when they are levers of the model, with what
+    is allowed; the file's own text (unknown keys, values) never is, so a page
+    cannot be used to read a file back.
+    """
+    levers = [prob for prob, _value, _allowed in err.problems if prob in PARAMETERS]
+    if levers:
+        allowed = "; ".join(f"{p}: {a}" for p, _v, a in err.problems if p in PARAMETERS)
+        return (f"{name} has a value that is not allowed for {', '.join(levers)} "
+                f"(allowed: {allowed}). Nothing was changed.")
+    return (f"{name} is not a scenario file this kit wrote (a .toml or .json file of "
+            "lever names and values). Nothing was changed.")
+
+
+class ScenarioFiles(w.VBox):
+    """Load a scenario from a file the viewer picks; download the current one.
+
+    Nothing here names a file on the computer running the dashboard: an
+    uploaded file is read from the bytes the browser sends (at most
+    :data:`MAX_UPLOAD`) and never written to disk, and the download link
+    carries the scenario in the page itself.
 
     Args:
         get: Returns the current scenario (may raise ScenarioError).
@@ -404,46 +488,49 @@ class ScenarioFiles(w.VBox):
     def __init__(self, get: Callable[[], Scenario], put: Callable[[Scenario], None],
                  message: Message):
         self._get, self._put, self.message = get, put, message
-        self.path = w.Text(value="my_scenario.toml", description="File",
-                           tooltip="A .toml or .json file on the computer running the kit.")
-        self.save_button = w.Button(description="Save", icon="save",
-                                    tooltip="Save the current scenario to this file.")
-        self.load_button = w.Button(description="Load", icon="folder-open",
-                                    tooltip="Load a scenario from this file.")
         self.upload = w.FileUpload(accept=".toml,.json", multiple=False,
-                                   description="Upload a scenario")
+                                   description="Load a scenario file", icon="upload",
+                                   layout=w.Layout(width="auto"))
+        self.upload.add_class("coprod-upload")
         self.link = w.HTML()
-        self.save_button.on_click(safely(message, lambda _b: self.save()))
-        self.load_button.on_click(safely(message, lambda _b: self.load()))
         self.upload.observe(safely(message, self._uploaded), names="value")
-        super().__init__([w.HBox([self.path, self.save_button, self.load_button]),
-                          w.HBox([self.upload, self.link])])
-
-    def save(self, path: str | None = None) -> Path:
-        """Save the current scenario to ``path`` (or the path box)."""
-        scenario = self._get()
-        written = scenario.to_file(path or self.path.value.strip())
-        self.message.show_ok(f"Saved the scenario to {written}.")
-        return written
-
-    def load(self, path: str | None = None) -> Scenario:
-        """Load a scenario from ``path`` (or the path box) and show it."""
-        scenario = Scenario.from_file(path or self.path.value.strip())
-        self._put(scenario)
-        self.message.show_ok(f"Loaded '{scenario.name}' from {path or self.path.value}.")
-        return scenario
+        help_text = w.HTML('<div class="coprod-help-text">Load a .toml or .json scenario '
+                           "file from this device, or download the current scenario to "
+                           "keep it for next time.</div>")
+        super().__init__([help_text, w.HBox([self.upload, self.link],
+                                             layout=w.Layout(flex_flow="row wrap",
+                                                             align_items="center"))])
 
     def load_bytes(self, name: str, content: bytes) -> Scenario:
-        """Load a scenario from an uploaded file's name and bytes."""
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / (Path(name).name or "upload")
-            path.write_bytes(content)
-            try:
-                scenario = Scenario.from_file(path)
-            except ScenarioError as err:
-                raise ScenarioError(err.problems, source=name) from None
+        """Load a scenario from an uploaded file's name and bytes, and show it.
+
+        Raises:
+            UploadProblem: one line that names the file (its base name only) but
+                never repeats what is in it.
+        """
+        raw = Path(str(name).replace("\\", "/"))
+        kind = raw.suffix.lower()
+        shown = _safe_name(raw.stem) + (kind if kind in (".toml", ".json") else "")
+        if kind not in (".toml", ".json"):
+            raise UploadProblem(f"{shown} is not a scenario file: choose a .toml or .json "
+                                "file. Nothing was changed.")
+        if len(content) > MAX_UPLOAD:
+            raise UploadProblem(f"{shown} is {len(content) // 1024} KB; a scenario file is "
+                                f"at most {MAX_UPLOAD // 1024} KB. Nothing was changed.")
+        try:
+            text = bytes(content).decode("utf-8")
+            data = tomllib.loads(text) if kind == ".toml" else json.loads(text)
+            scenario = Scenario.from_dict(data, source=shown)
+        except UnicodeDecodeError:
+            raise UploadProblem(f"{shown} is not a text file (UTF-8). Nothing was "
+                                "changed.") from None
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError):
+            raise UploadProblem(f"{shown} is not valid {kind[1:].upper()}. Nothing was "
+                                "changed.") from None
+        except ScenarioError as err:
+            raise UploadProblem(upload_problem(err, shown)) from None
         self._put(scenario)
-        self.message.show_ok(f"Loaded '{scenario.name}' from {name}.")
+        self.message.show_ok(f"Loaded '{display_name(scenario.name)}' from {shown}.")
         return scenario
 
     def refresh_link(self) -> None:

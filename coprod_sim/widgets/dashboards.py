@@ -1,7 +1,7 @@
 """The three dashboards: trainer, scenario comparison and explorer.
 
 Each is an ``ipywidgets`` box that works the same in JupyterLab and in Voila;
-the notebooks in ``notebooks/dashboards/`` only create and show one. Everything
+the notebooks in ``coprod_sim/content/dashboards/`` only create and show one. Everything
 can also be driven from Python (the tests do), for example::
 
     t = Trainer(replicates=1)
@@ -62,6 +62,29 @@ def same(name: str, a: float, b: float) -> bool:
     return abs(a - b) <= 0.05 * max(abs(a), abs(b), 1e-9)
 
 
+#: The chart that shows each key outcome (Reveal switches to it).
+OUTCOME_CHART: dict[str, str] = {
+    "participation_rate": "participation", "ever_took_part": "participation",
+    "retention": "participation", "representativeness": "who_is_missing",
+    "voice_equality": "voice", "quiet_voice": "voice", "influence": "influence",
+    "tokenism": "influence", "trust": "trust", "efficacy": "trust",
+    "staff_openness": "staff", "staff_anxiety": "staff", "cost": "cost_benefit",
+    "benefit": "cost_benefit", "net_benefit": "cost_benefit", "ladder_score": "ladder",
+}
+
+
+def toolbar(*widgets: w.Widget, actions: bool = False) -> w.HBox:
+    """A row of buttons and pickers that wraps on a narrow screen.
+
+    ``actions``: the row with Presenter mode, which presenter mode keeps at the top.
+    """
+    box = w.HBox(list(widgets), layout=w.Layout(flex_flow="row wrap", align_items="center"))
+    box.add_class("coprod-toolbar")
+    if actions:
+        box.add_class("coprod-actions")
+    return box
+
+
 def chart_picker(value: str = "participation") -> w.Dropdown:
     """A drop-down of the charts (names from :data:`coprod_sim.plots.CHART_NAMES`)."""
     return w.Dropdown(options=[(name, key) for key, name in plots.CHART_NAMES.items()],
@@ -92,6 +115,8 @@ class _Dashboard(w.VBox):
         self.presenter.observe(self._safe(lambda _c: self.set_presenter(self.presenter.value)),
                                names="value")
         self.heading = w.HTML(f"<h2>{html.escape(self.title)}</h2>")
+        self.heading.add_class("coprod-title")
+        self.message.add_class("coprod-message-line")
         super().__init__()
         self.add_class("coprod-root")
 
@@ -162,6 +187,8 @@ class Trainer(_Dashboard):
             self.predict_outcome, self.prediction, self.notes, self.reveal_button],
             layout=w.Layout(display="none", border="2px dashed #555", padding="8px"))
         self.results = w.VBox([self.picker, self.chart, self.summary])
+        self.results.add_class("coprod-results")
+        self.verdict.add_class("coprod-verdict")
         self._before: dict[str, float] | None = None
 
         # wiring
@@ -171,25 +198,31 @@ class Trainer(_Dashboard):
         self.panel.on_change(safe(self._changed))
         self.replicates.observe(safe(lambda _c: self._changed()), names="value")
         self.run_button.on_click(safe(lambda _b: self.run()))
-        self.picker.observe(safe(lambda c: self.chart.set_chart(c["new"])), names="value")
+        self.picker.observe(safe(lambda c: None if self._quiet else
+                                 self.chart.set_chart(c["new"])), names="value")
         self.hide.observe(safe(lambda c: self.set_hidden(c["new"])), names="value")
         self.reveal_button.on_click(safe(lambda _b: self.reveal()))
 
         left = w.VBox([self.panel, self.replicates, w.HBox([self.run_button, self.auto])],
-                      layout=w.Layout(flex="1 1 520px", min_width="420px"))
-        right = w.VBox([self.results, self.predict_box, self.verdict],
-                       layout=w.Layout(flex="2 1 600px", min_width="420px"))
-        save = w.Accordion(children=[self.files], titles=("Save or load this scenario",))
+                      layout=w.Layout(flex="1 1 620px", min_width="420px"))
+        # the verdict sits right above the chart it is about
+        right = w.VBox([self.predict_box, self.verdict, self.results],
+                       layout=w.Layout(flex="2 1 560px", min_width="420px"))
+        save = w.Accordion(children=[self.files], titles=("Load or download a scenario",))
         save.selected_index = None
+        save.add_class("coprod-files")
+        self.preset_text.add_class("coprod-preset-text")
         self.children = [
             style_widget(), self.heading,
-            w.HBox([self.preset, self.pathway], layout=w.Layout(flex_flow="row wrap")),
-            self.preset_text,
-            w.HBox([self.presenter, self.hide]), self.message,
+            toolbar(self.preset, self.pathway), self.preset_text,
+            toolbar(self.presenter, self.hide, actions=True), self.message,
             columns(left, right), save,
         ]
         self._describe_preset(preset)
         self.run()
+        # the room (coprod_sim/room): served with --room, adds the join code and the answers
+        from coprod_sim.room import attach_room
+        self.room = attach_room(self)
 
     # -- scenario ------------------------------------------------------------
     @property
@@ -269,6 +302,10 @@ class Trainer(_Dashboard):
         """Show the results and how they compare with the room's prediction."""
         name = self.predict_outcome.value
         guess = self.prediction.value
+        # show the chart of the outcome the room predicted
+        chart = OUTCOME_CHART.get(name, self.chart.chart)
+        self._set_quietly(self.picker, chart)
+        self.chart.chart = chart
         self.set_hidden(False)
         after = final_values(self.df)[name]
         label = OUTCOMES[name].label
@@ -285,8 +322,9 @@ class Trainer(_Dashboard):
                 right = "The room's prediction was right." if guess == moved else \
                     f"The room predicted it would {guess.lower()}."
                 text += f" {right}"
-        self.verdict.value = (f'<div class="coprod-message-ok" role="status">'
-                              f"{html.escape(text)}</div>")
+        self.verdict.value = (f'<div class="coprod-message-ok coprod-verdict-text" '
+                              f'role="status" data-chart="{chart}"><b>{html.escape(text)}</b>'
+                              "</div>")
         return text
 
     def chart_views(self) -> list[ChartView]:  # noqa: D102
@@ -294,7 +332,11 @@ class Trainer(_Dashboard):
 
 
 def difference_html(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str]) -> str:
-    """A table of each key outcome in two scenarios, the difference, and which is better."""
+    """A table of each key outcome in two scenarios, the difference, and which is better.
+
+    The outcomes' definitions follow in a "What these mean" box that opens by a
+    tap or click (a touch screen cannot hover over the labels).
+    """
     va, vb = final_values(a), final_values(b)
     head = ("<tr><th>Outcome</th>"
             f"<th>A: {html.escape(names[0])}</th><th>B: {html.escape(names[1])}</th>"
@@ -311,8 +353,13 @@ def difference_html(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str]) ->
             f'<tr data-outcome="{n}"><td title="{html.escape(o.definition, quote=True)}">'
             f"{html.escape(o.label)}</td><td>{fmt(n, va[n])}</td><td>{fmt(n, vb[n])}</td>"
             f"<td>{fmt(n, d, signed=True)}</td><td>{better}</td></tr>")
+    meanings = "".join(f"<dt>{html.escape(OUTCOMES[n].label)}</dt><dd>"
+                       f"{html.escape(OUTCOMES[n].definition)}</dd>" for n in KEY_OUTCOMES)
+    # the definitions open by tap or click, not only on hover (as under the summary table)
     return (f'<table class="coprod-difference" style="border-spacing:12px 2px">{head}'
-            f'{"".join(rows)}</table>')
+            f'{"".join(rows)}</table>'
+            f'<details class="coprod-definitions"><summary>What these mean</summary>'
+            f"<dl>{meanings}</dl></details>")
 
 
 class Compare(_Dashboard):
@@ -344,9 +391,12 @@ class Compare(_Dashboard):
             columns.append(side["box"])
         self.replicates.observe(self._safe(lambda _c: self.run()), names="value")
         self.picker.observe(self._safe(lambda c: self._set_chart(c["new"])), names="value")
+        sides = w.HBox(columns, layout=w.Layout(flex_flow="row wrap"))
+        sides.add_class("coprod-sides")
         self.children = [
-            style_widget(), self.heading, w.HBox([self.presenter, self.replicates, self.picker]),
-            self.message, w.HBox(columns, layout=w.Layout(flex_flow="row wrap")),
+            style_widget(), self.heading,
+            toolbar(self.presenter, self.replicates, self.picker, actions=True),
+            self.message, sides,
             w.HTML("<h3>Difference in each outcome</h3>"), self.difference,
             w.HTML("<h3>Who is missing in each</h3>"), self.missing,
         ]
@@ -363,7 +413,7 @@ class Compare(_Dashboard):
         files = ScenarioFiles(lambda: panel.scenario, lambda s: self.show_scenario(i, s),
                               self.message)
         more = w.Accordion(children=[panel, files],
-                           titles=("Levers", "Save or load this scenario"))
+                           titles=("Levers", "Load or download a scenario"))
         more.selected_index = None
         picker.observe(self._safe(lambda c: self.show_scenario(i, presets.get(c["new"]))),
                        names="value")
@@ -371,6 +421,7 @@ class Compare(_Dashboard):
         box = w.VBox([title, picker, more, view],
                      layout=w.Layout(flex="1 1 420px", min_width="380px", padding="4px"))
         box.add_class(f"coprod-side-{letter.lower()}")
+        box.add_class("coprod-side")
         return {"letter": letter, "picker": picker, "panel": panel, "view": view,
                 "title": title, "files": files, "box": box}
 
@@ -458,12 +509,15 @@ class Explorer(_Dashboard):
                             names="value")
         n = len(PARAMETERS)
         left = w.VBox([w.HTML(f"All {n} levers, grouped by the paper's seven steps, then "
-                              "behaviour, mechanisms and run settings. Hover over a lever "
-                              "for its help and evidence."), self.panel, self.files],
+                              "behaviour, mechanisms and run settings. Tap or click a "
+                              "lever's badge for its help and evidence."), self.panel,
+                       self.files],
                       layout=w.Layout(flex="1 1 560px", min_width="420px"))
         right = w.VBox([self.replicates, self.picker, self.chart, self.summary],
                        layout=w.Layout(flex="1 1 560px", min_width="420px"))
-        self.children = [style_widget(), self.heading, w.HBox([self.preset, self.presenter]),
+        right.add_class("coprod-results")
+        self.children = [style_widget(), self.heading,
+                         toolbar(self.preset, self.presenter, actions=True),
                          self.message, columns(left, right)]
         self.run()
 
