@@ -16,6 +16,7 @@ from mesa import Model
 from mesa.discrete_space import Network
 
 from coprod_sim.agents import Person, StaffMember
+from coprod_sim.calibration.constants import Constants
 from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, meetings, staff
 from coprod_sim.outcomes import Recorder
 from coprod_sim.population import AGES, DEPRIVATION, People, Staff, edge_arrays, peer_network
@@ -60,6 +61,9 @@ class CoproductionModel(Model):
             to ``Scenario()``.
         rng: Seed or numpy ``Generator`` (Mesa's ``rng``); the same seed gives
             the same run.
+        constants: Trial values of the hidden constants
+            (:class:`~coprod_sim.calibration.constants.Constants`); defaults to
+            the fitted ones in ``coprod_sim/calibration/fitted.toml``.
         **params: Lever values that override ``scenario`` (so
             ``mesa.batch_run`` can pass parameters by name).
 
@@ -73,18 +77,20 @@ class CoproductionModel(Model):
         datacollector: The weekly :class:`~coprod_sim.outcomes.Recorder`.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, rng: Any = None, **params: Any):
+    def __init__(self, scenario: Scenario | None = None, *, rng: Any = None,
+                 constants: Constants | None = None, **params: Any):
         super().__init__(rng=rng)
         scenario = scenario if scenario is not None else Scenario()
         if params:
             scenario = scenario.replace(**params)
         self.levers = scenario
+        self.constants = constants if constants is not None else Constants.load()
         self.week = 0
         self.cycle = stage_schedule(scenario.pathway, scenario.cycle_weeks,
                                     scenario.cycle_weeks)
         self.user_stages = {st for st in STAGES if scenario[f"stage_{st}"]}
 
-        self.state = People(scenario, self.rng)
+        self.state = People(scenario, self.rng, self.constants)
         self.staff_state = Staff(scenario, self.rng)
         graph = peer_network(self.state, self.rng)
         self.network = Network(graph, layout=None, random=self.random)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+from coprod_sim.calibration.constants import Constants
 from coprod_sim.scenario import Scenario
 
 ROLES: tuple[str, ...] = ("patient", "carer", "family", "community")
@@ -46,10 +47,6 @@ NEED_LABELS: dict[str, str] = {
     "low_literacy": "finds jargon hard (low health literacy)",
 }
 
-#: Exponents of the observed response gaps that give baseline willingness
-#: (16-34, 35-64, 65+) and (most, middle, least deprived); calibrated.
-AGE_GAP_EXPONENTS = np.array([1.2, 0.45, 0.0])
-DEPRIVATION_GAP_EXPONENTS = np.array([0.8, 0.4, 0.0])
 
 #: Health literacy below this counts as the low-literacy need.
 LOW_LITERACY = 0.4
@@ -71,7 +68,8 @@ class People:
     ``times``, ``views``, ``adopted``, ``ever_part``, ``dropped_week``.
     """
 
-    def __init__(self, s: Scenario, rng: np.random.Generator):
+    def __init__(self, s: Scenario, rng: np.random.Generator, constants: Constants | None = None):
+        c = constants if constants is not None else Constants.load()
         n = s.n_people
         self.n = n
         other = s.carer_share + s.family_share + s.community_share
@@ -111,8 +109,8 @@ class People:
         # (``age_gap``, ``deprivation_gap``) raised to exponents chosen so that
         # a default questionnaire, with its modelled barriers, reproduces them
         # (calibration: tests/test_calibration.py).
-        age_mult = s.age_gap ** AGE_GAP_EXPONENTS
-        dep_mult = s.deprivation_gap ** DEPRIVATION_GAP_EXPONENTS
+        age_mult = s.age_gap ** c.array("age_gap_exponents")
+        dep_mult = s.deprivation_gap ** c.array("deprivation_gap_exponents")
         self.base_offset = np.log(age_mult[self.age] * dep_mult[self.dep])
 
         invited_role = np.array([s.invite_patients, s.invite_carers, s.invite_families,

@@ -27,18 +27,6 @@ FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
 DEPTH = np.array([3, 2, 2, 1])
 #: Hours a person spends per activity (forum and focus group use meeting_hours).
 HOURS = np.array([np.nan, np.nan, 1.0, 0.3])
-#: Baseline chance of taking part once invited, before drivers. Forum:
-#: Loria-Rebolledo et al. 2022 report 23-94% by meeting design; focus groups
-#: and interviews are arranged with the person (assumption); the questionnaire
-#: entry is replaced by ``questionnaire_response_rate``.
-BASE_CHANCE = np.array([0.45, 0.80, 0.75, 0.30])
-#: Calibration so that a default population answers a questionnaire at about
-#: ``questionnaire_response_rate`` despite its barriers (set in benchmarks/calibrate.py).
-QUESTIONNAIRE_CALIBRATION = 1.55
-#: How strongly confidence and articulacy decide who comes, per method
-#: (briefing paper citing Gibbs 1997: groups favour the confident and articulate).
-CONFIDENCE_BIAS = np.array([3.5, 3.0, 0.5, 0.0])
-ARTICULACY_BIAS = np.array([2.0, 1.5, 0.3, 0.0])
 #: Which needs are barriers to which method (rows NEEDS, columns METHODS).
 BARRIER_WEIGHT = np.array([
     # forum focus interview questionnaire
@@ -50,13 +38,6 @@ BARRIER_WEIGHT = np.array([
     [0.5, 0.5, 0.0, 1.0],   # digital exclusion (papers by email; online forms)
     [0.5, 0.5, 0.3, 1.0],   # low health literacy meets jargon
 ])
-#: Log-odds lost per unmet need. Cost: ln 2, since payment doubles the odds of
-#: response (Edwards et al. 2002); others: assumption.
-BARRIER_STRENGTH = np.array([1.0, 1.0, 1.0, 1.0, np.log(2.0), 1.0, 1.0])
-
-
-#: Weeks in which a peer's taking part is still noticed (assumption).
-PEER_WEEKS = 4
 
 
 def running_methods(model: CoproductionModel, week: int) -> np.ndarray:
@@ -86,13 +67,13 @@ def unmet_barriers(model: CoproductionModel) -> np.ndarray:
 def barrier_penalty(model: CoproductionModel) -> np.ndarray:
     """Log-odds lost by each person for each method from unmet needs (n x 4)."""
     unmet = unmet_barriers(model).astype(float)
-    return (unmet * BARRIER_STRENGTH) @ BARRIER_WEIGHT
+    return (unmet * model.constants.array("barrier_strength")) @ BARRIER_WEIGHT
 
 
 def peer_share(model: CoproductionModel) -> np.ndarray:
     """Share of each person's peers who took part in the last four weeks."""
     st = model.state
-    active = (model.week - st.last_part < PEER_WEEKS).astype(float)
+    active = (model.week - st.last_part < model.constants.peer_weeks).astype(float)
     counts = np.bincount(model.edges_src, weights=active[model.edges_dst], minlength=st.n)
     return counts / np.maximum(model.degree, 1.0)
 
@@ -153,22 +134,21 @@ def attendance_chance(model: CoproductionModel) -> np.ndarray:
     minus fatigue, plus a clear purpose, plus the segment gap, plus peers who
     took part, minus unmet barriers, plus confidence and articulacy for groups.
     """
-    s, st = model.levers, model.state
-    drive = (1.5 * (st.motivation - 0.5) + 1.2 * (st.trust - 0.5)
-             + 1.0 * (st.efficacy - 0.35) - 2.5 * st.fatigue
-             + 0.8 * (s.purpose_clarity - 0.5))
+    s, st, c = model.levers, model.state, model.constants
+    drive = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
+             + c.drive_efficacy * (st.efficacy - 0.35) - c.drive_fatigue * st.fatigue
+             + c.drive_purpose * (s.purpose_clarity - 0.5))
     if s.mech_segment_gap:
         drive = drive + st.base_offset
     if s.mech_peer_influence:
         drive = drive + s.peer_weight * peer_share(model)
-    chance = BASE_CHANCE.copy()
-    chance[QUESTIONNAIRE] = s.questionnaire_response_rate
+    chance = np.append(c.array("base_chance"), s.questionnaire_response_rate)
     base = np.log(chance / (1 - chance))
-    base[QUESTIONNAIRE] += QUESTIONNAIRE_CALIBRATION
+    base[QUESTIONNAIRE] += c.questionnaire_calibration
     logit = base + drive[:, None] - model.barrier_penalty
     if s.mech_confidence_bias:
-        logit = logit + np.outer(st.confidence - 0.5, CONFIDENCE_BIAS) \
-            + np.outer(st.articulacy - 0.5, ARTICULACY_BIAS)
+        logit = logit + np.outer(st.confidence - 0.5, c.array("confidence_bias")) \
+            + np.outer(st.articulacy - 0.5, c.array("articulacy_bias"))
     p = 1.0 / (1.0 + np.exp(-logit))
     p[:, FOCUS] *= 1.0 - s.focus_group_no_show
     return p

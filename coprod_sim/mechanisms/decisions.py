@@ -19,16 +19,6 @@ import numpy as np
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel, Week
 
-#: How much a view from each method can change the plan (forum, focus group,
-#: interview, questionnaire): questions set by professionals limit influence
-#: (briefing paper); sizes are assumptions.
-INFLUENCE_WEIGHT = np.array([1.0, 0.85, 0.45, 0.25])
-#: Adoption factor when users take part in the current stage, and when not.
-IN_STAGE, OUT_OF_STAGE = 1.25, 0.6
-#: Items staff add to the plan per working-party seat per week (assumption).
-STAFF_ITEMS_PER_SEAT = 0.15
-#: Trust lost per week by recent meeting-goers at full email-decision share.
-EMAIL_TRUST_LOSS = 0.04
 
 
 def adoption_chance(model: CoproductionModel, method: np.ndarray) -> np.ndarray:
@@ -39,14 +29,14 @@ def adoption_chance(model: CoproductionModel, method: np.ndarray) -> np.ndarray:
     stage users take part in (Governance International 2013), staff openness,
     organisational resistance and health/social care integration.
     """
-    s = model.levers
+    s, c = model.levers, model.constants
     power = 0.2 + 1.6 * s.power_sharing if s.mech_power_sharing else 1.0
-    stage = IN_STAGE if model.user_stage else OUT_OF_STAGE
+    stage = c.in_stage if model.user_stage else c.out_of_stage
     seated = model.staff_state.seat
     openness = model.staff_state.openness[seated].mean()
     friction = 1.0 - 0.3 * (1.0 - s.integration)
     p = (s.adoption_rate * power * stage * (0.5 + openness)
-         * (1.0 - 0.5 * model.resistance) * friction * INFLUENCE_WEIGHT[method])
+         * (1.0 - 0.5 * model.resistance) * friction * c.array("influence_weight")[method])
     if s.mech_email_exclusion and not s.inclusive_communication:
         p = p * (1.0 - 0.5 * s.email_decision_share)
     return np.clip(p, 0.0, 0.95)
@@ -63,6 +53,7 @@ def adopt_views(model: CoproductionModel, wk: Week) -> None:
     items to the plan.
     """
     st, rng = model.state, model.rng
+    weight = model.constants.array("influence_weight")
     who = np.flatnonzero(wk.gave_view)
     adopted = np.zeros(st.n, dtype=bool)
     if who.size:
@@ -72,10 +63,10 @@ def adopt_views(model: CoproductionModel, wk: Week) -> None:
     st.adopted += adopted
     n_adopted = int(adopted.sum())
     model.plan_users += n_adopted
-    model.views_weighted += float(INFLUENCE_WEIGHT[wk.view_method[who]].sum()) if who.size else 0
-    model.adopted_weighted += (float(INFLUENCE_WEIGHT[wk.view_method[adopted]].sum())
+    model.views_weighted += float(weight[wk.view_method[who]].sum()) if who.size else 0
+    model.adopted_weighted += (float(weight[wk.view_method[adopted]].sum())
                                if n_adopted else 0.0)
-    model.plan_staff += STAFF_ITEMS_PER_SEAT * model.staff_state.seat.sum()
+    model.plan_staff += model.constants.staff_items_per_seat * model.staff_state.seat.sum()
     wk.n_adopted = n_adopted
 
 
@@ -93,5 +84,5 @@ def exclude_by_email(model: CoproductionModel, wk: Week) -> None:
     if s.inclusive_communication:
         offline = st.needs[:, 5] & (not s.digital_inclusion)
         recent &= offline
-    loss = EMAIL_TRUST_LOSS * s.email_decision_share
+    loss = model.constants.email_trust_loss * s.email_decision_share
     st.trust[recent] -= loss * st.trust[recent]

@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel, Week
 
-#: Share of the full learning step taken when a view is not adopted but a
-#: reason is given (assumption: "costs little").
-RATIONALE_SOFTENING = 0.1
 
 
 def give_feedback(model: CoproductionModel, wk: Week) -> None:
@@ -33,6 +30,7 @@ def give_feedback(model: CoproductionModel, wk: Week) -> None:
     if not s.mech_feedback or not wk.gave_view.any():
         return
     lr = s.learning_rate
+    soft = model.constants.rationale_softening
     gave, adopted = wk.gave_view, wk.adopted
     up = adopted
     st.efficacy[up] += lr * (1 - st.efficacy[up])
@@ -40,8 +38,8 @@ def give_feedback(model: CoproductionModel, wk: Week) -> None:
     st.motivation[up] += 0.3 * lr * (1 - st.motivation[up])
     down = gave & ~adopted
     if s.feedback_rationale:
-        st.efficacy[down] -= RATIONALE_SOFTENING * lr * st.efficacy[down]
-        st.trust[down] += RATIONALE_SOFTENING * lr * (1 - st.trust[down])
+        st.efficacy[down] -= soft * lr * st.efficacy[down]
+        st.trust[down] += soft * lr * (1 - st.trust[down])
     else:
         st.efficacy[down] -= lr * st.efficacy[down]
         st.trust[down] -= 0.6 * lr * st.trust[down]

@@ -16,13 +16,6 @@ import numpy as np
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel, Week
 
-#: Weekly recovery: fatigue is multiplied by this each week (assumption).
-FATIGUE_RECOVERY = 0.9
-#: Fatigue per hour of taking part (assumption).
-FATIGUE_PER_HOUR = 0.05
-#: Share of the gap to full motivation closed per supported meeting, for each
-#: of buddying and ground rules (assumption).
-SUPPORT_LIFT = 0.04
 
 
 def grow_confidence(model: CoproductionModel, wk: Week) -> None:
@@ -42,7 +35,7 @@ def grow_confidence(model: CoproductionModel, wk: Week) -> None:
     rate = 0.01 + 0.02 * s.peer_support + np.where(buddied, 0.04, 0.0)
     st.confidence[talked] += rate[talked] * (1 - st.confidence[talked])
     met = (wk.depth >= 2) & less_confident
-    lift = SUPPORT_LIFT * (s.buddying + s.ground_rules)
+    lift = model.constants.support_lift * (s.buddying + s.ground_rules)
     if lift and met.any():
         st.motivation[met] += lift * (1 - st.motivation[met])
         st.trust[met] += 0.5 * lift * (1 - st.trust[met])
@@ -62,7 +55,7 @@ def build_fatigue(model: CoproductionModel, wk: Week) -> None:
     s, st = model.levers, model.state
     if not s.mech_fatigue:
         return
-    st.fatigue *= FATIGUE_RECOVERY
+    st.fatigue *= model.constants.fatigue_recovery
     part = wk.part
     if not part.any():
         return
@@ -71,6 +64,6 @@ def build_fatigue(model: CoproductionModel, wk: Week) -> None:
     relief = ((0.7 if s.pay_expenses else 1.0)
               * (0.8 if s.accessible_venue and s.flexible_timing else 1.0)
               * (0.8 if s.roles_4rs else 1.0))
-    load = FATIGUE_PER_HOUR * wk.hours * strain * relief
+    load = model.constants.fatigue_per_hour * wk.hours * strain * relief
     st.fatigue[part] = np.minimum(1.0, st.fatigue[part] + load[part])
     st.motivation -= 0.05 * st.fatigue

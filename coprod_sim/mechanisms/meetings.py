@@ -19,20 +19,8 @@ from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNA
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel, Week
 
-#: Exponent of (confidence x articulacy) that shares out talking time when
-#: nothing flattens it (assumption; evidence.md: a dominating share near 0.3).
-VOICE_EXPONENT = 2.5
-#: Factors that flatten the exponent (assumption).
-GROUND_RULES_FLATTEN = 0.45
-VISION_FLATTEN = 0.8
-#: Confidence a buddy lends in a meeting to someone below 0.5 (assumption).
-BUDDY_LIFT = 0.25
-#: A manager's weight in the staff share of talking time (assumption).
-MANAGER_WEIGHT = 3.0
 #: People below this confidence count as "less confident" for quiet_voice.
 LESS_CONFIDENT = 0.4
-#: Chance of giving a view per method when understanding is full (assumption).
-VIEW_CHANCE = np.array([0.8, 0.9, 1.0, 1.0])
 
 
 def comprehension(model: CoproductionModel) -> np.ndarray:
@@ -65,7 +53,8 @@ def share_voice(model: CoproductionModel, wk: Week) -> None:
     questions, so each respondent gives a view as far as they understand it.
     Records voice equality (1 - Gini of talking time) for each meeting.
     """
-    s, st, rng = model.levers, model.state, model.rng
+    s, st, rng, c = model.levers, model.state, model.rng, model.constants
+    view_weight = c.array("view_chance")
     comp = model.comprehension
     view_chance = np.zeros(st.n)
     best_method = np.full(st.n, -1)
@@ -75,12 +64,12 @@ def share_voice(model: CoproductionModel, wk: Week) -> None:
             continue
         conf = st.confidence[who]
         if s.buddying:
-            conf = np.where(conf < 0.5, conf + BUDDY_LIFT, conf)
-        k = VOICE_EXPONENT if s.mech_voice_inequality else 0.0
+            conf = np.where(conf < 0.5, conf + c.buddy_lift, conf)
+        k = c.voice_exponent if s.mech_voice_inequality else 0.0
         if s.ground_rules:
-            k *= GROUND_RULES_FLATTEN
+            k *= c.ground_rules_flatten
         if s.written_vision:
-            k *= VISION_FLATTEN
+            k *= c.vision_flatten
         weight = (conf * st.articulacy[who]) ** k * comp[who]
         share = weight / weight.sum()
         st.airtime[who] += share
@@ -90,7 +79,7 @@ def share_voice(model: CoproductionModel, wk: Week) -> None:
         quiet = st.confidence0[who] < LESS_CONFIDENT
         model.tally["quiet_airtime"] += share[quiet].sum()
         model.tally["quiet_seats"] += quiet.sum() / who.size
-        chance = np.minimum(1.0, share * who.size * VIEW_CHANCE[method])
+        chance = np.minimum(1.0, share * who.size * view_weight[method])
         view_chance[who] = np.maximum(view_chance[who], chance)
         best_method[who] = np.where(best_method[who] < 0, method, best_method[who])
         staff_voice(model)
@@ -98,7 +87,7 @@ def share_voice(model: CoproductionModel, wk: Week) -> None:
         who = np.flatnonzero(wk.took[:, method])
         if who.size == 0:
             continue
-        chance = VIEW_CHANCE[method] * (0.5 + 0.5 * comp[who])
+        chance = view_weight[method] * (0.5 + 0.5 * comp[who])
         view_chance[who] = np.maximum(view_chance[who], chance)
         best_method[who] = np.where(best_method[who] < 0, method, best_method[who])
     wk.gave_view = rng.random(st.n) < view_chance
@@ -115,7 +104,8 @@ def staff_voice(model: CoproductionModel) -> None:
     """
     s, sf = model.levers, model.staff_state
     staff_share = 0.6 - 0.4 * s.power_sharing
-    weight = np.where(sf.manager, MANAGER_WEIGHT if s.mech_manager_dominance else 1.0, 1.0)
+    manager = model.constants.manager_weight if s.mech_manager_dominance else 1.0
+    weight = np.where(sf.manager, manager, 1.0)
     weight = weight * sf.seat
     total = weight.sum()
     if total > 0:

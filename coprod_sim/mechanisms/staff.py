@@ -17,10 +17,6 @@ import numpy as np
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel, Week
 
-#: Skill that training brings staff towards, and the weekly pace (assumption).
-TRAINED_SKILL, TRAINING_PACE = 0.85, 0.15
-#: How fast anxiety follows its target each week (assumption).
-ANXIETY_PACE = 0.1
 
 
 def train_staff(model: CoproductionModel, wk: Week) -> None:
@@ -29,9 +25,9 @@ def train_staff(model: CoproductionModel, wk: Week) -> None:
     Briefing paper: coproduction requires investment in staff training so staff
     feel confident applying it.
     """
-    sf = model.staff_state
+    sf, c = model.staff_state, model.constants
     if model.levers.staff_training:
-        sf.skill += TRAINING_PACE * (TRAINED_SKILL - sf.skill) * (sf.skill < TRAINED_SKILL)
+        sf.skill += c.training_pace * (c.trained_skill - sf.skill) * (sf.skill < c.trained_skill)
 
 
 def update_anxiety(model: CoproductionModel, wk: Week) -> None:
@@ -43,7 +39,7 @@ def update_anxiety(model: CoproductionModel, wk: Week) -> None:
     if not s.mech_staff_anxiety:
         return
     target = np.clip(1.4 * s.power_sharing * (1 - sf.skill), 0, 1)
-    sf.anxiety += ANXIETY_PACE * (target - sf.anxiety)
+    sf.anxiety += model.constants.anxiety_pace * (target - sf.anxiety)
 
 
 def update_openness(model: CoproductionModel, wk: Week) -> None:

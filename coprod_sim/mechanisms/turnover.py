@@ -17,8 +17,6 @@ from coprod_sim.mechanisms.attendance import peer_share
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel, Week
 
-#: Weekly chance of leaving once below one's tolerance (assumption).
-LEAVE_HAZARD = 0.25
 
 
 def drop_out(model: CoproductionModel, wk: Week) -> None:
@@ -38,7 +36,7 @@ def drop_out(model: CoproductionModel, wk: Week) -> None:
         return
     tolerance = st.tolerance * (0.8 if s.roles_4rs else 1.0)
     low = (st.motivation < tolerance) | (st.trust < tolerance)
-    leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < LEAVE_HAZARD)
+    leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < model.constants.leave_hazard)
     st.engaged[leaving] = False
     st.dropped_week[leaving] = model.week
 
