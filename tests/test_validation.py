@@ -77,6 +77,19 @@ def test_every_lever_with_a_target_is_in_the_liveness_section():
     assert levers == stated, STALE
 
 
+def test_one_lever_of_the_liveness_section_matches():
+    from coprod_sim import liveness
+
+    stored = data()["sections"]["liveness"]
+    lever = stored[0]["lever"]
+    fresh = liveness.effects(PARAMETERS[lever], liveness.SEEDS)
+    mine = [c for c in stored if c["lever"] == lever]
+    assert len(mine) == len(fresh)
+    for s, f in zip(mine, fresh, strict=True):
+        assert s["figure"] == pytest.approx(f.diff, abs=1e-5), STALE
+        assert s["holds"] == f.passed, STALE
+
+
 def test_one_design_of_the_scale_check_matches():
     stored = [c for c in data()["sections"]["scale"] if c["design"] == "default"]
     fresh = R.scale_rows(range(8), range(3), designs=("default",))
@@ -84,6 +97,12 @@ def test_one_design_of_the_scale_check_matches():
     for s, f in zip(stored, fresh, strict=True):
         assert s["outcome"] == f["outcome"]
         assert s["figure"] == pytest.approx(f["large"] - f["small"], abs=1e-5), STALE
+
+
+def test_the_tipping_figures_match():
+    stored = data()["sections"]["tipping"][0]
+    fresh = R.tipping_points()
+    assert stored["figure"] == pytest.approx(fresh["jump"], abs=1e-5), STALE
 
 
 def test_the_tipping_chart_is_there_with_alt_text():

@@ -52,8 +52,8 @@ class Trace:
         seed: Its seed.
         invited: weeks x people x methods, who was invited to what.
         took: weeks x people x methods, who took part in what.
-        accepted: Like ``took`` but who agreed to come (before no-shows), or
-            None when the model does not record it.
+        focus_accepted: People who agreed to come to each week's focus group
+            (before no-shows), or None when the model does not record it.
         running: weeks x methods, which methods met.
         views: Views given per week.
         adopted: Views adopted per week.
@@ -66,7 +66,7 @@ class Trace:
     seed: int
     invited: np.ndarray
     took: np.ndarray
-    accepted: np.ndarray | None
+    focus_accepted: np.ndarray | None
     running: np.ndarray
     views: np.ndarray
     adopted: np.ndarray
@@ -87,16 +87,17 @@ def watch(scenario: Scenario, seed: int, constants: Constants | None = None) -> 
         wk = model.current_week
         invited.append(np.asarray(wk.invited, dtype=bool))
         took.append(np.asarray(wk.took, dtype=bool))
-        said_yes = getattr(wk, "accepted", None)
-        accepted.append(None if said_yes is None else np.asarray(said_yes, dtype=bool))
+        said_yes = getattr(wk, "focus_accepted", None)
+        if said_yes is None and getattr(wk, "accepted", None) is not None:
+            said_yes = int(np.asarray(wk.accepted)[:, FOCUS].sum())
+        accepted.append(None if said_yes is None else int(said_yes))
         running.append(np.asarray(wk.running, dtype=bool))
         views.append(int(np.count_nonzero(wk.gave_view)))
         adopted.append(int(wk.n_adopted))
-    has_accepted = all(a is not None and a.shape == t.shape for a, t in zip(accepted, took,
-                                                                            strict=True))
+    has_accepted = bool(accepted) and all(a is not None for a in accepted)
     weekly = pd.DataFrame(model.datacollector.model_vars)
     return Trace(scenario, seed, np.stack(invited), np.stack(took),
-                 np.stack(accepted) if has_accepted and accepted else None,
+                 np.array(accepted) if has_accepted else None,
                  np.stack(running), np.array(views), np.array(adopted),
                  np.asarray(st.age).copy(), np.asarray(st.dep).copy(), aware,
                  summarise(weekly))
@@ -161,10 +162,10 @@ def focus_group_no_show(traces, params, compare=None) -> float:
     """Share of people who agreed to come to a focus group but did not turn up."""
     agreed = came = 0
     for t in traces:
-        if t.accepted is None:
+        if t.focus_accepted is None:
             raise MeasureError("this model does not record who agreed to come "
-                               "(a week's 'accepted'), so no-shows cannot be measured")
-        agreed += int(t.accepted[:, :, FOCUS].sum())
+                               "(a week's 'focus_accepted'), so no-shows cannot be measured")
+        agreed += int(t.focus_accepted.sum())
         came += int(t.took[:, :, FOCUS].sum())
     if agreed == 0:
         raise MeasureError("nobody agreed to come to a focus group")

@@ -38,9 +38,8 @@ from coprod_sim.calibration.measures import MEASURES, format_figure
 from coprod_sim.calibration.patterns import PATTERNS, Runs
 from coprod_sim.fileio import atomic_write
 from coprod_sim.outcomes import OUTCOMES
-from coprod_sim.parameters import PARAMETERS, Param
+from coprod_sim.parameters import PARAMETERS
 from coprod_sim.runner import run
-from coprod_sim.scenario import Scenario
 
 DATA_START = "<!-- validation-data"
 DATA_END = "-->"
@@ -173,83 +172,60 @@ def targets_section(seeds: int | None = None) -> Section:
 
 # 3. Lever liveness ------------------------------------------------------------------
 
-def _context(p: Param) -> Scenario:
-    ctx = dict(p.context)
-    preset = ctx.pop("preset", "default")
-    return presets.get(preset, **ctx)
+def liveness_rows(seeds: Iterable[int] | None = None,
+                  progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Every lever's effect on its stated targets, from :func:`coprod_sim.liveness.sweep`.
 
-
-def _arms(p: Param) -> list[tuple[Any, Any]]:
-    if p.kind == "bool":
-        return [(False, True)]
-    if p.kind == "choice":
-        first, *rest = list(p.choices)
-        return [(first, other) for other in rest]
-    return [(p.low, p.high)]
-
-
-def liveness_rows(seeds: Iterable[int] = range(8), progress: Callable[[str], None] | None = None
-                  ) -> list[dict[str, Any]]:
-    """Low vs high (or each choice vs the first) for every lever with a stated target.
-
-    A lever is live when its effect on each target outcome has the stated sign
-    and is at least twice its standard error over the seeds (same seeds in both arms).
+    Low vs high (or the first choice vs each other) in the scenario where the
+    lever should matter, over the same seeds in both arms.
     """
-    seeds = list(seeds)
+    from coprod_sim import liveness
+
+    seeds = tuple(liveness.SEEDS if seeds is None else seeds)
     rows = []
-    for p in PARAMETERS.values():
-        target = getattr(p, "target", ())
-        if not target:
+    for name, p in PARAMETERS.items():
+        if not getattr(p, "target", ()):
             continue
         if progress:
-            progress(p.name)
-        base = _context(p)
-        for low, high in _arms(p):
-            weeks = base.weeks
-            a = [run(base.replace(**{p.name: low}), seed=s, weeks=weeks).summary
-                 for s in seeds]
-            b = [run(base.replace(**{p.name: high}), seed=s, weeks=weeks).summary
-                 for s in seeds]
-            for outcome, direction in target:
-                diff = np.array([float(y[outcome] or 0) - float(x[outcome] or 0)
-                                 for x, y in zip(a, b, strict=True)])
-                effect = float(diff.mean())
-                se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
-                sign = 1 if direction == "up" else -1
-                live = sign * effect > 0 and abs(effect) >= 2 * se
-                rows.append({"lever": p.name, "low": low, "high": high, "outcome": outcome,
-                             "direction": direction, "effect": effect, "se": se,
-                             "live": bool(live)})
+            progress(name)
+        for e in liveness.effects(p, seeds):
+            rows.append({"lever": e.lever, "low": e.low, "high": e.high, "outcome": e.outcome,
+                         "direction": e.direction, "low_mean": e.low_mean,
+                         "high_mean": e.high_mean, "effect": e.diff, "se": e.se,
+                         "floor": e.floor, "live": bool(e.passed)})
     return rows
 
 
-def liveness_section(seeds: Iterable[int] = range(8),
+def liveness_section(seeds: Iterable[int] | None = None,
                      progress: Callable[[str], None] | None = None) -> Section:
     """Every lever's effect on its stated target outcome."""
-    seeds = list(seeds)
+    from coprod_sim import liveness
+
+    seeds = tuple(liveness.SEEDS if seeds is None else seeds)
     rows = liveness_rows(seeds, progress)
     lines = ["Every lever of the parameter table that is not a run setting states the "
              "outcome it is meant to move and the direction (`target` in "
-             "`coprod_sim/parameters.py`), and the scenario where it should matter. Here "
-             f"each goes from low to high (or from the first choice to each other) over "
-             f"{len(seeds)} seeds, the same in both arms; it is live when the effect has "
-             "the stated sign and is at least twice its standard error. "
+             "`coprod_sim/parameters.py`), and the scenario where it should matter "
+             "(`context`). Each goes from low to high (or from the first choice to each "
+             f"other) over {len(seeds)} seeds, the same in both arms "
+             "(`coprod_sim.liveness.sweep`); it is live when the mean paired difference "
+             "goes the stated way by at least the floor (0.01 on a share; 2% of the size "
+             "for money and counts) and by at least twice its standard error. "
              "`tests/test_liveness.py` asserts the same for the whole table.", "",
-             "| lever | from → to | outcome | meant to go | effect | standard error | live |",
-             "|---|---|---|---|---|---|---|"]
+             "| lever | from → to | outcome | meant to go | low | high | difference "
+             "(standard error) | live |",
+             "|---|---|---|---|---|---|---|---|"]
     checks = []
     for r in rows:
-        unit = OUTCOMES[r["outcome"]].unit if r["outcome"] in OUTCOMES else ""
-        scale, suffix = (100, " pts") if unit == "share" else (1, "")
         lines.append(f"| `{r['lever']}` | {r['low']!r} → {r['high']!r} | {r['outcome']} | "
-                     f"{r['direction']} | {scale * r['effect']:+.3g}{suffix} | "
-                     f"{scale * r['se']:.2g}{suffix} | {_mark(r['live'])} |")
+                     f"{r['direction']} | {r['low_mean']:.3g} | {r['high_mean']:.3g} | "
+                     f"{r['effect']:+.3g} ({r['se']:.2g}) | {_mark(r['live'])} |")
         checks.append({"name": f"lever {r['lever']} ({r['low']!r} -> {r['high']!r}) moves "
                                f"{r['outcome']} {r['direction']}", "lever": r["lever"],
                        "outcome": r["outcome"], "figure": round(r["effect"], 6),
                        "holds": r["live"]})
     if not rows:
-        lines.append("| (the parameter table states no targets) | | | | | | |")
+        lines.append("| (the parameter table states no targets) | | | | | | | |")
     return Section("liveness", "Lever liveness", "\n".join(lines) + "\n", checks)
 
 
@@ -414,7 +390,7 @@ def build(out_dir: Path, quick: bool = False,
     if progress:
         progress("calibration targets")
     sections.append(targets_section(seeds=1 if quick else None))
-    sections.append(liveness_section(range(2) if quick else range(8), progress))
+    sections.append(liveness_section(range(2) if quick else None, progress))
     if progress:
         progress("scale")
     sections.append(scale_section(range(2), range(1)) if quick else scale_section())
