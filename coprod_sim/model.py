@@ -17,40 +17,12 @@ from mesa.discrete_space import Network
 
 from coprod_sim.agents import Person, StaffMember
 from coprod_sim.calibration.constants import Constants
-from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, meetings, staff
+from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, staff
 from coprod_sim.outcomes import Recorder
 from coprod_sim.population import AGES, DEPRIVATION, People, Staff, edge_arrays, peer_network
-from coprod_sim.presets import STAGES, stage_schedule
+from coprod_sim.presets import STAGES, step_schedule
 from coprod_sim.scenario import Scenario
-
-
-class Week:
-    """Scratch record of one week: who was invited, who took part, who was heard.
-
-    Attributes set by the mechanisms: ``running`` (per method), ``invited`` and
-    ``took`` (people x methods), ``part``, ``hours``, ``depth``, ``gave_view``,
-    ``view_method``, ``adopted``, ``n_adopted``. Until a mechanism sets them they
-    are shared read-only blanks (mechanisms replace, never modify, them).
-    """
-
-    _blanks: dict[int, dict[str, np.ndarray]] = {}
-
-    def __init__(self, n: int, running: np.ndarray):
-        blank = self._blanks.get(n)
-        if blank is None:
-            blank = {"invited": np.zeros((n, 4), dtype=bool), "part": np.zeros(n, dtype=bool),
-                     "hours": np.zeros(n), "depth": np.zeros(n, dtype=np.int64),
-                     "view_method": np.full(n, -1)}
-            for array in blank.values():
-                array.flags.writeable = False
-            self._blanks[n] = blank
-        self.running = running
-        self.invited = self.took = blank["invited"]
-        self.part = self.gave_view = self.adopted = blank["part"]
-        self.hours = blank["hours"]
-        self.depth = blank["depth"]
-        self.view_method = blank["view_method"]
-        self.n_adopted = 0
+from coprod_sim.state import Week
 
 
 class CoproductionModel(Model):
@@ -86,8 +58,8 @@ class CoproductionModel(Model):
         self.levers = scenario
         self.constants = constants if constants is not None else Constants.load()
         self.week = 0
-        self.cycle = stage_schedule(scenario.pathway, scenario.cycle_weeks,
-                                    scenario.cycle_weeks)
+        self.cycle = step_schedule(scenario.pathway, scenario.cycle_weeks,
+                                   scenario.cycle_weeks)
         self.user_stages = {st for st in STAGES if scenario[f"stage_{st}"]}
 
         self.state = People(scenario, self.rng, self.constants)
@@ -102,11 +74,12 @@ class CoproductionModel(Model):
         self.people = self.agents_by_type[Person]
         self.staff = self.agents_by_type[StaffMember]
 
-        # Fixed for a run: what each person's unmet needs cost them per method,
-        # and what they understand of the discussion.
-        self.unmet_count = attendance.unmet_barriers(self).sum(axis=1)
+        # Fixed for a run: what each person's unmet needs cost them per method.
         self.barrier_penalty = attendance.barrier_penalty(self)
-        self.comprehension = meetings.comprehension(self)
+        # What the step model's steps change as the project goes (see mechanisms.steps).
+        self.clarity = float(scenario.purpose_clarity)
+        self.integration = float(scenario.integration)
+        self.roles_clear = bool(scenario.roles_4rs)
         self.age_share = np.bincount(self.state.age, minlength=len(AGES)) / self.state.n
         self.dep_share = np.bincount(self.state.dep, minlength=len(DEPRIVATION)) / self.state.n
 
@@ -114,9 +87,14 @@ class CoproductionModel(Model):
                       "quiet_seats": 0.0}
         self.plan_users = 0
         self.plan_staff = 0.0
-        self.views_weighted = 0.0
-        self.adopted_weighted = 0.0
-        self.representativeness = 0.0
+        self.views_considered = 0
+        self.own_views = 0
+        self.understanding_sum = 0.0
+        self.understanding_n = 0
+        self.focus_accepted = 0
+        self.focus_seats = 0
+        self.focus_filled = 0
+        self.representativeness = 0.0  # set by the recorder each week
         self.resistance = staff.organisational_resistance(self)
         self.cost = benefits.setup_costs(self)
         self.benefit = 0.0
@@ -130,12 +108,17 @@ class CoproductionModel(Model):
     @property
     def stage(self) -> str:
         """The co-production stage of the current week."""
-        return self.cycle[self.week % len(self.cycle)][0]
+        return self.cycle[self.week % len(self.cycle)].stage
 
     @property
     def step_label(self) -> str:
         """The step of the pathway the current week belongs to."""
-        return self.cycle[self.week % len(self.cycle)][1]
+        return self.cycle[self.week % len(self.cycle)].label
+
+    @property
+    def step_action(self) -> str:
+        """What the current step does (see :mod:`coprod_sim.mechanisms.steps`)."""
+        return self.cycle[self.week % len(self.cycle)].action
 
     @property
     def user_stage(self) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coprod_sim.population import AGES, DEPRIVATION, ROLES
+from coprod_sim.population import AGES, DEPRIVATION, NEED_LABELS, NEEDS, ROLES
 
 if TYPE_CHECKING:
     from coprod_sim.model import CoproductionModel
@@ -62,6 +62,7 @@ def _group_outcomes() -> list[Outcome]:
                 _plural(r) if r != "community" else "community members") for r in ROLES]
     groups += [("part_with_needs", "with an access need"),
                ("part_without_needs", "with no access need")]
+    groups += [(f"part_need_{need}", f"who {NEED_LABELS[need]}") for need in NEEDS]
     return [Outcome(col, f"Taking part: {who}",
                     f"Share of people {who} who took part in the last 13 weeks.")
             for col, who in groups]
@@ -109,19 +110,30 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             "Share of the staff's talking time in meetings that comes from front-line "
             "staff rather than managers."),
     Outcome("influence", "Influence",
-            "Share of service users' views, weighted by how much each method can change "
-            "things, that were adopted into the action plan."),
+            "Share of service users' views that put something of their own into the "
+            "action plan."),
     Outcome("user_plan_share", "Plan from service users",
             "Share of the action plan that came from service users' views."),
     Outcome("tokenism", "Taking part without influence",
             "Share of the people who took part who never saw any of their views adopted.",
             better="lower"),
+    Outcome("understanding", "Understanding",
+            "How much of the discussion the people taking part followed, on average "
+            "(1 is all of it)."),
+    Outcome("confidence", "Confidence",
+            "Average confidence to speak up among people who have taken part."),
+    Outcome("confidence_lift", "Confidence of those taking part",
+            "How much more confident the people taking part (last 13 weeks) were at the "
+            "start than everyone invited (0 is no difference).", -1.0, 1.0, "lower"),
+    Outcome("focus_group_fill", "Focus group seats filled",
+            "Share of focus group seats filled so far (0 when none has been held)."),
     Outcome("trust", "Trust", "Average trust in the service among people invited."),
     Outcome("efficacy", "'My views change things'",
             "Average belief among people invited that their views change things."),
     Outcome("motivation", "Motivation", "Average motivation to take part among people invited."),
-    Outcome("fatigue", "Fatigue", "Average tiredness from taking part among people invited.",
-            better="lower"),
+    Outcome("fatigue", "Fatigue",
+            "Average tiredness from taking part among people who took part in the last "
+            "13 weeks.", better="lower"),
     Outcome("staff_openness", "Staff openness",
             "Average openness of staff to sharing power."),
     Outcome("staff_anxiety", "Staff anxiety",
@@ -138,7 +150,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             None, None, "higher", "GBP"),
     Outcome("ladder_score", "Partnership score",
             "How far the project is along the continuum from description (0) to "
-            "transformation (1), from influence and the plan's share from users."),
+            "transformation (1): the average of the share of users' own proposals adopted "
+            "and the plan's share from users."),
     Outcome("ladder", "Where the project sits",
             "Description, recognition or transformation (Needham & Carr 2009).",
             None, None, "", "text"),
@@ -170,18 +183,27 @@ def ladder_rung(score: float) -> str:
 
 def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
                        age_share: np.ndarray, dep_share: np.ndarray) -> float:
-    """One minus the dissimilarity between participants and everyone affected.
+    """How closely the people taking part match everyone affected, beyond chance.
 
-    The dissimilarity index ``0.5 * sum(|share among participants - share in
-    population|)`` is taken over age bands and over deprivation bands, and the
-    two are averaged; 0 when nobody took part.
+    For age bands and for deprivation bands, the dissimilarity index
+    ``0.5 * sum(|share among participants - share in population|)`` less the
+    dissimilarity a random sample of the same size would show by chance
+    (its expectation, ``0.5 * sum(sqrt(2 p (1 - p) / (pi k)))`` with the
+    finite-population correction), floored at 0; the two are averaged and
+    taken from 1. So a random sample scores near 1 at any size, and a skewed
+    group scores lower however small it is; 0 when nobody took part.
     """
     k = np.count_nonzero(took_part)
     if k == 0:
         return 0.0
-    d_age = np.abs(np.bincount(age[took_part], minlength=age_share.size) / k - age_share).sum()
-    d_dep = np.abs(np.bincount(dep[took_part], minlength=dep_share.size) / k - dep_share).sum()
-    return float(1.0 - 0.25 * (d_age + d_dep))
+    n = age.size
+    fpc = np.sqrt(max(n - k, 0) / max(n - 1, 1))
+    excess = 0.0
+    for codes, share in ((age, age_share), (dep, dep_share)):
+        observed = np.abs(np.bincount(codes[took_part], minlength=share.size) / k - share).sum()
+        chance = np.sqrt(2.0 * share * (1.0 - share) / (np.pi * k)).sum() * fpc
+        excess += max(0.0, 0.5 * (observed - chance))
+    return float(1.0 - 0.5 * excess)
 
 
 class Recorder:
@@ -204,8 +226,10 @@ class Recorder:
         # Group codes for participation by group: one bincount per grouping.
         self.groupings = [(st.age, len(AGES)), (st.dep, len(DEPRIVATION)),
                           (st.role, len(ROLES)), (any_need.astype(np.int64) ^ 1, 2)]
-        sizes = np.concatenate([np.bincount(code, minlength=k) for code, k in self.groupings])
+        sizes = np.concatenate([np.bincount(code, minlength=k) for code, k in self.groupings]
+                               + [st.needs.sum(axis=0)])
         self.group_size = np.maximum(sizes, 1)
+        self.needs_f = st.needs.astype(float)
 
     def record(self, model: CoproductionModel) -> dict[str, Any]:
         """Compute this week's outcomes, append them, and return them as a dict."""
@@ -221,10 +245,17 @@ class Recorder:
         n_reached = max(1.0, reached.sum())
         tally = model.tally
         staff_air = sf.airtime.sum()
-        influence = model.adopted_weighted / model.views_weighted if model.views_weighted else 0.0
+        influence = model.plan_users / model.views_considered if model.views_considered else 0.0
         plan = model.plan_users + model.plan_staff
         plan_share = model.plan_users / plan if plan else 0.0
-        score = 0.5 * min(1.0, influence / 0.5) + 0.5 * min(1.0, plan_share / 0.5)
+        own = model.plan_users / model.own_views if model.own_views else 0.0
+        score = 0.5 * own + 0.5 * plan_share
+        wk = model.current_week
+        if wk.focus_seats:
+            model.focus_seats += wk.focus_seats
+            model.focus_filled += int(np.count_nonzero(wk.took[:, 1]))
+        lift = (float(st.confidence0[recent].mean() - st.confidence0[st.reached].mean())
+                if n_recent and st.reached.any() else 0.0)
         kept = np.count_nonzero(ever_mask & st.engaged)
         row = {
             "week": week + 1,
@@ -246,10 +277,16 @@ class Recorder:
             "user_plan_share": plan_share,
             "tokenism": (np.count_nonzero(ever_mask & (st.adopted == 0)) / ever
                          if ever else 0.0),
+            "understanding": (model.understanding_sum / model.understanding_n
+                              if model.understanding_n else 0.0),
+            "confidence": float(st.confidence[ever_mask].mean()) if ever else 0.0,
+            "confidence_lift": lift,
+            "focus_group_fill": (model.focus_filled / model.focus_seats
+                                 if model.focus_seats else 0.0),
             "trust": float(st.trust @ reached / n_reached),
             "efficacy": float(st.efficacy @ reached / n_reached),
             "motivation": float(st.motivation @ reached / n_reached),
-            "fatigue": float(st.fatigue @ reached / n_reached),
+            "fatigue": float(st.fatigue[recent].mean()) if n_recent else 0.0,
             "staff_openness": float(sf.openness.mean()),
             "staff_anxiety": float(sf.anxiety.mean()),
             "resistance": model.resistance,
@@ -260,7 +297,8 @@ class Recorder:
             "ladder": ladder_rung(score),
         }
         counts = np.concatenate([np.bincount(code[recent], minlength=k)
-                                 for code, k in self.groupings])
+                                 for code, k in self.groupings]
+                                + [recent.astype(float) @ self.needs_f])
         row.update(zip(GROUP_COLUMNS, (counts / self.group_size).tolist(), strict=True))
         for name, value in row.items():
             self.model_vars[name].append(value)

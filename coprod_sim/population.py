@@ -63,9 +63,14 @@ class People:
     2 conversation, 3 partnership), ``tolerance``, ``base_offset`` (log-odds from the
     segment gap).
 
+    ``threshold`` (Granovetter joining threshold: share of peers involved),
+    ``on_agenda`` (their main concern is already on the professionals' agenda).
+
     Dynamic: ``reached``, ``engaged``, ``aware_forum``, ``motivation``, ``trust``,
     ``efficacy``, ``fatigue``, ``confidence``, ``last_part`` (week, -999 never),
-    ``times``, ``views``, ``adopted``, ``ever_part``, ``dropped_week``.
+    ``times``, ``method_times`` (per method), ``views``, ``adopted``, ``ever_part``,
+    ``dropped_week``, ``focus_accepted``, ``forum_first`` / ``forum_dropped``
+    (week of first forum meeting / of going quiet, -1 none).
     """
 
     def __init__(self, s: Scenario, rng: np.random.Generator, constants: Constants | None = None):
@@ -118,7 +123,16 @@ class People:
         self.invited_group = invited_role[self.role]
         self.reached = self.invited_group & (rng.random(n) < s.invitation_reach)
         self.engaged = self.reached.copy()
-        self.aware_forum = self.reached & (rng.random(n) < s.forum_awareness)
+        # Who knows the forum exists: the already engaged (older, less deprived,
+        # more confident) are likelier to (Agass et al. 1991; the paper: forums
+        # draw the already engaged). Exactly ``forum_awareness`` of those reached.
+        self.aware_forum = aware_of_forum(self, s.forum_awareness, c.awareness_skew, rng)
+        # Granovetter (1978) joining thresholds: the share of one's peers who must
+        # be involved before peers pull one in.
+        self.threshold = np.clip(rng.normal(c.threshold_mean, c.threshold_sd, n), 0.0, 1.0)
+        # Whether what matters most to a person is already on the professionals'
+        # agenda (questions set by professionals can only hear those concerns).
+        self.on_agenda = rng.random(n) < c.agenda_overlap
 
         self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
         self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)
@@ -133,6 +147,28 @@ class People:
         self.dropped_week = np.full(n, -1, dtype=np.int64)
         self.airtime = np.zeros(n)
         self.meetings = np.zeros(n, dtype=np.int64)
+        self.method_times = np.zeros((n, 4), dtype=np.int64)
+        self.focus_accepted = np.zeros(n, dtype=np.int64)
+        self.forum_first = np.full(n, -1, dtype=np.int64)
+        self.forum_dropped = np.full(n, -1, dtype=np.int64)
+
+
+def engaged_index(people: People) -> np.ndarray:
+    """A score of how 'already engaged' each person is: older, less deprived, confident."""
+    return ((people.age == 2).astype(float) - (people.age == 0) + (people.dep == 2)
+            - (people.dep == 0) + 2.0 * (people.confidence0 - 0.5))
+
+
+def aware_of_forum(people: People, share: float, skew: float,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Exactly ``share`` of the people reached know the forum, skewed to the already engaged."""
+    key = rng.logistic(size=people.n) + skew * engaged_index(people)
+    reached = np.flatnonzero(people.reached)
+    aware = np.zeros(people.n, dtype=bool)
+    k = int(round(share * reached.size))
+    if k:
+        aware[reached[np.argsort(-key[reached], kind="stable")[:k]]] = True
+    return aware
 
 
 class Staff:

@@ -43,7 +43,7 @@ class Constants:
     questionnaire), per need, or per band, as the file's comment says.
     """
 
-    # attendance
+    # attendance: who takes part
     base_chance: tuple[float, ...]
     questionnaire_calibration: float
     confidence_bias: tuple[float, ...]
@@ -52,34 +52,48 @@ class Constants:
     drive_motivation: float
     drive_trust: float
     drive_efficacy: float
-    drive_fatigue: float
     drive_purpose: float
-    peer_weeks: int
-    # population
+    show_base: float
+    threshold_mean: float
+    threshold_sd: float
+    peer_support_boost: float
+    peer_hold: float
+    awareness_skew: float
+    # population: baseline willingness by segment
     age_gap_exponents: tuple[float, ...]
     deprivation_gap_exponents: tuple[float, ...]
-    # voice
+    # voice in meetings
     voice_exponent: float
     ground_rules_flatten: float
     vision_flatten: float
     buddy_lift: float
     manager_weight: float
     view_chance: tuple[float, ...]
+    voice_noise_shape: float
+    understanding_from_confidence: float
     # decisions
-    influence_weight: tuple[float, ...]
+    power_slope: float
+    openness_slope: float
+    resistance_slope: float
+    friction_slope: float
     in_stage: float
-    out_of_stage: float
-    staff_items_per_seat: float
+    staff_items_per_view: float
+    agenda_overlap: float
     email_trust_loss: float
     # feedback, learning, fatigue
     rationale_softening: float
     fatigue_recovery: float
     fatigue_per_hour: float
-    support_lift: float
+    fatigue_motivation: float
+    roles_tolerance: float
+    heard_weight: float
+    confidence_growth: float
     # staff
     trained_skill: float
     training_pace: float
     anxiety_pace: float
+    openness_pace: float
+    step_gain: float
     # turnover
     leave_hazard: float
 

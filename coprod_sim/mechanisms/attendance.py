@@ -7,19 +7,18 @@ groups are "less accessible to those that are less confident and/or
 articulate"; interviews and questionnaires "may reduce some of the barriers";
 practical barriers (large print, jargon, hearing loops, venues, time of day,
 out-of-pocket costs) must be acknowledged and overcome (NLIAH 2010).
+
+Meetings have seats: a forum seats ``forum_seats`` people, a focus group
+``focus_group_size``; so how many people a meeting holds does not grow with
+the number of people affected.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from coprod_sim.outcomes import RECENT, representativeness
-from coprod_sim.population import METHODS, NEED_LEVER, NEEDS
-
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
+from coprod_sim.population import METHODS, NEED_LEVER, NEEDS, engaged_index
+from coprod_sim.state import Model, Week
 
 FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
 
@@ -27,7 +26,9 @@ FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
 DEPTH = np.array([3, 2, 2, 1])
 #: Hours a person spends per activity (forum and focus group use meeting_hours).
 HOURS = np.array([np.nan, np.nan, 1.0, 0.3])
-#: Which needs are barriers to which method (rows NEEDS, columns METHODS).
+#: Which needs are barriers to which method (rows NEEDS, columns METHODS): a
+#: description of the methods (a form needs print and, online, a connection;
+#: interviews can be at home), not a fitted number.
 BARRIER_WEIGHT = np.array([
     # forum focus interview questionnaire
     [1.0, 1.0, 0.0, 1.0],   # large print (papers, forms)
@@ -38,9 +39,11 @@ BARRIER_WEIGHT = np.array([
     [0.5, 0.5, 0.0, 1.0],   # digital exclusion (papers by email; online forms)
     [0.5, 0.5, 0.3, 1.0],   # low health literacy meets jargon
 ])
+#: Weeks that count as "involved" for peers (a quarter, as the recorder's RECENT).
+INVOLVED_WEEKS = 13
 
 
-def running_methods(model: CoproductionModel, week: int) -> np.ndarray:
+def running_methods(model: Model, week: int) -> np.ndarray:
     """Mechanism 1: which methods meet this week, on their cadence.
 
     Returns a bool per method in :data:`~coprod_sim.population.METHODS` order.
@@ -52,7 +55,7 @@ def running_methods(model: CoproductionModel, week: int) -> np.ndarray:
     return np.array([u and week % e == 0 for u, e in zip(use, every, strict=True)])
 
 
-def unmet_barriers(model: CoproductionModel) -> np.ndarray:
+def unmet_barriers(model: Model) -> np.ndarray:
     """Each person's unmet needs (n x len(NEEDS) bools): needs whose adjustment is off.
 
     A barrier that meets its adjustment costs nothing (model brief, step 5).
@@ -64,26 +67,56 @@ def unmet_barriers(model: CoproductionModel) -> np.ndarray:
     return model.state.needs & off
 
 
-def barrier_penalty(model: CoproductionModel) -> np.ndarray:
+def barrier_penalty(model: Model) -> np.ndarray:
     """Log-odds lost by each person for each method from unmet needs (n x 4)."""
     unmet = unmet_barriers(model).astype(float)
     return (unmet * model.constants.array("barrier_strength")) @ BARRIER_WEIGHT
 
 
-def peer_share(model: CoproductionModel) -> np.ndarray:
-    """Share of each person's peers who took part in the last four weeks."""
+def involved(model: Model) -> np.ndarray:
+    """Who is involved, as a peer sees it: took part in the last quarter and still engaged."""
     st = model.state
-    active = (model.week - st.last_part < model.constants.peer_weeks).astype(float)
-    counts = np.bincount(model.edges_src, weights=active[model.edges_dst], minlength=st.n)
+    return (model.week - st.last_part < INVOLVED_WEEKS) & st.engaged
+
+
+def peer_share(model: Model) -> np.ndarray:
+    """Share of each person's peers who are involved (took part in the last quarter)."""
+    active = involved(model).astype(float)
+    counts = np.bincount(model.edges_src, weights=active[model.edges_dst],
+                         minlength=model.state.n)
     return counts / np.maximum(model.degree, 1.0)
 
 
-def invite(model: CoproductionModel, wk: Week) -> None:
+def peer_pull(model: Model) -> np.ndarray:
+    """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
+
+    A person is pulled in once the share of their peers who are involved
+    reaches their own threshold; the pull is ``peer_weight``, and a funded
+    peer support network (``peer_support``, Boyle et al. 2010) makes each tie
+    count more (``peer_support_boost``). The tipping this gives: see
+    :data:`TIPPING`.
+    """
+    s, c = model.levers, model.constants
+    share = peer_share(model) * (1.0 + c.peer_support_boost * s.peer_support)
+    return s.peer_weight * (share >= model.state.threshold) * (model.state.threshold < 1.0)
+
+
+#: Where the threshold model of joining tips (Granovetter 1978): in the
+#: ``peer_tipping`` scenario (peer support, a forum and interviews in tandem),
+#: participation jumps as ``peer_weight`` crosses about 1.5-2.5 (log-odds), as
+#: the pull of involved peers pushes enough people over their thresholds for
+#: them to pull in the next. ``tests/test_peers.py`` checks it; the docs chart it.
+TIPPING = {"preset": "peer_tipping", "lever": "peer_weight", "range": (0.0, 3.0)}
+
+
+def invite(model: Model, wk: Week) -> None:
     """Mechanism 1: invitations reach people by each method's reach.
 
-    Forums reach the invited people who know the forum exists (Agass et al.
-    1991: far more know a group than attend); focus groups over-recruit to
-    cover no-shows; interviews sample a few people; questionnaires go to all.
+    Forums invite the people who know the forum exists (Agass et al. 1991: far
+    more know a group than attend); focus groups recruit until enough accept
+    to fill the seats after the expected no-shows (over-recruitment,
+    ``focus_group_no_show``), asking the already engaged first; interviews
+    sample a few people; questionnaires go to all.
     """
     s, st, rng = model.levers, model.state, model.rng
     pool = st.reached & st.engaged
@@ -92,8 +125,7 @@ def invite(model: CoproductionModel, wk: Week) -> None:
         invited[:, FORUM] = pool & st.aware_forum
     idx = np.flatnonzero(pool)
     if wk.running[FOCUS] and idx.size:
-        k = min(idx.size, int(np.ceil(s.focus_group_size / (1 - s.focus_group_no_show))))
-        invited[rng.choice(idx, size=k, replace=False), FOCUS] = True
+        invited[idx, FOCUS] = True  # asked in turn (see _choose)
     if wk.running[INTERVIEW] and idx.size:
         k = min(idx.size, s.interviews_per_round)
         invited[rng.choice(idx, size=k, replace=False), INTERVIEW] = True
@@ -102,13 +134,15 @@ def invite(model: CoproductionModel, wk: Week) -> None:
     wk.invited = invited
 
 
-def decide_attendance(model: CoproductionModel, wk: Week) -> None:
+def decide_attendance(model: Model, wk: Week) -> None:
     """Mechanism 2: each invited person decides whether to take part.
 
-    Motivation, trust and efficacy raise the chance; fatigue and every unmet
-    barrier lower it; peers who take part raise it (Granovetter 1978); forums
-    and focus groups favour the confident and articulate (Gibbs 1997, cited by
-    the paper); a clear purpose helps people choose to come (GSCC et al. 2007).
+    Motivation, trust and efficacy raise the chance; every unmet barrier lowers
+    it; peers who are involved pull people in past their threshold
+    (Granovetter 1978); forums and focus groups favour the confident and
+    articulate (Gibbs 1997, cited by the paper); a clear purpose helps people
+    choose to come (GSCC et al. 2007). Meetings have seats: when more want a
+    forum seat than there are, regulars keep theirs (the self-selected core).
     """
     s, st = model.levers, model.state
     took = _choose(model, wk) if wk.invited.any() else wk.invited
@@ -118,52 +152,81 @@ def decide_attendance(model: CoproductionModel, wk: Week) -> None:
     wk.took, wk.part = took, part
     wk.hours = took @ hours
     wk.depth = np.where(part, (took * DEPTH).max(axis=1), 0)
-    st.last_part[part] = model.week
-    st.times += took.sum(axis=1)
-    st.ever_part |= part
-    if part.any():  # the mix changes with who takes part (the recorder updates it weekly)
-        recent = model.week - st.last_part < RECENT
-        model.representativeness = representativeness(recent, st.age, st.dep,
-                                                       model.age_share, model.dep_share)
+    if part.any():
+        st.last_part[part] = model.week
+        st.times += took.sum(axis=1)
+        st.method_times += took
+        st.ever_part |= part
+        first = took[:, FORUM] & (st.forum_first < 0)
+        st.forum_first[first] = model.week
 
 
-def attendance_chance(model: CoproductionModel) -> np.ndarray:
+def drive(model: Model) -> np.ndarray:
+    """Each person's log-odds of taking part, before the method and its barriers."""
+    s, st, c = model.levers, model.state, model.constants
+    d = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
+         + c.drive_efficacy * (st.efficacy - 0.35)
+         + c.drive_purpose * (model.clarity - 0.5))
+    if s.mech_segment_gap:
+        d = d + st.base_offset
+    if s.mech_peer_influence:
+        d = d + peer_pull(model)
+    return d
+
+
+def attendance_chance(model: Model) -> np.ndarray:
     """Chance that each person takes part in each method if invited (n x 4).
 
-    Log-odds: the method's base chance, plus motivation, trust and efficacy,
-    minus fatigue, plus a clear purpose, plus the segment gap, plus peers who
-    took part, minus unmet barriers, plus confidence and articulacy for groups.
+    Log-odds: the method's base chance, plus the person's drive (motivation,
+    trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
+    barriers, plus confidence and articulacy for groups. Confidence is the
+    confidence the person brings, a buddy's included (see
+    :func:`coprod_sim.mechanisms.meetings.effective_confidence`).
     """
+    from coprod_sim.mechanisms.meetings import effective_confidence
+
     s, st, c = model.levers, model.state, model.constants
-    drive = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
-             + c.drive_efficacy * (st.efficacy - 0.35) - c.drive_fatigue * st.fatigue
-             + c.drive_purpose * (s.purpose_clarity - 0.5))
-    if s.mech_segment_gap:
-        drive = drive + st.base_offset
-    if s.mech_peer_influence:
-        drive = drive + s.peer_weight * peer_share(model)
     chance = np.append(c.array("base_chance"), s.questionnaire_response_rate)
     base = np.log(chance / (1 - chance))
     base[QUESTIONNAIRE] += c.questionnaire_calibration
-    logit = base + drive[:, None] - model.barrier_penalty
+    logit = base + drive(model)[:, None] - model.barrier_penalty
     if s.mech_confidence_bias:
-        logit = logit + np.outer(st.confidence - 0.5, c.array("confidence_bias")) \
+        logit = logit + np.outer(effective_confidence(model) - 0.5, c.array("confidence_bias")) \
             + np.outer(st.articulacy - 0.5, c.array("articulacy_bias"))
-    p = 1.0 / (1.0 + np.exp(-logit))
-    p[:, FOCUS] *= 1.0 - s.focus_group_no_show
-    return p
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
-def _choose(model: CoproductionModel, wk: Week) -> np.ndarray:
-    """Draw who takes part among the invited (n x 4 bools)."""
-    s, rng = model.levers, model.rng
+def _choose(model: Model, wk: Week) -> np.ndarray:
+    """Draw who takes part among the invited (n x 4 bools), within the seats."""
+    s, st, rng, c = model.levers, model.state, model.rng, model.constants
     p = attendance_chance(model)
     took = wk.invited & (rng.random(p.shape) < p)
-    over = np.flatnonzero(took[:, FOCUS])
-    if over.size > s.focus_group_size:
-        drop = rng.choice(over, size=over.size - s.focus_group_size, replace=False)
-        took[drop, FOCUS] = False
+    # Forum: at most forum_seats; regulars (most meetings so far) keep their seats.
+    willing = np.flatnonzero(took[:, FORUM])
+    if willing.size > s.forum_seats:
+        order = np.lexsort((rng.random(willing.size), -st.method_times[willing, FORUM]))
+        took[willing[order[s.forum_seats:]], FORUM] = False
+    # Focus group: asked in turn until enough accept to cover the expected
+    # no-shows; then each accepted person turns up or not (their own barriers
+    # and drive decide, ``show_base``); the first focus_group_size take seats.
+    if wk.running[FOCUS]:
+        # Organisers ask the people they know first: the already engaged.
+        accepted = np.flatnonzero(took[:, FOCUS])
+        want = int(np.ceil(s.focus_group_size / (1.0 - s.focus_group_no_show)))
+        if accepted.size:
+            key = rng.logistic(size=accepted.size) + c.awareness_skew * engaged_index(st)[accepted]
+            accepted = accepted[np.argsort(-key)[:want]]
+        st.focus_accepted[accepted] += 1
+        show_logit = (c.show_base + 0.5 * (drive(model)[accepted])
+                      - 0.5 * model.barrier_penalty[accepted, FOCUS])
+        shows = accepted[rng.random(accepted.size) < 1.0 / (1.0 + np.exp(-show_logit))]
+        took[:, FOCUS] = False
+        took[shows[: s.focus_group_size], FOCUS] = True
+        wk.focus_accepted = int(accepted.size)
+        wk.focus_seats = int(s.focus_group_size)
     return took
 
+
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
-           "barrier_penalty", "peer_share", "attendance_chance"]
+           "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
+           "drive", "TIPPING"]

@@ -9,14 +9,12 @@ process." Learning follows a Bush-Mosteller rule (Macy & Flache 2002) at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import numpy as np
 
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
-
+from coprod_sim.state import Model, Week
 
 
-def give_feedback(model: CoproductionModel, wk: Week) -> None:
+def give_feedback(model: Model, wk: Week) -> None:
     """Mechanism 5: update efficacy, trust and motivation of everyone who gave a view.
 
     Briefing paper: a view not used needs a rationale, or people disengage;
@@ -24,11 +22,19 @@ def give_feedback(model: CoproductionModel, wk: Week) -> None:
 
     - adopted: efficacy and trust move up towards 1;
     - not adopted, with a reason: a small step down (the view was heard);
-    - not adopted, no reason: a full step down in efficacy, trust and motivation.
+    - not adopted, no reason: a full step down in efficacy, trust and motivation;
+    - in a meeting, being heard (a fair share of the talking time or more)
+      raises motivation and being talked over lowers it (``heard_weight``), so
+      support that evens out voice keeps less confident people involved.
     """
     s, st = model.levers, model.state
-    if not s.mech_feedback or not wk.gave_view.any():
+    if not s.mech_feedback or not wk.part.any():
         return
+    met = wk.heard > 0
+    if met.any():
+        felt = np.clip(wk.heard[met], 0.0, 2.0) - 1.0  # -1 silenced .. +1 twice a fair share
+        st.motivation[met] += model.constants.heard_weight * s.learning_rate * felt * np.where(
+            felt > 0, 1 - st.motivation[met], st.motivation[met])
     lr = s.learning_rate
     soft = model.constants.rationale_softening
     gave, adopted = wk.gave_view, wk.adopted

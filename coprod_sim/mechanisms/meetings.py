@@ -6,74 +6,92 @@ articulate (Gibbs 1997); buddying helps people "understand and analyse the
 information" (NLIAH 2010); a clear written vision and collaboratively created
 ground rules foster mutual respect; jargon is a barrier; professional working
 parties "are usually dominated with managerial/senior levels of staff".
+
+Each support works through one path: a buddy lends confidence to a less
+confident person (:func:`effective_confidence`, which then shapes who comes,
+who is heard and who understands); ground rules and a written vision flatten
+who takes the talking time (mutual respect); plain language removes jargon.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
+from coprod_sim.state import Model, Week
 
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
-
-#: People below this confidence count as "less confident" for quiet_voice.
+#: People below this starting confidence count as "less confident" for quiet_voice.
 LESS_CONFIDENT = 0.4
 
 
-def comprehension(model: CoproductionModel) -> np.ndarray:
+def effective_confidence(model: Model) -> np.ndarray:
+    """The confidence each person brings to an activity: their own, plus a buddy's.
+
+    Briefing paper (NLIAH 2010): buddying pairs a service user who wants it
+    with a professional. A buddy lends ``buddy_lift`` to people below 0.5.
+    """
+    st = model.state
+    if not model.levers.buddying:
+        return st.confidence
+    return np.where(st.confidence < 0.5, np.minimum(1.0, st.confidence
+                                                    + model.constants.buddy_lift),
+                    st.confidence)
+
+
+def comprehension(model: Model) -> np.ndarray:
     """How much of the discussion each person follows (0-1).
 
     Jargon lowers comprehension for people with low health literacy unless
-    plain language is used (briefing paper, NLIAH 2010); a clear written vision
-    helps everyone follow (everyone 'singing from the same hymn sheet');
-    buddying helps people analyse the information (NLIAH 2010).
+    plain language is used (briefing paper, NLIAH 2010); understanding grows
+    as confidence grows (a confident person asks when lost), so buddying and
+    growing confidence help people analyse the information (NLIAH 2010).
     """
-    s, st = model.levers, model.state
+    s, st, c = model.levers, model.state, model.constants
     if not s.mech_jargon or s.plain_language:
-        c = np.ones(st.n)
+        base = np.ones(st.n)
     else:
-        c = 0.3 + 0.7 * np.sqrt(st.literacy)
-    if s.written_vision:
-        c = np.minimum(1.0, c + 0.1)
-    if s.buddying:
-        c = np.where(st.confidence < 0.5, np.minimum(1.0, c + 0.15), c)
-    return c
+        base = 0.3 + 0.7 * np.sqrt(st.literacy)
+    gain = c.understanding_from_confidence * (effective_confidence(model) - 0.5)
+    return np.clip(base + (1.0 - base) * gain, 0.05, 1.0)
 
 
-def share_voice(model: CoproductionModel, wk: Week) -> None:
+def share_voice(model: Model, wk: Week) -> None:
     """Mechanism 3: share talking time in each meeting and turn it into views.
 
-    Talking time goes by (confidence x articulacy) to a power; ground rules,
-    a written vision and buddying flatten it (briefing paper). Each person's
-    chance of giving a view follows their share of talking time and how much
-    they understood. Interviews and questionnaires ask everyone the same
-    questions, so each respondent gives a view as far as they understand it.
-    Records voice equality (1 - Gini of talking time) for each meeting.
+    Talking time goes by (confidence x articulacy) to a power; ground rules
+    and a written vision flatten it (briefing paper), and a buddy lends
+    confidence. Each person's chance of giving a view follows their share of
+    talking time and how much they understood; ``wk.heard`` keeps their share
+    against a fair share (1 is fair) for the feedback on being heard.
+    Interviews and questionnaires ask everyone the same questions, so each
+    respondent gives a view as far as they understand it.
     """
     s, st, rng, c = model.levers, model.state, model.rng, model.constants
     view_weight = c.array("view_chance")
-    comp = model.comprehension
+    if not wk.part.any():
+        return
+    comp = comprehension(model)
+    model.understanding_sum += float(comp[wk.part].sum())
+    model.understanding_n += int(np.count_nonzero(wk.part))
+    conf_all = effective_confidence(model)
     view_chance = np.zeros(st.n)
+    heard = np.zeros(st.n)
     best_method = np.full(st.n, -1)
     for method in (FORUM, FOCUS):
         who = np.flatnonzero(wk.took[:, method])
         if who.size == 0:
             continue
-        conf = st.confidence[who]
-        if s.buddying:
-            conf = np.where(conf < 0.5, conf + c.buddy_lift, conf)
         k = c.voice_exponent if s.mech_voice_inequality else 0.0
         if s.ground_rules:
             k *= c.ground_rules_flatten
         if s.written_vision:
             k *= c.vision_flatten
-        weight = (conf * st.articulacy[who]) ** k * comp[who]
+        weight = (conf_all[who] * st.articulacy[who]) ** k * comp[who]
+        weight = weight * rng.gamma(c.voice_noise_shape, 1.0 / c.voice_noise_shape, who.size)
         share = weight / weight.sum()
         st.airtime[who] += share
         st.meetings[who] += 1
+        heard[who] = np.maximum(heard[who], share * who.size)
         model.tally["meetings"] += 1
         model.tally["equality_sum"] += 1.0 - gini(share)
         quiet = st.confidence0[who] < LESS_CONFIDENT
@@ -92,24 +110,30 @@ def share_voice(model: CoproductionModel, wk: Week) -> None:
         best_method[who] = np.where(best_method[who] < 0, method, best_method[who])
     wk.gave_view = rng.random(st.n) < view_chance
     wk.view_method = best_method
+    wk.heard = heard
     st.views += wk.gave_view
 
 
-def staff_voice(model: CoproductionModel) -> None:
+def staff_voice(model: Model) -> None:
     """Share the staff's talking time in a meeting between managers and front-line staff.
 
-    Staff talk more when less power is shared; among staff, managers take
-    more than their share unless front-line staff are deliberately given seats
-    (briefing paper: working parties are usually dominated by managers).
+    Staff talk more when less power is shared. Each seated staff member speaks
+    up by their standing (a manager carries ``manager_weight`` when managers
+    dominate) and their confidence in coproduction (skill from training), with
+    the chance of the day; so front-line voice varies from meeting to meeting
+    and grows when front-line staff are seated and trained (briefing paper:
+    working parties are usually dominated by managers).
     """
-    s, sf = model.levers, model.staff_state
+    s, sf, c, rng = model.levers, model.staff_state, model.constants, model.rng
+    seated = np.flatnonzero(sf.seat)
+    if seated.size == 0:
+        return
     staff_share = 0.6 - 0.4 * s.power_sharing
-    manager = model.constants.manager_weight if s.mech_manager_dominance else 1.0
-    weight = np.where(sf.manager, manager, 1.0)
-    weight = weight * sf.seat
-    total = weight.sum()
-    if total > 0:
-        sf.airtime += staff_share * weight / total
+    standing = np.where(sf.manager[seated],
+                        c.manager_weight if s.mech_manager_dominance else 1.0, 1.0)
+    weight = standing * (0.5 + sf.skill[seated]) * rng.gamma(
+        c.voice_noise_shape, 1.0 / c.voice_noise_shape, seated.size)
+    sf.airtime[seated] += staff_share * weight / weight.sum()
 
 
 def gini(x: np.ndarray) -> float:
