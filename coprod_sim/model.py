@@ -63,7 +63,7 @@ class CoproductionModel(Model):
         self.user_stages = {st for st in STAGES if scenario[f"stage_{st}"]}
 
         self.state = People(scenario, self.rng, self.constants)
-        self.staff_state = Staff(scenario, self.rng)
+        self.staff_state = Staff(scenario, self.rng, self.constants)
         graph = peer_network(self.state, self.rng)
         self.network = Network(graph, layout=None, random=self.random)
         self.edges_src, self.edges_dst, self.degree = edge_arrays(graph, self.state.n)

@@ -185,25 +185,27 @@ def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
                        age_share: np.ndarray, dep_share: np.ndarray) -> float:
     """How closely the people taking part match everyone affected, beyond chance.
 
-    For age bands and for deprivation bands, the dissimilarity index
-    ``0.5 * sum(|share among participants - share in population|)`` less the
-    dissimilarity a random sample of the same size would show by chance
-    (its expectation, ``0.5 * sum(sqrt(2 p (1 - p) / (pi k)))`` with the
-    finite-population correction), floored at 0; the two are averaged and
-    taken from 1. So a random sample scores near 1 at any size, and a skewed
-    group scores lower however small it is; 0 when nobody took part.
+    For age bands and for deprivation bands: the distance between the shares
+    among participants and in the population, ``sqrt(sum((p_hat - p)^2))``,
+    estimated without the part a random sample of the same size would show by
+    chance (its expectation, ``sum(p (1 - p)) / k`` with the finite-population
+    correction, is taken off the squared distance, floored at 0), over its
+    largest possible value ``sqrt(2)``. The two are averaged and taken from 1.
+    So a random sample scores near 1 at any size, and a group skewed the same
+    way scores the same at any size; 0 when nobody took part.
     """
     k = np.count_nonzero(took_part)
     if k == 0:
         return 0.0
     n = age.size
-    fpc = np.sqrt(max(n - k, 0) / max(n - 1, 1))
-    excess = 0.0
+    fpc = max(n - k, 0) / max(n - 1, 1)
+    distance = 0.0
     for codes, share in ((age, age_share), (dep, dep_share)):
-        observed = np.abs(np.bincount(codes[took_part], minlength=share.size) / k - share).sum()
-        chance = np.sqrt(2.0 * share * (1.0 - share) / (np.pi * k)).sum() * fpc
-        excess += max(0.0, 0.5 * (observed - chance))
-    return float(1.0 - 0.5 * excess)
+        observed = np.bincount(codes[took_part], minlength=share.size) / k
+        chance = float((share * (1.0 - share)).sum()) / k * fpc
+        squared = float(((observed - share) ** 2).sum()) - chance
+        distance += np.sqrt(max(0.0, squared) / 2.0)
+    return float(1.0 - 0.5 * distance)
 
 
 class Recorder:

@@ -179,7 +179,8 @@ class Staff:
     (to sharing power), ``airtime`` (cumulative talking time in meetings).
     """
 
-    def __init__(self, s: Scenario, rng: np.random.Generator):
+    def __init__(self, s: Scenario, rng: np.random.Generator,
+                 constants: Constants | None = None):
         m = s.n_staff
         self.n = m
         n_managers = max(1, round(s.manager_share * m))
@@ -188,18 +189,21 @@ class Staff:
         self.anxiety = np.clip(rng.normal(0.25, 0.08, m), 0, 1)
         self.openness = np.clip(rng.normal(0.5, 0.1, m) - 0.05 * self.manager, 0, 1)
         self.airtime = np.zeros(m)
-        # Working party seats: some kept for front-line staff, the rest go to
-        # managers first (the paper: working parties are usually dominated by
+        # Working party seats: some kept for front-line staff; the rest are
+        # taken by whoever puts themselves forward, managers ``manager_seat_weight``
+        # times as often (the paper: working parties are usually dominated by
         # managerial and senior staff).
+        c = constants if constants is not None else Constants.load()
         seats = min(s.staff_seats, m)
         frontline = np.flatnonzero(~self.manager)
-        managers = np.flatnonzero(self.manager)
         kept = min(len(frontline), round(s.frontline_seats * seats))
-        chosen = list(frontline[:kept])
-        rest = [i for i in list(managers) + list(frontline[kept:]) if i not in chosen]
-        chosen += rest[: seats - kept]
+        chosen = rng.choice(frontline, size=kept, replace=False) if kept else np.array([], int)
+        rest = np.setdiff1d(np.arange(m), chosen)
+        weight = np.where(self.manager[rest], c.manager_seat_weight, 1.0)
+        extra = rng.choice(rest, size=seats - kept, replace=False, p=weight / weight.sum())
         self.seat = np.zeros(m, dtype=bool)
         self.seat[chosen] = True
+        self.seat[extra] = True
 
 
 def peer_network(people: People, rng: np.random.Generator, degree: int = 6,

@@ -68,6 +68,7 @@ class Constants:
     vision_flatten: float
     buddy_lift: float
     manager_weight: float
+    manager_seat_weight: float
     view_chance: tuple[float, ...]
     voice_noise_shape: float
     understanding_from_confidence: float

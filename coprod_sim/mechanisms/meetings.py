@@ -137,9 +137,14 @@ def staff_voice(model: Model) -> None:
 
 
 def gini(x: np.ndarray) -> float:
-    """Gini coefficient of a non-negative array (0 equal, near 1 one holds all)."""
+    """Gini coefficient of a non-negative array (0 equal, 1 one holds all).
+
+    With the small-sample correction ``n / (n - 1)``, so that a meeting of 6 and
+    one of 12 with the same spread of voices score alike.
+    """
     n = x.size
     if n < 2 or x.sum() <= 0:
         return 0.0
     xs = np.sort(x)
-    return float((2.0 * np.arange(1, n + 1) - n - 1) @ xs / (n * xs.sum()))
+    g = float((2.0 * np.arange(1, n + 1) - n - 1) @ xs / (n * xs.sum()))
+    return min(1.0, g * n / (n - 1))

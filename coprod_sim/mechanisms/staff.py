@@ -45,16 +45,16 @@ def update_openness(model: Model, wk: Week) -> None:
     coproduction are not immediate.
 
     Openness moves towards 1 by a share of the remaining gap each week, a share
-    that grows with skill and with good experiences (changes from users' views
-    that have started to pay back, so openness follows benefits, which lag).
+    that grows with skill and with good experiences (the share of the changes
+    adopted from users' views that have started to pay back, so openness
+    follows benefits, which lag).
     It never runs backwards and never reaches 1; anxiety acts through
     organisational resistance (:func:`organisational_resistance`), not here.
     """
     s, sf, c = model.levers, model.staff_state, model.constants
     if not s.mech_staff_learning:
         return
-    good = model.benefit_flow / (model.benefit_flow + s.value_per_view * 0.02 * model.state.n
-                                 + 1e-9)
+    good = min(1.0, model.improvement / model.plan_users) if model.plan_users else 0.0
     pace = c.openness_pace * (sf.skill + good)
     sf.openness += pace * (1.0 - sf.openness)
 

@@ -17,7 +17,7 @@ Actions (``step_gain`` is the share of the remaining gap closed a week):
   towards 1 from ``purpose_clarity``);
 - ``engage``: people reached hear of the forum;
 - ``support``: people taking part this week are supported (confidence grows);
-- ``alliance``: staff working with users grow more open;
+- ``alliance``: staff and users build working alliances (staff grow more open);
 - ``roles``: role, remit, relationships and responsibility are set out (from
   then on, as if ``roles_4rs``);
 - ``partner``: partner organisations join up (integration friction falls);
@@ -76,7 +76,7 @@ def do_step(model: Model, wk: Week) -> None:
         p = wk.part
         st.confidence[p] += g * (1 - st.confidence[p])
     elif action == "alliance":
-        sf.openness[sf.seat] += g * (1 - sf.openness[sf.seat])
+        sf.openness += 0.5 * g * (1 - sf.openness)
     elif action == "roles":
         model.roles_clear = True
     elif action == "partner":
