@@ -22,7 +22,7 @@ import pandas as pd
 from coprod_sim.calibration.constants import Constants
 from coprod_sim.model import CoproductionModel
 from coprod_sim.outcomes import NUMERIC
-from coprod_sim.population import METHODS
+from coprod_sim.population import METHODS, NEEDS
 from coprod_sim.runner import summarise
 from coprod_sim.scenario import Scenario
 
@@ -59,6 +59,8 @@ class Trace:
         adopted: Views adopted per week.
         age: Age band code per person; ``dep`` likewise for deprivation.
         aware_forum: Who knew of the forum before the first week.
+        cost_need: Who cannot afford the costs of taking part (the need that paying
+            expenses meets).
         summary: The run's summary (as :func:`coprod_sim.runner.summarise`).
     """
 
@@ -73,6 +75,7 @@ class Trace:
     age: np.ndarray
     dep: np.ndarray
     aware_forum: np.ndarray
+    cost_need: np.ndarray
     summary: dict[str, Any] = field(repr=False)
 
 
@@ -100,7 +103,7 @@ def watch(scenario: Scenario, seed: int, constants: Constants | None = None) -> 
                  np.array(accepted) if has_accepted else None,
                  np.stack(running), np.array(views), np.array(adopted),
                  np.asarray(st.age).copy(), np.asarray(st.dep).copy(), aware,
-                 summarise(weekly))
+                 np.asarray(st.needs)[:, NEEDS.index("cost")].copy(), summarise(weekly))
 
 
 # Helpers ---------------------------------------------------------------------
@@ -233,21 +236,24 @@ def core_share(traces, params, compare=None) -> float:
 
 
 def panel_inactivity(traces, params, compare=None) -> float:
-    """Share of the first quarter's forum members who attend no forum meeting in the last.
+    """Share of the forum's members who attend no meeting in the run's last quarter.
 
-    Over a 52-week run that is a year's inactivity.
+    Members are the people who came to at least ``min_meetings`` (default 2)
+    of the forum's meetings in the first quarter; over a 52-week run this is a
+    year's inactivity.
     """
+    least = int(params.get("min_meetings", 2))
     members = quiet = 0
     for t in traces:
         forum = t.took[:, :, FORUM]
         if forum.shape[0] < 2 * QUARTER:
             raise MeasureError(f"panel inactivity needs at least {2 * QUARTER} weeks")
-        first = forum[:QUARTER].any(axis=0)
+        first = forum[:QUARTER].sum(axis=0) >= least
         last = forum[-QUARTER:].any(axis=0)
         members += int(first.sum())
         quiet += int((first & ~last).sum())
     if members == 0:
-        raise MeasureError("nobody attended the forum in the first quarter")
+        raise MeasureError("nobody came to the forum often enough in the first quarter")
     return quiet / members
 
 
@@ -255,12 +261,16 @@ def payment_odds_ratio(traces, params, compare=None) -> float:
     """Odds ratio of taking part when invited, with expenses paid over without.
 
     ``compare`` holds the runs with payment (same seeds); ``method`` says which
-    invitations count (default: meetings, i.e. forum, focus group, interview).
+    invitations count (default: interviews, whose invitations are not capped by
+    seats); ``who = "cost_need"`` counts only the people who cannot afford the
+    costs of taking part (the people paying expenses reaches), ``"everyone"``
+    all invited.
     """
     if compare is None:
         raise MeasureError("the payment odds ratio needs 'compare' runs (with payment)")
-    methods = _methods(params, "meetings")
-    return _odds(_rate(compare, methods)) / _odds(_rate(traces, methods))
+    methods = _methods(params, "interview")
+    who = (lambda t: t.cost_need) if params.get("who", "everyone") == "cost_need" else None
+    return _odds(_rate(compare, methods, who)) / _odds(_rate(traces, methods, who))
 
 
 def outcome_mean(traces, params, compare=None) -> float:
@@ -327,8 +337,9 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
     Measure("forum_attended_given_aware", forum_attended_given_aware, "share"),
     Measure("adoption_rate", adoption_rate, "share"),
     Measure("core_share", core_share, "share", params={"top": None}),
-    Measure("panel_inactivity", panel_inactivity, "share"),
-    Measure("payment_odds_ratio", payment_odds_ratio, "ratio", compare=True, params=_METHOD),
+    Measure("panel_inactivity", panel_inactivity, "share", params={"min_meetings": None}),
+    Measure("payment_odds_ratio", payment_odds_ratio, "ratio", compare=True,
+            params={**_METHOD, "who": ("everyone", "cost_need")}),
     Measure("outcome", outcome_mean, "share", params=_OUTCOME),
     Measure("outcome_ratio", outcome_ratio, "ratio", compare=True, params=_OUTCOME),
 )}
