@@ -64,7 +64,7 @@ class CoproductionModel(Model):
 
         self.state = People(scenario, self.rng, self.constants)
         self.staff_state = Staff(scenario, self.rng, self.constants)
-        graph = peer_network(self.state, self.rng)
+        graph = peer_network(self.state, self.rng, degree=int(self.constants.peer_degree))
         self.network = Network(graph, layout=None, random=self.random)
         self.edges_src, self.edges_dst, self.degree = edge_arrays(graph, self.state.n)
         for i in range(self.state.n):

@@ -133,6 +133,7 @@ class People:
         # Whether what matters most to a person is already on the professionals'
         # agenda (questions set by professionals can only hear those concerns).
         self.on_agenda = rng.random(n) < c.agenda_overlap
+        self.joined = np.zeros(n, dtype=bool)  # crossed their threshold (sticky)
 
         self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
         self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)

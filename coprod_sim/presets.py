@@ -137,10 +137,13 @@ _PRESETS: dict[str, tuple[str, dict]] = {
         {**_ONE_METHOD, "use_questionnaire": True, "power_sharing": 0.1,
          "purpose_clarity": 0.2, "email_decision_share": 0.5}),
     "peer_tipping": (
-        "A forum, interviews and a questionnaire with a funded peer support network: "
-        "the scenario in which peers' pull tips participation (Granovetter 1978).",
+        "Everyone affected is invited, but invitations reach few; a funded peer support "
+        "network spreads involvement to the people they missed. Near a reach of 0.1 a "
+        "little more reach tips participation (Granovetter 1978).",
         {"use_forum": True, "use_interviews": True, "use_questionnaire": True,
-         "peer_support": True, "invitation_reach": 0.8}),
+         "peer_support": True, "invite_families": True, "invite_community": True,
+         "invitation_reach": 0.15, "peer_recruitment_rate": 0.1, "pathway": "none",
+         "weeks": 104}),
     "full_coproduction": (
         "Methods in tandem, barriers removed, buddying, ground rules, a clear vision, "
         "feedback with reasons, inclusive communication, trained staff and high power "

@@ -55,6 +55,7 @@ class Constants:
     drive_purpose: float
     show_base: float
     threshold_mean: float
+    peer_degree: float
     threshold_sd: float
     peer_support_boost: float
     peer_hold: float

@@ -39,8 +39,10 @@ BARRIER_WEIGHT = np.array([
     [0.5, 0.5, 0.0, 1.0],   # digital exclusion (papers by email; online forms)
     [0.5, 0.5, 0.3, 1.0],   # low health literacy meets jargon
 ])
-#: Weeks that count as "involved" for peers (a quarter, as the recorder's RECENT).
-INVOLVED_WEEKS = 13
+#: Weeks that count as "involved" for peers: half a year, longer than the longest
+#: usual cadence (a quarterly questionnaire), so a peer who answered the last round
+#: still counts when the next one comes.
+INVOLVED_WEEKS = 26
 
 
 def running_methods(model: Model, week: int) -> np.ndarray:
@@ -74,13 +76,13 @@ def barrier_penalty(model: Model) -> np.ndarray:
 
 
 def involved(model: Model) -> np.ndarray:
-    """Who is involved, as a peer sees it: took part in the last quarter and still engaged."""
+    """Who is involved, as a peer sees it: took part in the last half year, still engaged."""
     st = model.state
     return (model.week - st.last_part < INVOLVED_WEEKS) & st.engaged
 
 
 def peer_share(model: Model) -> np.ndarray:
-    """Share of each person's peers who are involved (took part in the last quarter)."""
+    """Share of each person's peers who are involved (took part in the last half year)."""
     active = involved(model).astype(float)
     counts = np.bincount(model.edges_src, weights=active[model.edges_dst],
                          minlength=model.state.n)
@@ -91,22 +93,31 @@ def peer_pull(model: Model) -> np.ndarray:
     """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
 
     A person is pulled in once the share of their peers who are involved
-    reaches their own threshold; the pull is ``peer_weight``, and a funded
-    peer support network (``peer_support``, Boyle et al. 2010) makes each tie
-    count more (``peer_support_boost``). The tipping this gives: see
-    :data:`TIPPING`.
+    reaches their own threshold, and from then on stays pulled (they have
+    joined, as in Granovetter's model, until they drop out); the pull is
+    ``peer_weight``, and a funded peer support network (``peer_support``,
+    Boyle et al. 2010) makes it stronger (times ``1 + peer_support_boost``).
+    The tipping this gives: see :data:`TIPPING`.
     """
-    s, c = model.levers, model.constants
-    share = peer_share(model) * (1.0 + c.peer_support_boost * s.peer_support)
-    return s.peer_weight * (share >= model.state.threshold) * (model.state.threshold < 1.0)
+    s, c, st = model.levers, model.constants, model.state
+    weight = s.peer_weight * (1.0 + c.peer_support_boost * s.peer_support)
+    st.joined |= peer_share(model) >= st.threshold
+    return weight * st.joined
 
 
 #: Where the threshold model of joining tips (Granovetter 1978): in the
-#: ``peer_tipping`` scenario (peer support, a forum and interviews in tandem),
-#: participation jumps as ``peer_weight`` crosses about 1.5-2.5 (log-odds), as
-#: the pull of involved peers pushes enough people over their thresholds for
-#: them to pull in the next. ``tests/test_peers.py`` checks it; the docs chart it.
-TIPPING = {"preset": "peer_tipping", "lever": "peer_weight", "range": (0.0, 3.0)}
+#: ``peer_tipping`` scenario (everyone invited, few reached, a peer support
+#: network, 104 weeks), ``ever_took_part`` climbs steeply as
+#: ``invitation_reach`` goes from 0.05 to 0.3, with its sharpest step (about
+#: +0.15 to +0.2 for +0.025 of reach) near 0.1-0.15: below it, too few of
+#: anyone's peers are involved to pass their thresholds (mean
+#: ``threshold_mean``); above it, each person drawn in passes their peers over
+#: theirs (:func:`coprod_sim.mechanisms.turnover.recruit_peers`). Without peer
+#: recruitment the same range of reach moves participation little.
+#: ``tests/test_peers.py`` checks it; chart: ``outcome`` against ``lever`` over
+#: ``range`` in steps of ``step``.
+TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05, 0.3),
+           "step": 0.025, "outcome": "ever_took_part", "weeks": 104}
 
 
 def invite(model: Model, wk: Week) -> None:

@@ -30,7 +30,7 @@ Actions (``step_gain`` is the share of the remaining gap closed a week):
   changed (efficacy of those whose views were adopted rises) and staff see
   what worked (openness rises).
 
-"Involved" is taking part in the last quarter (as peers see it).
+"Involved" is taking part in the last half year (as peers see it).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ def drop_out(model: Model, wk: Week) -> None:
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
     leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
     st.engaged[leaving] = False
+    st.joined[leaving] = False
     st.dropped_week[leaving] = model.week
 
 
