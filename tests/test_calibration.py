@@ -99,7 +99,7 @@ def test_a_service_can_extend_the_evidence_with_its_own_figures():
     mine = T.load(EXAMPLE)
     evidence = T.load("evidence")
     names = [t.name for t in mine.targets]
-    assert "design_ratio" not in names  # dropped
+    assert "focus_group_no_show" not in names and "focus_group_attendance" not in names
     assert "forum_meeting_size" in names  # added
     own = mine.target("questionnaire_response")
     assert own.value == 0.22 and own.scenario.n_people == 1200  # replaced by name

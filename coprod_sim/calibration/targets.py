@@ -397,7 +397,9 @@ def load(path: str | Path, _seen: tuple[Path, ...] = ()) -> Targets:
         targets = mine
     if not targets:
         raise CalibrationError(f"{source}: no [[target]] to fit")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    # The hash covers the file and, for a file that extends another, that one's hash.
+    digest = hashlib.sha256(path.read_bytes()
+                            + (base.sha256.encode("ascii") if base else b"")).hexdigest()
     return Targets(path, digest, settings, fit, tuple(targets))
 
 
