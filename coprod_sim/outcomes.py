@@ -189,8 +189,8 @@ def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
     among participants and in the population, ``sqrt(sum((p_hat - p)^2))``,
     estimated without the part a random sample of the same size would show by
     chance (its expectation, ``sum(p (1 - p)) / k`` with the finite-population
-    correction, is taken off the squared distance, floored at 0), over its
-    largest possible value ``sqrt(2)``. The two are averaged and taken from 1.
+    correction, is taken off the squared distance, floored at 0). The two are
+    averaged and taken from 1 (floored at 0).
     So a random sample scores near 1 at any size, and a group skewed the same
     way scores the same at any size; 0 when nobody took part.
     """
@@ -204,8 +204,8 @@ def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
         observed = np.bincount(codes[took_part], minlength=share.size) / k
         chance = float((share * (1.0 - share)).sum()) / k * fpc
         squared = float(((observed - share) ** 2).sum()) - chance
-        distance += np.sqrt(max(0.0, squared) / 2.0)
-    return float(1.0 - 0.5 * distance)
+        distance += np.sqrt(max(0.0, squared))
+    return float(max(0.0, 1.0 - 0.5 * distance))
 
 
 class Recorder:

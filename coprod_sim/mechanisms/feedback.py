@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from coprod_sim.mechanisms.meetings import buddied
 from coprod_sim.state import Model, Week
 
 
@@ -21,7 +22,8 @@ def give_feedback(model: Model, wk: Week) -> None:
     learning follows Macy & Flache (2002).
 
     - adopted: efficacy and trust move up towards 1;
-    - not adopted, with a reason: a small step down (the view was heard);
+    - not adopted, with a reason (``feedback_rationale``, or a buddy who
+      explains to a person they support): a small step down (the view was heard);
     - not adopted, no reason: a full step down in efficacy, trust and motivation;
     - in a meeting, being heard (a fair share of the talking time or more)
       raises motivation and being talked over lowers it (``heard_weight``), so
@@ -43,10 +45,13 @@ def give_feedback(model: Model, wk: Week) -> None:
     st.trust[up] += 0.5 * lr * (1 - st.trust[up])
     st.motivation[up] += 0.3 * lr * (1 - st.motivation[up])
     down = gave & ~adopted
-    if s.feedback_rationale:
-        st.efficacy[down] -= soft * lr * st.efficacy[down]
-        st.trust[down] += soft * lr * (1 - st.trust[down])
-    else:
-        st.efficacy[down] -= lr * st.efficacy[down]
-        st.trust[down] -= 0.6 * lr * st.trust[down]
-        st.motivation[down] -= 0.5 * lr * st.motivation[down]
+    # A reason is given to everyone when feedback_rationale is on; otherwise a
+    # buddy explains to the person they support (NLIAH 2010: a buddy helps people
+    # understand and analyse the information).
+    explained = np.full(st.n, True) if s.feedback_rationale else buddied(model)
+    soft_down, hard_down = down & explained, down & ~explained
+    st.efficacy[soft_down] -= soft * lr * st.efficacy[soft_down]
+    st.trust[soft_down] += soft * lr * (1 - st.trust[soft_down])
+    st.efficacy[hard_down] -= lr * st.efficacy[hard_down]
+    st.trust[hard_down] -= 0.6 * lr * st.trust[hard_down]
+    st.motivation[hard_down] -= 0.5 * lr * st.motivation[hard_down]

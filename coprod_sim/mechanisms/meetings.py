@@ -9,7 +9,9 @@ parties "are usually dominated with managerial/senior levels of staff".
 
 Each support works through one path: a buddy lends confidence to a less
 confident person (:func:`effective_confidence`, which then shapes who comes,
-who is heard and who understands); ground rules and a written vision flatten
+who is heard and who understands) and explains decisions to them (the
+feedback mechanism treats a buddied person's unadopted view as explained:
+the paper's buddy helps people "understand and analyse"); ground rules and a written vision flatten
 who takes the talking time (mutual respect); plain language removes jargon.
 """
 
@@ -22,6 +24,13 @@ from coprod_sim.state import Model, Week
 
 #: People below this starting confidence count as "less confident" for quiet_voice.
 LESS_CONFIDENT = 0.4
+
+
+def buddied(model: Model) -> np.ndarray:
+    """Who has a buddy: less confident people (below 0.5), when buddying is funded."""
+    if not model.levers.buddying:
+        return np.zeros(model.state.n, dtype=bool)
+    return model.state.confidence < 0.5
 
 
 def effective_confidence(model: Model) -> np.ndarray:
