@@ -232,15 +232,44 @@ class Recorder:
                                + [st.needs.sum(axis=0)])
         self.group_size = np.maximum(sizes, 1)
         self.needs_f = st.needs.astype(float)
+        self._recent: np.ndarray | None = None
+        self._n_recent = 0
+        self._n_reached = -1
+        self._rep = 0.0
+        self._groups: list[float] = []
+        self._lift = 0.0
+        self._state = st
+
+    def _conf0_reached(self) -> float:
+        st = self._state
+        return float(st.confidence0[st.reached].mean()) if st.reached.any() else 0.0
 
     def record(self, model: CoproductionModel) -> dict[str, Any]:
         """Compute this week's outcomes, append them, and return them as a dict."""
         st, sf = model.state, model.staff_state
         week = model.week
-        recent = week - st.last_part < RECENT
-        n_recent = np.count_nonzero(recent)
-        model.representativeness = representativeness(recent, st.age, st.dep,
-                                                       model.age_share, model.dep_share)
+        # Who took part in the last 13 weeks changes only when someone takes part
+        # or someone's 13 weeks run out: otherwise last week's figures still hold.
+        n_reached_now = np.count_nonzero(st.reached)
+        same = (self._recent is not None and not model.current_week.part.any()
+                and n_reached_now == self._n_reached
+                and not np.any(st.last_part == week - RECENT))
+        self._n_reached = n_reached_now
+        if same:
+            recent, n_recent = self._recent, self._n_recent
+        else:
+            recent = week - st.last_part < RECENT
+            n_recent = np.count_nonzero(recent)
+            self._recent, self._n_recent = recent, n_recent
+            self._rep = representativeness(recent, st.age, st.dep,
+                                           model.age_share, model.dep_share)
+            counts = np.concatenate([np.bincount(code[recent], minlength=k)
+                                     for code, k in self.groupings]
+                                    + [recent.astype(float) @ self.needs_f])
+            self._groups = (counts / self.group_size).tolist()
+            self._lift = (float(st.confidence0[recent].mean() - self._conf0_reached())
+                          if n_recent else 0.0)
+        model.representativeness = self._rep
         ever_mask = st.ever_part
         ever = np.count_nonzero(ever_mask)
         reached = st.reached.astype(float)
@@ -256,8 +285,7 @@ class Recorder:
         if wk.focus_seats:
             model.focus_seats += wk.focus_seats
             model.focus_filled += int(np.count_nonzero(wk.took[:, 1]))
-        lift = (float(st.confidence0[recent].mean() - st.confidence0[st.reached].mean())
-                if n_recent and st.reached.any() else 0.0)
+        lift = self._lift
         kept = np.count_nonzero(ever_mask & st.engaged)
         row = {
             "week": week + 1,
@@ -298,10 +326,7 @@ class Recorder:
             "ladder_score": score,
             "ladder": ladder_rung(score),
         }
-        counts = np.concatenate([np.bincount(code[recent], minlength=k)
-                                 for code, k in self.groupings]
-                                + [recent.astype(float) @ self.needs_f])
-        row.update(zip(GROUP_COLUMNS, (counts / self.group_size).tolist(), strict=True))
+        row.update(zip(GROUP_COLUMNS, self._groups, strict=True))
         for name, value in row.items():
             self.model_vars[name].append(value)
         self._collection_steps.append(model.steps)

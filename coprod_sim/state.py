@@ -28,7 +28,8 @@ class Week:
     ``took`` (people x methods), ``part``, ``hours``, ``depth``, ``heard``
     (talking time against a fair share, 1 is fair; 0 when not in a meeting),
     ``gave_view``, ``own_view`` (the view raised the person's own concern),
-    ``view_method``, ``adopted``, ``n_adopted``, ``staff_items``. Until a
+    ``view_method``, ``adopted``, ``n_adopted``, ``staff_items``, ``peer_share``
+    (share of each person's peers involved, after this week's activities). Until a
     mechanism sets them they are shared read-only blanks (mechanisms replace,
     never modify, them).
     """
@@ -54,6 +55,7 @@ class Week:
         self.staff_items = 0.0
         self.focus_accepted = 0
         self.focus_seats = 0
+        self.peer_share: np.ndarray | None = None
 
 
 __all__ = ["Model", "Week", "N_METHODS"]

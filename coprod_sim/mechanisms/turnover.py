@@ -31,7 +31,8 @@ def drop_out(model: Model, wk: Week) -> None:
     np.clip(st.efficacy, 0, 1, out=st.efficacy)
     if not s.mech_dropout:
         return
-    held = c.peer_hold * peer_share(model) * (1.0 + c.peer_support_boost * s.peer_support)
+    wk.peer_share = peer_share(model)  # after this week's activities; recruitment reuses it
+    held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * s.peer_support)
     tolerance = st.tolerance * (c.roles_tolerance if model.roles_clear else 1.0)
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
     leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
@@ -54,7 +55,8 @@ def recruit_peers(model: Model, wk: Week) -> None:
     outside = ~st.reached
     if not outside.any():
         return
-    share = peer_share(model) * (1.0 + c.peer_support_boost * s.peer_support)
+    share = wk.peer_share if wk.peer_share is not None else peer_share(model)
+    share = share * (1.0 + c.peer_support_boost * s.peer_support)
     ready = outside & (share > 0) & (share >= st.threshold)
     joining = ready & (rng.random(st.n) < s.peer_recruitment_rate)
     if not joining.any():
