@@ -113,6 +113,7 @@ def test_loss_is_one_at_the_edge_of_the_range_on_either_side():
     assert t.loss(2.0) == 0
     assert t.loss(1.3) == pytest.approx(t.weight)
     assert t.loss(2.3) == pytest.approx(t.weight)
+    assert t.loss(2.0 + 3 * 0.3) == pytest.approx(5 * t.weight)  # linear beyond: 2d - 1
     assert t.loss(float("nan")) == 25 * t.weight
     assert t.holds(2.29) and not t.holds(2.31)
 

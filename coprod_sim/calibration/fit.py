@@ -12,9 +12,11 @@ each), needs many more model runs per generation, and its results depend on
 parallel scheduling unless run on one core. A researcher who wants a
 posterior can feed the same :func:`evaluate` loss to pyabc.
 
-The loss of a target is its squared distance from the value in units of the
-range's half on that side (so 1.0 at the edge); the total is their weighted
-sum, measured over the same replicate seeds in every trial.
+The loss of a target is its distance from the value in units of the range's
+half on that side, squared within the range (so 1.0 at the edge) and linear
+beyond it (Huber), so a target the model cannot reach does not drown the
+others; the total is their weighted sum, measured over the same replicate
+seeds in every trial.
 """
 
 from __future__ import annotations
@@ -194,7 +196,7 @@ def calibrate(targets: Targets, trials: int | None = None, seeds: int | None = N
                          optuna.__version__)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(
-        seed=targets.settings["sampler_seed"], n_startup_trials=min(20, max(1, trials // 5)),
+        seed=targets.settings["sampler_seed"], n_startup_trials=min(10, max(1, trials // 5)),
         multivariate=True)
     study = optuna.create_study(direction="minimize", sampler=sampler)
     first = {f.key: f.start for f in targets.fit if f.start is not None}

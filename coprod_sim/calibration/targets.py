@@ -94,16 +94,18 @@ class Target:
         return figure == figure and self.low <= figure <= self.high
 
     def loss(self, figure: float) -> float:
-        """Squared distance from the value in units of the range's half on that side.
+        """Distance from the value, in units of the range's half on that side (Huber).
 
-        1.0 at the edge of the range; 25 (a miss by five half-ranges) when the
-        figure cannot be measured.
+        Squared inside the range (1.0 at its edge), then growing linearly
+        (``2d - 1``), so that a target the model cannot reach does not drown the
+        others; at most 25 (and 25 when the figure cannot be measured).
         """
         if figure != figure or math.isinf(figure):
             return 25.0 * self.weight
         side = (self.value - self.low) if figure < self.value else (self.high - self.value)
         side = side if side > 0 else max(abs(self.value), 1e-3) * 0.1
-        return self.weight * min(25.0, ((figure - self.value) / side) ** 2)
+        d = abs(figure - self.value) / side
+        return self.weight * min(25.0, d * d if d <= 1.0 else 2.0 * d - 1.0)
 
 
 @dataclass(frozen=True)
