@@ -19,7 +19,15 @@ from coprod_sim.agents import Person, StaffMember
 from coprod_sim.calibration.constants import Constants
 from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, staff
 from coprod_sim.outcomes import Recorder
-from coprod_sim.population import AGES, DEPRIVATION, People, Staff, edge_arrays, peer_network
+from coprod_sim.population import (
+    AGES,
+    DEPRIVATION,
+    ROLES,
+    People,
+    Staff,
+    edge_arrays,
+    peer_network,
+)
 from coprod_sim.presets import STAGES, step_schedule
 from coprod_sim.scenario import Scenario
 from coprod_sim.state import Week
@@ -82,6 +90,7 @@ class CoproductionModel(Model):
         self.roles_clear = bool(scenario.roles_4rs)
         self.age_share = np.bincount(self.state.age, minlength=len(AGES)) / self.state.n
         self.dep_share = np.bincount(self.state.dep, minlength=len(DEPRIVATION)) / self.state.n
+        self.role_share = np.bincount(self.state.role, minlength=len(ROLES)) / self.state.n
 
         self.tally = {"meetings": 0, "equality_sum": 0.0, "quiet_airtime": 0.0,
                       "quiet_seats": 0.0}

@@ -98,8 +98,9 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             "How many people who took part have since dropped out.", 0, None, "lower",
             "people"),
     Outcome("representativeness", "Representative mix",
-            "How closely the people taking part match everyone affected by age and "
-            "deprivation (1 is a perfect match, 0 nobody)."),
+            "How closely the people taking part (last 13 weeks) match everyone affected "
+            "by age, deprivation and role, beyond what chance gives a group of that size "
+            "(1 is a match, 0 nobody)."),
     Outcome("voice_equality", "Equal voice",
             "How evenly talking time is shared in meetings (1 is perfectly even; 0 when "
             "no meeting has been held)."),
@@ -182,14 +183,17 @@ def ladder_rung(score: float) -> str:
 
 
 def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
-                       age_share: np.ndarray, dep_share: np.ndarray) -> float:
+                       age_share: np.ndarray, dep_share: np.ndarray,
+                       role: np.ndarray | None = None,
+                       role_share: np.ndarray | None = None) -> float:
     """How closely the people taking part match everyone affected, beyond chance.
 
-    For age bands and for deprivation bands: the distance between the shares
+    For age bands, deprivation bands and (when given) roles (patients, carers,
+    families, community: the directly and indirectly affected): the distance between the shares
     among participants and in the population, ``sqrt(sum((p_hat - p)^2))``,
     estimated without the part a random sample of the same size would show by
     chance (its expectation, ``sum(p (1 - p)) / k`` with the finite-population
-    correction, is taken off the squared distance, floored at 0). The two are
+    correction, is taken off the squared distance, floored at 0). They are
     averaged and taken from 1 (floored at 0).
     So a random sample scores near 1 at any size, and a group skewed the same
     way scores the same at any size; 0 when nobody took part.
@@ -200,12 +204,15 @@ def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
     n = age.size
     fpc = max(n - k, 0) / max(n - 1, 1)
     distance = 0.0
-    for codes, share in ((age, age_share), (dep, dep_share)):
+    dims = [(age, age_share), (dep, dep_share)]
+    if role is not None and role_share is not None:
+        dims.append((role, role_share))
+    for codes, share in dims:
         observed = np.bincount(codes[took_part], minlength=share.size) / k
         chance = float((share * (1.0 - share)).sum()) / k * fpc
         squared = float(((observed - share) ** 2).sum()) - chance
         distance += np.sqrt(max(0.0, squared))
-    return float(max(0.0, 1.0 - 0.5 * distance))
+    return float(max(0.0, 1.0 - distance / len(dims)))
 
 
 class Recorder:
@@ -261,8 +268,8 @@ class Recorder:
             recent = week - st.last_part < RECENT
             n_recent = np.count_nonzero(recent)
             self._recent, self._n_recent = recent, n_recent
-            self._rep = representativeness(recent, st.age, st.dep,
-                                           model.age_share, model.dep_share)
+            self._rep = representativeness(recent, st.age, st.dep, model.age_share,
+                                           model.dep_share, st.role, model.role_share)
             counts = np.concatenate([np.bincount(code[recent], minlength=k)
                                      for code, k in self.groupings]
                                     + [recent.astype(float) @ self.needs_f])

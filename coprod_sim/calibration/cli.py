@@ -41,7 +41,8 @@ def fit_table(result: Any) -> str:
         unit = MEASURES[t.measure].unit
         rows.append((t.name, format_figure(f.figure, unit), format_figure(t.value, unit),
                      f"{format_figure(t.low, unit)}-{format_figure(t.high, unit)}",
-                     "yes" if f.holds else "NO", f"{f.loss:.2f}"))
+                     "yes" if f.holds else ("no: known gap" if t.known_gap else "NO"),
+                     "-" if t.known_gap else f"{f.loss:.2f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for r in rows:
@@ -73,6 +74,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except (CalibrationError, ConstantsError) as err:
         raise UsageError(str(err)) from None
     held = sum(f.holds for f in result.best.fits)
+    gaps = [f.target.name for f in result.best.fits if f.target.known_gap]
     what = "Current constants (no fit)" if trials == 0 else (
         f"Best of {trials} trials (optuna {result.optuna_version} TPE, sampler seed "
         f"{targets.settings['sampler_seed']})")
@@ -80,6 +82,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(fit_table(result))
     print(f"\n{held} of {len(result.best.fits)} targets within range; total loss "
           f"{result.best.loss:.2f} (1.0 for a target at the edge of its range).")
+    if gaps:
+        print(f"Known gaps (measured, left out of the loss; see the file): {', '.join(gaps)}.")
     if trials:
         print(f"At the current constants the loss is {result.current.loss:.2f} "
               f"({sum(f.holds for f in result.current.fits)} within range).")
