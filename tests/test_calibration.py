@@ -89,8 +89,17 @@ def test_the_defaults_were_fitted_to_this_evidence_file():
 def test_the_defaults_reproduce_every_evidence_figure_within_its_range():
     ev = shipped_fit()
     misses = [f"{f.target.name}: {f.figure:.3g} not in [{f.target.low:g}, {f.target.high:g}]"
-              + (f" ({f.problem})" if f.problem else "") for f in ev.fits if not f.holds]
+              + (f" ({f.problem})" if f.problem else "") for f in ev.fits
+              if not f.holds and not f.target.known_gap]
     assert not misses, "; ".join(misses)
+
+
+def test_known_gaps_are_still_gaps():
+    # A figure marked as a known gap that the model now reproduces: remove its
+    # known_gap line from calibration/evidence.toml so that the fit counts it.
+    closed = [f.target.name for f in shipped_fit().fits if f.target.known_gap and f.holds]
+    assert not closed, f"no longer gaps: {closed}"
+    assert all(f.loss == 0 for f in shipped_fit().fits if f.target.known_gap)
 
 
 # The format ----------------------------------------------------------------------
