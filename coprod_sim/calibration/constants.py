@@ -60,6 +60,7 @@ class Constants:
     peer_support_boost: float
     peer_hold: float
     awareness_skew: float
+    recruit_skew: float
     # population: baseline willingness by segment
     age_gap_exponents: tuple[float, ...]
     deprivation_gap_exponents: tuple[float, ...]

@@ -222,11 +222,11 @@ def _choose(model: Model, wk: Week) -> np.ndarray:
     # and drive decide, ``show_base``); the first focus_group_size take seats.
     if wk.running[FOCUS]:
         # Organisers ask people in turn, the already engaged likelier to be asked
-        # (weights exp(awareness_skew x engaged index): the same mix at any size).
+        # (weights exp(recruit_skew x engaged index): the same mix at any size).
         accepted = np.flatnonzero(took[:, FOCUS])
         want = int(np.ceil(s.focus_group_size / (1.0 - s.focus_group_no_show)))
         if accepted.size > want:
-            w = np.exp(c.awareness_skew * engaged_index(st)[accepted])
+            w = np.exp(c.recruit_skew * engaged_index(st)[accepted])
             accepted = rng.choice(accepted, size=want, replace=False, p=w / w.sum())
         st.focus_accepted[accepted] += 1
         show_logit = (c.show_base + 0.5 * (drive(model)[accepted])
