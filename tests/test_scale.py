@@ -33,7 +33,7 @@ import pytest
 from coprod_sim import presets, run
 from coprod_sim.outcomes import OUTCOMES
 
-SEEDS = range(12)
+SEEDS = range(16)
 TOLERANCE = 0.05
 FIXED_SIZE_LIMIT = 0.1
 RATES = [k for k, o in OUTCOMES.items() if o.unit == "share" and o.high == 1.0]
