@@ -16,7 +16,7 @@ Actions (``step_gain`` is the share of the remaining gap closed a week):
 - ``clarify``: the purpose and expectations get clearer (``clarity`` rises
   towards 1 from ``purpose_clarity``);
 - ``engage``: people reached hear of the forum;
-- ``support``: people taking part this week are supported (confidence grows);
+- ``support``: the people involved are supported (confidence grows);
 - ``alliance``: staff and users build working alliances (staff grow more open);
 - ``roles``: role, remit, relationships and responsibility are set out (from
   then on, as if ``roles_4rs``);
@@ -73,7 +73,7 @@ def do_step(model: Model, wk: Week) -> None:
             hear = st.reached & ~st.aware_forum & (rng.random(st.n) < 0.25 * g)
             st.aware_forum |= hear
     elif action == "support":
-        p = wk.part
+        p = involved(model)
         st.confidence[p] += g * (1 - st.confidence[p])
     elif action == "alliance":
         sf.openness += 0.5 * g * (1 - sf.openness)
