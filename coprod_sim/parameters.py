@@ -446,7 +446,7 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
     "stage_co_assessment": ((("efficacy", UP), ("staff_openness", UP)),
                             {"pathway": "1000_lives", "preset": "mixed_methods"},
                             "Users who judge the change see its results; so do staff."),
-    "pathway": ((("participation_rate", UP),), {},
+    "pathway": ((("participation_rate", UP),), {"seeds": 16},
                 "Every step model's steps do work (identify, engage, support...) that "
                 "design throughout does not."),
     "cycle_weeks": ((("benefit", DOWN),), {"preset": "full_coproduction", "weeks": 104},
