@@ -85,6 +85,7 @@ class Constants:
     email_trust_loss: float
     # feedback, learning, fatigue
     rationale_softening: float
+    ignored_loss: float
     fatigue_recovery: float
     fatigue_per_hour: float
     fatigue_motivation: float

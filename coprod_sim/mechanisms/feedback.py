@@ -53,5 +53,6 @@ def give_feedback(model: Model, wk: Week) -> None:
     st.efficacy[soft_down] -= soft * lr * st.efficacy[soft_down]
     st.trust[soft_down] += soft * lr * (1 - st.trust[soft_down])
     st.efficacy[hard_down] -= lr * st.efficacy[hard_down]
-    st.trust[hard_down] -= 0.6 * lr * st.trust[hard_down]
-    st.motivation[hard_down] -= 0.5 * lr * st.motivation[hard_down]
+    loss = model.constants.ignored_loss
+    st.trust[hard_down] -= loss * lr * st.trust[hard_down]
+    st.motivation[hard_down] -= loss * lr * st.motivation[hard_down]

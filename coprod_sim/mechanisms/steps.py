@@ -8,7 +8,8 @@ to people, staff or the plan; the activities (forum, questionnaire...) run on
 their own cadence throughout, so no week is idle. Co-delivery and
 co-assessment involve users only when their stage levers are on.
 
-Actions (``step_gain`` is the share of the remaining gap closed a week):
+Actions (``step_gain`` g is the share of the remaining gap closed a week for the
+project's own state; a person's own state moves by g / 4 a week):
 
 - ``identify``: people of the invited groups not yet reached are found and invited;
 - ``select``: people of the segments taking part least are personally asked
@@ -55,6 +56,7 @@ def do_step(model: Model, wk: Week) -> None:
         return
     action = model.step_action
     g = model.constants.step_gain
+    q = g / 4  # a week's change to a person's own state is smaller than to the project's
     if action == "identify":
         missing = st.invited_group & ~st.reached
         found = missing & (rng.random(st.n) < g)
@@ -65,7 +67,7 @@ def do_step(model: Model, wk: Week) -> None:
             np.bincount(st.segment, minlength=9), 1)
         low = seg_rate[st.segment] < seg_rate[st.segment].mean()
         asked = st.reached & st.engaged & ~st.ever_part & low
-        st.motivation[asked] += g * (1 - st.motivation[asked])
+        st.motivation[asked] += q * (1 - st.motivation[asked])
     elif action == "clarify":
         model.clarity += g * (1.0 - model.clarity)
     elif action == "engage":
@@ -74,7 +76,7 @@ def do_step(model: Model, wk: Week) -> None:
             st.aware_forum |= hear
     elif action == "support":
         p = involved(model)
-        st.confidence[p] += g * (1 - st.confidence[p])
+        st.confidence[p] += q * (1 - st.confidence[p])
     elif action == "alliance":
         sf.openness += 0.5 * g * (1 - sf.openness)
     elif action == "roles":
@@ -83,14 +85,14 @@ def do_step(model: Model, wk: Week) -> None:
         model.integration += g * (1.0 - model.integration)
     elif action == "assets":
         p = involved(model)
-        st.efficacy[p] += g * (1 - st.efficacy[p])
+        st.efficacy[p] += q * (1 - st.efficacy[p])
     elif action == "deliver":
         if s.stage_co_delivery:
             p = involved(model)
-            st.efficacy[p] += g * (1 - st.efficacy[p])
-            st.confidence[p] += g * (1 - st.confidence[p])
+            st.efficacy[p] += q * (1 - st.efficacy[p])
+            st.confidence[p] += q * (1 - st.confidence[p])
     elif action == "evaluate":
         if s.stage_co_assessment:
             p = involved(model) & (st.adopted > 0)
-            st.efficacy[p] += g * (1 - st.efficacy[p])
+            st.efficacy[p] += q * (1 - st.efficacy[p])
             sf.openness += 0.5 * g * (1 - sf.openness)
