@@ -376,12 +376,15 @@ _TABLE: list[Param] = [
 #: hides a lever; ``MIXED`` is the mixed-methods preset.
 UP, DOWN = "up", "down"
 _NEEDS_CONTEXT = {"preset": "mixed_methods", "n_people": 800, "n_staff": 60}
+#: Interviews only, many a round: no seats, and hearing, time and cost barriers matter.
+_INTERVIEW_CONTEXT = {"preset": "interviews_only", "interviews_per_round": 50, "n_people": 400,
+                      "n_staff": 30, "seeds": 32}
 #: A design heavy on meetings and interviews, where barriers to meeting show.
 _MEETINGS_CONTEXT = {"preset": "mixed_methods", "use_questionnaire": False,
                      "use_interviews": False, "n_people": 400,
-                     "n_staff": 30, "forum_seats": 40, "forum_awareness": 0.4, "seeds": 24,
+                     "n_staff": 30, "forum_seats": 40, "forum_awareness": 0.25, "seeds": 32,
                      "invitation_reach": 1.0, "focus_group_size": 10,
-                     "focus_group_every_weeks": 2}
+                     "focus_group_every_weeks": 2, "feedback_rationale": True}
 _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
     "n_people": ((("peak_participants", UP),), {},
                  "More people affected, more take part (the rates stay put: tests/test_scale.py)."),
@@ -458,14 +461,14 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
                     "Removes the print barrier for people who need it."),
     "plain_language": ((("part_need_low_literacy", UP), ("understanding", UP)), _NEEDS_CONTEXT,
                        "Removes jargon for people with low health literacy."),
-    "hearing_loop": ((("part_need_hearing", UP),), _MEETINGS_CONTEXT,
+    "hearing_loop": ((("part_need_hearing", UP),), _INTERVIEW_CONTEXT,
                      "Removes the hearing barrier in meetings."),
     "accessible_venue": ((("part_need_physical_access", UP),),
                          {"preset": "forum_only", "n_people": 400, "n_staff": 30,
                           "forum_seats": 40, "forum_awareness": 0.6, "invitation_reach": 1.0,
-                          "seeds": 24},
+                          "weeks": 26, "seeds": 32},
                          "Removes the venue barrier."),
-    "flexible_timing": ((("part_need_time_of_day", UP),), _MEETINGS_CONTEXT,
+    "flexible_timing": ((("part_need_time_of_day", UP),), _INTERVIEW_CONTEXT,
                         "Removes the time-of-day barrier."),
     "pay_expenses": ((("part_need_cost", UP),),
                      {"preset": "interviews_only", "interviews_per_round": 50,
@@ -521,9 +524,11 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
                        "Each change is worth more."),
     "staff_hour_cost": ((("cost", UP),), {}, "Staff time costs more."),
     "meeting_hours": ((("fatigue", UP), ("cost", UP)), {}, "Longer meetings tire and cost more."),
-    "mech_barriers": ((("part_with_needs", DOWN),), {}, "Unmet needs keep people away."),
+    "mech_barriers": ((("part_with_needs", DOWN),), dict(_NEEDS_CONTEXT, seeds=16),
+                      "Unmet needs keep people away."),
     "mech_segment_gap": ((("part_age_16_34", DOWN),), {}, "Younger people start less willing."),
-    "mech_peer_influence": ((("participation_rate", UP),), {"preset": "peer_tipping"},
+    "mech_peer_influence": ((("participation_rate", UP),),
+                            {"preset": "peer_tipping", "seeds": 16},
                             "Peers pull people in."),
     "mech_confidence_bias": ((("confidence_lift", UP),), _MEETINGS_CONTEXT,
                              "Groups draw the confident."),
