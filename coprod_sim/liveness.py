@@ -74,6 +74,7 @@ def context_scenario(p: Param) -> tuple[Scenario, int]:
     """The scenario and weeks in which lever ``p`` should matter."""
     ctx = dict(p.context)
     ctx.pop("seeds", None)
+    ctx.pop("choice_targets", None)
     weeks = int(ctx.pop("weeks", 52))
     preset = ctx.pop("preset", None)
     base = presets.get(preset) if preset else Scenario()
@@ -138,7 +139,8 @@ def effects(p: Param, seeds: Iterable[int] = SEEDS) -> list[Effect]:
     for low, high in low_high(p):
         a, low = _valid(base, p, low)
         b, high = _valid(base, p, high)
-        for outcome, direction in p.target:
+        targets = p.context.get("choice_targets", {}).get(high, p.target)
+        for outcome, direction in targets:
             lo = np.array([_summary(a, s, weeks)[outcome] for s in seeds], dtype=float)
             hi = np.array([_summary(b, s, weeks)[outcome] for s in seeds], dtype=float)
             d = hi - lo

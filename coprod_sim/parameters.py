@@ -58,8 +58,9 @@ class Param:
             choice over the first). Empty for run settings.
         context: The scenario in which the lever should matter, where the
             default scenario hides it: lever changes, plus optionally
-            ``"preset"`` (a preset to start from), ``"weeks"`` and ``"seeds"``
-            (how many seeds the liveness sweep needs to see it).
+            ``"preset"`` (a preset to start from), ``"weeks"``, ``"seeds"``
+            (how many seeds the liveness sweep needs to see it) and, for a
+            choice, ``"choice_targets"`` (a choice whose own target differs).
         why: One line on why the lever moves its target that way.
     """
 
@@ -378,7 +379,7 @@ UP, DOWN = "up", "down"
 _NEEDS_CONTEXT = {"preset": "mixed_methods", "n_people": 800, "n_staff": 60}
 #: Interviews only, many a round: no seats, and hearing, time and cost barriers matter.
 _INTERVIEW_CONTEXT = {"preset": "interviews_only", "interviews_per_round": 50, "n_people": 400,
-                      "n_staff": 30, "seeds": 32}
+                      "n_staff": 30, "seeds": 48}
 #: A design heavy on meetings and interviews, where barriers to meeting show.
 _MEETINGS_CONTEXT = {"preset": "mixed_methods", "use_questionnaire": False,
                      "use_interviews": False, "n_people": 400,
@@ -450,9 +451,11 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
                             {"pathway": "1000_lives", "preset": "mixed_methods"},
                             "Users who judge the change see its results; so do staff."),
     "pathway": ((("participation_rate", UP),),
-                {"seeds": 24, "stage_co_delivery": True, "stage_co_assessment": True},
+                {"seeds": 24, "stage_co_delivery": True, "stage_co_assessment": True,
+                 "choice_targets": {"1000_lives": (("efficacy", UP),)}},
                 "Every step model's steps do work (identify, engage, support...) that "
-                "design throughout does not."),
+                "design throughout does not; 1000 Lives mostly through assets, delivery "
+                "and evaluation, which raise efficacy."),
     "cycle_weeks": ((("benefit", DOWN),), {"preset": "full_coproduction", "weeks": 104},
                     "Changes go live at the end of a cycle: a longer cycle, later benefits."),
     "large_print": ((("part_need_large_print", UP),),

