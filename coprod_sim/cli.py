@@ -35,7 +35,8 @@ from coprod_sim.scenario import Scenario, ScenarioError, atomic_write_text
 COMMANDS: dict[str, Callable[[Any], None]] = {}
 
 #: Modules that add sub-commands when importable.
-PLUGINS = ("coprod_sim.experiments.cli", "coprod_sim.workspace_cli", "coprod_sim.room.cli")
+PLUGINS = ("coprod_sim.experiments.cli", "coprod_sim.calibration.cli", "coprod_sim.workspace_cli",
+           "coprod_sim.room.cli")
 
 SUMMARY_ROWS = ("participation_rate", "ever_took_part", "retention", "representativeness",
                 "voice_equality", "influence", "user_plan_share", "tokenism", "trust",

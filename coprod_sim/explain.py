@@ -9,9 +9,9 @@ between two plans. Both return plain sentences for trainees, naming each
 mechanism by its switch label in the parameter table.
 
 Cost: ``(1 + number of switches) x len(seeds)`` runs (twice that for a
-difference). With 18 switches, 5 seeds and 52 weeks at about 20 ms a run that
-is about 2 s for :func:`explain` and 4 s for :func:`explain_difference`; pass
-``weeks=26`` or fewer seeds to halve it.
+difference). With 19 switches, 5 seeds and 52 weeks at 20-40 ms a run that is
+2-4 s of processor time for :func:`explain` and 4-7 s for
+:func:`explain_difference`; pass ``weeks=26`` or fewer seeds to halve it.
 
 >>> e = explain("full_coproduction", "trust", seeds=range(2), weeks=8)
 >>> e.contributions[0].label in e.text()
@@ -165,7 +165,7 @@ def _amount(value: float, unit: str) -> str:
     value = abs(value)
     if unit == "share":
         points = 100 * value
-        text = f"{points:.0f}" if points >= 1.5 else f"{points:.1f}"
+        text = f"{points:.0f}" if points >= 0.95 else f"{points:.1f}"
         return f"{text} percentage point{'' if text == '1' else 's'}"
     if unit == "GBP":
         return f"£{value:,.0f}"
@@ -209,7 +209,7 @@ def explain(scenario: Scenario | str | Mapping[str, Any] | None, outcome: str, *
         top: How many mechanisms the sentences describe.
 
     Returns:
-        An :class:`Explanation`; about 2 s at the defaults (95 runs of 52 weeks).
+        An :class:`Explanation`; 2-4 s at the defaults (100 runs of 52 weeks).
 
     Raises:
         ValueError: for an outcome that cannot be explained or no seeds.
@@ -266,8 +266,8 @@ def explain_difference(a: Scenario | str | Mapping[str, Any] | None,
         top: How many mechanisms the sentences describe.
 
     Returns:
-        An :class:`Explanation` whose ``value`` is mean B - A; about 4 s at the
-        defaults (190 runs of 52 weeks).
+        An :class:`Explanation` whose ``value`` is mean B - A; 4-7 s at the
+        defaults (200 runs of 52 weeks).
 
     Raises:
         ValueError: for an outcome that cannot be explained or no seeds.

@@ -16,40 +16,21 @@ from mesa import Model
 from mesa.discrete_space import Network
 
 from coprod_sim.agents import Person, StaffMember
-from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, meetings, staff
+from coprod_sim.calibration.constants import Constants
+from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, staff
 from coprod_sim.outcomes import Recorder
-from coprod_sim.population import AGES, DEPRIVATION, People, Staff, edge_arrays, peer_network
-from coprod_sim.presets import STAGES, stage_schedule
+from coprod_sim.population import (
+    AGES,
+    DEPRIVATION,
+    ROLES,
+    People,
+    Staff,
+    edge_arrays,
+    peer_network,
+)
+from coprod_sim.presets import STAGES, step_schedule
 from coprod_sim.scenario import Scenario
-
-
-class Week:
-    """Scratch record of one week: who was invited, who took part, who was heard.
-
-    Attributes set by the mechanisms: ``running`` (per method), ``invited`` and
-    ``took`` (people x methods), ``part``, ``hours``, ``depth``, ``gave_view``,
-    ``view_method``, ``adopted``, ``n_adopted``. Until a mechanism sets them they
-    are shared read-only blanks (mechanisms replace, never modify, them).
-    """
-
-    _blanks: dict[int, dict[str, np.ndarray]] = {}
-
-    def __init__(self, n: int, running: np.ndarray):
-        blank = self._blanks.get(n)
-        if blank is None:
-            blank = {"invited": np.zeros((n, 4), dtype=bool), "part": np.zeros(n, dtype=bool),
-                     "hours": np.zeros(n), "depth": np.zeros(n, dtype=np.int64),
-                     "view_method": np.full(n, -1)}
-            for array in blank.values():
-                array.flags.writeable = False
-            self._blanks[n] = blank
-        self.running = running
-        self.invited = self.took = blank["invited"]
-        self.part = self.gave_view = self.adopted = blank["part"]
-        self.hours = blank["hours"]
-        self.depth = blank["depth"]
-        self.view_method = blank["view_method"]
-        self.n_adopted = 0
+from coprod_sim.state import Week
 
 
 class CoproductionModel(Model):
@@ -60,6 +41,9 @@ class CoproductionModel(Model):
             to ``Scenario()``.
         rng: Seed or numpy ``Generator`` (Mesa's ``rng``); the same seed gives
             the same run.
+        constants: Trial values of the hidden constants
+            (:class:`~coprod_sim.calibration.constants.Constants`); defaults to
+            the fitted ones in ``coprod_sim/calibration/fitted.toml``.
         **params: Lever values that override ``scenario`` (so
             ``mesa.batch_run`` can pass parameters by name).
 
@@ -73,20 +57,22 @@ class CoproductionModel(Model):
         datacollector: The weekly :class:`~coprod_sim.outcomes.Recorder`.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, rng: Any = None, **params: Any):
+    def __init__(self, scenario: Scenario | None = None, *, rng: Any = None,
+                 constants: Constants | None = None, **params: Any):
         super().__init__(rng=rng)
         scenario = scenario if scenario is not None else Scenario()
         if params:
             scenario = scenario.replace(**params)
         self.levers = scenario
+        self.constants = constants if constants is not None else Constants.load()
         self.week = 0
-        self.cycle = stage_schedule(scenario.pathway, scenario.cycle_weeks,
-                                    scenario.cycle_weeks)
+        self.cycle = step_schedule(scenario.pathway, scenario.cycle_weeks,
+                                   scenario.cycle_weeks)
         self.user_stages = {st for st in STAGES if scenario[f"stage_{st}"]}
 
-        self.state = People(scenario, self.rng)
-        self.staff_state = Staff(scenario, self.rng)
-        graph = peer_network(self.state, self.rng)
+        self.state = People(scenario, self.rng, self.constants)
+        self.staff_state = Staff(scenario, self.rng, self.constants)
+        graph = peer_network(self.state, self.rng, degree=int(self.constants.peer_degree))
         self.network = Network(graph, layout=None, random=self.random)
         self.edges_src, self.edges_dst, self.degree = edge_arrays(graph, self.state.n)
         for i in range(self.state.n):
@@ -96,21 +82,28 @@ class CoproductionModel(Model):
         self.people = self.agents_by_type[Person]
         self.staff = self.agents_by_type[StaffMember]
 
-        # Fixed for a run: what each person's unmet needs cost them per method,
-        # and what they understand of the discussion.
-        self.unmet_count = attendance.unmet_barriers(self).sum(axis=1)
+        # Fixed for a run: what each person's unmet needs cost them per method.
         self.barrier_penalty = attendance.barrier_penalty(self)
-        self.comprehension = meetings.comprehension(self)
+        # What the step model's steps change as the project goes (see mechanisms.steps).
+        self.clarity = float(scenario.purpose_clarity)
+        self.integration = float(scenario.integration)
+        self.roles_clear = bool(scenario.roles_4rs)
         self.age_share = np.bincount(self.state.age, minlength=len(AGES)) / self.state.n
         self.dep_share = np.bincount(self.state.dep, minlength=len(DEPRIVATION)) / self.state.n
+        self.role_share = np.bincount(self.state.role, minlength=len(ROLES)) / self.state.n
 
         self.tally = {"meetings": 0, "equality_sum": 0.0, "quiet_airtime": 0.0,
                       "quiet_seats": 0.0}
         self.plan_users = 0
         self.plan_staff = 0.0
-        self.views_weighted = 0.0
-        self.adopted_weighted = 0.0
-        self.representativeness = 0.0
+        self.views_considered = 0
+        self.own_views = 0
+        self.understanding_sum = 0.0
+        self.understanding_n = 0
+        self.focus_accepted = 0
+        self.focus_seats = 0
+        self.focus_filled = 0
+        self.representativeness = 0.0  # set by the recorder each week
         self.resistance = staff.organisational_resistance(self)
         self.cost = benefits.setup_costs(self)
         self.benefit = 0.0
@@ -124,12 +117,17 @@ class CoproductionModel(Model):
     @property
     def stage(self) -> str:
         """The co-production stage of the current week."""
-        return self.cycle[self.week % len(self.cycle)][0]
+        return self.cycle[self.week % len(self.cycle)].stage
 
     @property
     def step_label(self) -> str:
         """The step of the pathway the current week belongs to."""
-        return self.cycle[self.week % len(self.cycle)][1]
+        return self.cycle[self.week % len(self.cycle)].label
+
+    @property
+    def step_action(self) -> str:
+        """What the current step does (see :mod:`coprod_sim.mechanisms.steps`)."""
+        return self.cycle[self.week % len(self.cycle)].action
 
     @property
     def user_stage(self) -> bool:

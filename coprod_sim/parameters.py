@@ -13,7 +13,7 @@ named source from ``evidence.md`` (for example ``"Krueger & Casey 2000"``), or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 #: The groups of levers, in the order of the briefing paper's seven-step
@@ -52,6 +52,16 @@ class Param:
         high: Largest allowed value (numbers only).
         choices: Allowed values (choices only), mapped to plain labels.
         main: Whether the lever belongs on the trainer's short list.
+        target: The outcomes the lever is meant to move and the direction, as
+            ``(outcome, "up" | "down")`` pairs: the effect of the high value
+            over the low one (True over False; for a choice, of every other
+            choice over the first). Empty for run settings.
+        context: The scenario in which the lever should matter, where the
+            default scenario hides it: lever changes, plus optionally
+            ``"preset"`` (a preset to start from), ``"weeks"``, ``"seeds"``
+            (how many seeds the liveness sweep needs to see it) and, for a
+            choice, ``"choice_targets"`` (a choice whose own target differs).
+        why: One line on why the lever moves its target that way.
     """
 
     name: str
@@ -66,6 +76,9 @@ class Param:
     high: float | None = None
     choices: dict[str, str] = field(default_factory=dict)
     main: bool = False
+    target: tuple[tuple[str, str], ...] = ()
+    context: dict[str, Any] = field(default_factory=dict)
+    why: str = ""
 
     def allowed(self) -> str:
         """Describe the allowed values in plain words."""
@@ -160,6 +173,9 @@ _TABLE: list[Param] = [
     _f("forum_awareness", 0.45, 0.05, 1.0, "People who know the forum exists",
        "Share of invited people who know about the forum.", "Agass et al. 1991",
        "choose", "share"),
+    _i("forum_seats", 12, 4, 40, "Seats at a forum meeting",
+       "How many people a forum meeting can seat; regulars keep their seats.",
+       AS + " (evidence.md: forums draw small numbers)", "choose", "seats"),
     _b("use_focus_groups", False, "Run focus groups",
        "Run small groups set up just for this change.", BP, "choose", main=True),
     _i("focus_group_every_weeks", 6, 1, 26, "Focus group every",
@@ -167,8 +183,9 @@ _TABLE: list[Param] = [
     _i("focus_group_size", 7, 4, 10, "Focus group size",
        "How many people a focus group aims to seat.", "Krueger & Casey 2000",
        "choose", "people"),
-    _f("focus_group_no_show", 0.20, 0.10, 0.33, "Focus group no-shows",
-       "Share of people who agree to come but do not turn up.",
+    _f("focus_group_no_show", 0.20, 0.10, 0.33, "Over-recruit for no-shows",
+       "Share of people expected to agree but not turn up, which the organisers "
+       "over-recruit for (about 0.2 do not turn up).",
        "practitioner over-recruitment guidance", "choose", "share"),
     _b("use_interviews", False, "Hold interviews",
        "Hold one-to-one semi-structured interviews.", BP, "choose", main=True),
@@ -344,13 +361,224 @@ _TABLE: list[Param] = [
        "Forum members go quiet over time.", "UK citizens' panels (derived)"),
     _m("mech_benefit_lag", "Benefits come late",
        "Benefits of changes show only after a delay (the long game)."),
+    _m("mech_step_actions", "Steps do their work",
+       "Each step of the chosen step model does what it says (identify, be clear, "
+       "support, deliver...)."),
     # Run -------------------------------------------------------------------
     _i("weeks", 52, 1, 520, "Weeks to simulate",
        "One step is one week; 260 weeks is five years.", AS, "run", "weeks", main=True),
 ]
 
+
+#: What each lever is meant to move (see :class:`Param` ``target``, ``context``
+#: and ``why``). ``tests/test_liveness.py`` sweeps this whole table over fixed
+#: seeds and fails when a lever does not move its target, or moves it the wrong
+#: way. Contexts name a preset or lever changes where the default scenario
+#: hides a lever; ``MIXED`` is the mixed-methods preset.
+UP, DOWN = "up", "down"
+_NEEDS_CONTEXT = {"preset": "mixed_methods", "n_people": 800, "n_staff": 60}
+#: Interviews only, many a round: no seats, and hearing, time and cost barriers matter.
+_INTERVIEW_CONTEXT = {"preset": "interviews_only", "interviews_per_round": 50, "n_people": 400,
+                      "n_staff": 30, "seeds": 48}
+#: A design heavy on meetings and interviews, where barriers to meeting show.
+_MEETINGS_CONTEXT = {"preset": "mixed_methods", "use_questionnaire": False,
+                     "use_interviews": False, "n_people": 400,
+                     "n_staff": 30, "forum_seats": 40, "forum_awareness": 0.25, "seeds": 32,
+                     "invitation_reach": 1.0, "focus_group_size": 10,
+                     "focus_group_every_weeks": 2, "feedback_rationale": True}
+_TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
+    "n_people": ((("peak_participants", UP),), {},
+                 "More people affected, more take part (the rates stay put: tests/test_scale.py)."),
+    "carer_share": ((("participation_rate", DOWN),), {"invite_carers": False},
+                    "Who the people affected are matters when some groups are not invited."),
+    "family_share": ((("participation_rate", DOWN),), {},
+                     "Families are not invited by default, so more of them means fewer invited."),
+    "community_share": ((("participation_rate", DOWN),), {},
+                        "Community members are not invited by default."),
+    "young_share": ((("participation_rate", DOWN),), {},
+                    "Younger adults respond less (age gap)."),
+    "older_share": ((("participation_rate", UP),), {"n_people": 800, "n_staff": 60},
+                    "Older adults respond more, despite more access needs."),
+    "n_staff": ((("cost", UP),), {"staff_training": True},
+                "Training more staff costs more."),
+    "manager_share": ((("frontline_voice", DOWN),), {},
+                      "More managers take more of the seats and the staff's talking time."),
+    "invite_patients": ((("participation_rate", UP),), {}, "More people invited."),
+    "invite_carers": ((("participation_rate", UP),), {}, "More people invited."),
+    "invite_families": ((("participation_rate", UP),), {"seeds": 16}, "More people invited."),
+    "invite_community": ((("participation_rate", UP),), {}, "More people invited."),
+    "invitation_reach": ((("participation_rate", UP),), {}, "Invitations reach more people."),
+    "staff_seats": ((("frontline_voice", UP),), {},
+                    "Seats beyond the managers go to front-line staff."),
+    "frontline_seats": ((("frontline_voice", UP),), {},
+                        "Seats kept for front-line staff give them a voice."),
+    "purpose_clarity": ((("participation_rate", UP),), {},
+                        "People know what they are choosing (GSCC et al. 2007)."),
+    "use_forum": ((("influence", UP),), {},
+                  "A forum lets people raise their own concerns, not only answer set questions."),
+    "forum_every_weeks": ((("contacts_per_person", DOWN),), {"preset": "forum_only"},
+                          "Fewer meetings."),
+    "forum_awareness": ((("ever_took_part", UP),), {"preset": "forum_only"},
+                        "More people know the forum, more come."),
+    "forum_seats": ((("ever_took_part", UP),),
+                    {"preset": "forum_only", "forum_awareness": 0.9, "invitation_reach": 1.0},
+                    "More seats, more people at a meeting."),
+    "use_focus_groups": ((("influence", UP),), {"seeds": 16},
+                         "A focus group lets people raise their own concerns."),
+    "focus_group_every_weeks": ((("ever_took_part", DOWN),), {"preset": "focus_groups_only"},
+                                "Fewer groups."),
+    "focus_group_size": ((("ever_took_part", UP),), {"preset": "focus_groups_only"},
+                         "Bigger groups seat more people."),
+    "focus_group_no_show": ((("focus_group_fill", UP),), {"preset": "focus_groups_only"},
+                            "Over-recruiting for more no-shows fills more seats."),
+    "use_interviews": ((("ever_took_part", UP),), {}, "Another way in."),
+    "interview_every_weeks": ((("ever_took_part", DOWN),), {"preset": "interviews_only"},
+                              "Fewer rounds."),
+    "interviews_per_round": ((("ever_took_part", UP),), {"preset": "interviews_only"},
+                             "More interviews."),
+    "use_questionnaire": ((("ever_took_part", UP),), {}, "The broadest way in."),
+    "questionnaire_every_weeks": ((("participation_rate", DOWN),), {}, "Fewer rounds."),
+    "questionnaire_response_rate": ((("participation_rate", UP),), {},
+                                    "More people answer."),
+    "power_sharing": ((("influence", UP), ("staff_anxiety", UP)), {},
+                      "More say for users; untrained staff grow anxious (Needham & Carr 2009)."),
+    "stage_co_commissioning": ((("influence", UP),), {},
+                               "Users' views count in the commissioning weeks too."),
+    "stage_co_design": ((("influence", UP),), {}, "Users' views count in the design weeks."),
+    "stage_co_delivery": ((("efficacy", UP),), {"pathway": "cafa"},
+                          "Users who help deliver the change see what they can do."),
+    "stage_co_assessment": ((("efficacy", UP), ("staff_openness", UP)),
+                            {"pathway": "1000_lives", "preset": "mixed_methods"},
+                            "Users who judge the change see its results; so do staff."),
+    "pathway": ((("participation_rate", UP),),
+                {"seeds": 24, "stage_co_delivery": True, "stage_co_assessment": True,
+                 "choice_targets": {"1000_lives": (("efficacy", UP),)}},
+                "Every step model's steps do work (identify, engage, support...) that "
+                "design throughout does not; 1000 Lives mostly through assets, delivery "
+                "and evaluation, which raise efficacy."),
+    "cycle_weeks": ((("benefit", DOWN),), {"preset": "full_coproduction", "weeks": 104},
+                    "Changes go live at the end of a cycle: a longer cycle, later benefits."),
+    "large_print": ((("part_need_large_print", UP),),
+                    {"preset": "questionnaire_only", "n_people": 800, "n_staff": 60,
+                     "seeds": 16},
+                    "Removes the print barrier for people who need it."),
+    "plain_language": ((("part_need_low_literacy", UP), ("understanding", UP)), _NEEDS_CONTEXT,
+                       "Removes jargon for people with low health literacy."),
+    "hearing_loop": ((("part_need_hearing", UP),), _INTERVIEW_CONTEXT,
+                     "Removes the hearing barrier in meetings."),
+    "accessible_venue": ((("part_need_physical_access", UP),),
+                         {"preset": "forum_only", "n_people": 400, "n_staff": 30,
+                          "forum_seats": 40, "forum_awareness": 0.6, "invitation_reach": 1.0,
+                          "weeks": 26, "seeds": 32},
+                         "Removes the venue barrier."),
+    "flexible_timing": ((("part_need_time_of_day", UP),), _INTERVIEW_CONTEXT,
+                        "Removes the time-of-day barrier."),
+    "pay_expenses": ((("part_need_cost", UP),),
+                     {"preset": "interviews_only", "interviews_per_round": 50,
+                      "n_people": 400, "n_staff": 30, "seeds": 16},
+                     "Payment doubles the odds for people who cannot afford to come "
+                     "(Edwards et al. 2002)."),
+    "digital_inclusion": ((("part_need_digital", UP),), _NEEDS_CONTEXT,
+                          "Papers by post and phone calls reach people who are not online."),
+    "buddying": ((("quiet_voice", UP),), {"preset": "mixed_methods"},
+                 "A buddy lends confidence to less confident people."),
+    "expenses_per_visit": ((("cost", UP),), {"pay_expenses": True}, "Pays more per visit."),
+    "ground_rules": ((("voice_equality", UP),), {}, "Mutual respect evens out talking time."),
+    "written_vision": ((("voice_equality", UP),), {}, "Mutual respect evens out talking time."),
+    "feedback_rationale": ((("retention", UP),), {"preset": "mixed_methods", "weeks": 78},
+                           "A reason for a view not used keeps people involved."),
+    "inclusive_communication": ((("trust", UP),), {"email_decision_share": 0.6},
+                                "Users see the decisions made between meetings."),
+    "email_decision_share": ((("trust", DOWN),), {}, "More decisions made without users."),
+    "peer_support": ((("participation_rate", UP), ("retention", UP)), {},
+                     "Peers pull each other in and hold each other in (Boyle et al. 2010)."),
+    "staff_training": ((("staff_anxiety", DOWN), ("staff_openness", UP)), {"power_sharing": 0.7},
+                       "Trained staff feel confident sharing power."),
+    "roles_4rs": ((("retention", UP),), {"preset": "mixed_methods", "weeks": 78},
+                  "People who know their role, remit, relationships and responsibility "
+                  "stay through hard patches."),
+    "age_gap": ((("part_age_16_34", UP),), {"pathway": "none"},
+                "A smaller gap: young people respond more."),
+    "deprivation_gap": ((("part_most_deprived", UP),),
+                        {"n_people": 800, "n_staff": 60, "seeds": 16, "pathway": "none"},
+                        "A smaller gap: the most deprived respond more."),
+    "tolerance_mean": ((("retention", DOWN),), {"preset": "mixed_methods", "weeks": 78},
+                       "People give up sooner."),
+    "tolerance_sd": ((("retention", DOWN),), {"preset": "mixed_methods", "weeks": 78},
+                     "More people with a low point of giving up... and more with a high one; "
+                     "with most people above the mean, the high ones leave."),
+    "learning_rate": ((("efficacy", DOWN),), {"power_sharing": 0.1},
+                      "Views mostly ignored: faster learning, faster loss of belief."),
+    "adoption_rate": ((("influence", UP),), {}, "More views adopted (Slade et al. 2010)."),
+    "peer_weight": ((("participation_rate", UP),), {"preset": "peer_tipping"},
+                    "Peers pull people in (Granovetter 1978)."),
+    "peer_recruitment_rate": ((("ever_took_part", UP),), {"peer_support": True},
+                              "Peers bring in people the invitations missed."),
+    "panel_drift": ((("participants", DOWN),),
+                    {"preset": "forum_only", "weeks": 104, "pathway": "none",
+                     "forum_awareness": 0.25, "feedback_rationale": True, "seeds": 32},
+                    "Fewer people still know the forum."),
+    "organisational_resistance": ((("influence", DOWN),), {},
+                                  "Policies and procedures block changes."),
+    "integration": ((("influence", UP),), {}, "Less finance and governance friction."),
+    "benefit_lag_weeks": ((("benefit", DOWN),), {"preset": "full_coproduction", "weeks": 104},
+                          "Benefits start later."),
+    "value_per_view": ((("benefit", UP),), {"preset": "full_coproduction", "weeks": 104},
+                       "Each change is worth more."),
+    "staff_hour_cost": ((("cost", UP),), {}, "Staff time costs more."),
+    "meeting_hours": ((("fatigue", UP), ("cost", UP)), {}, "Longer meetings tire and cost more."),
+    "mech_barriers": ((("part_with_needs", DOWN),), dict(_NEEDS_CONTEXT, seeds=16),
+                      "Unmet needs keep people away."),
+    "mech_segment_gap": ((("part_age_16_34", DOWN),), {}, "Younger people start less willing."),
+    "mech_peer_influence": ((("participation_rate", UP),),
+                            {"preset": "peer_tipping", "seeds": 16},
+                            "Peers pull people in."),
+    "mech_confidence_bias": ((("confidence_lift", UP),), _MEETINGS_CONTEXT,
+                             "Groups draw the confident."),
+    "mech_voice_inequality": ((("voice_equality", DOWN),), {},
+                              "The confident take the talking time."),
+    "mech_jargon": ((("understanding", DOWN),), {}, "Jargon loses people."),
+    "mech_manager_dominance": ((("frontline_voice", DOWN),), {}, "Managers talk more."),
+    "mech_power_sharing": ((("influence", UP),), {"power_sharing": 0.9},
+                           "High power sharing adopts more views than the reference."),
+    "mech_email_exclusion": ((("trust", DOWN),), {"email_decision_share": 0.6},
+                             "Decisions by email erode trust."),
+    "mech_feedback": ((("efficacy", DOWN),), {"power_sharing": 0.1},
+                      "Views ignored lower belief that views change things."),
+    "mech_confidence_growth": ((("confidence", UP),), {"preset": "forum_only"},
+                               "Being heard builds confidence."),
+    "mech_fatigue": ((("fatigue", UP),), {}, "Taking part tires people."),
+    "mech_staff_anxiety": ((("staff_anxiety", UP),), {"power_sharing": 0.8},
+                           "Power shifts make untrained staff anxious."),
+    "mech_staff_learning": ((("staff_openness", UP),), {},
+                            "Skill and good experiences open staff."),
+    "mech_dropout": ((("retention", DOWN),), {}, "People leave."),
+    "mech_peer_recruitment": ((("ever_took_part", UP),), {"peer_support": True},
+                              "Peers bring peers."),
+    "mech_panel_drift": ((("participants", DOWN),),
+                         {"preset": "forum_only", "weeks": 104, "pathway": "none",
+                          "forum_awareness": 0.25, "feedback_rationale": True, "seeds": 32},
+                         "Forum members go quiet."),
+    "mech_benefit_lag": ((("benefit", DOWN),), {"preset": "full_coproduction", "weeks": 104},
+                         "Benefits come late."),
+    "mech_step_actions": ((("ever_took_part", UP),), {}, "The steps do their work."),
+}
+
+def _with_targets(p: Param) -> Param:
+    if p.name not in _TARGETS:
+        return p
+    target, context, why = _TARGETS[p.name]
+    return replace(p, target=target, context=dict(context), why=why)
+
+
+_TABLE = [_with_targets(p) for p in _TABLE]
+
 #: The parameter table, keyed by name, in table order.
 PARAMETERS: dict[str, Param] = {p.name: p for p in _TABLE}
+
+assert set(_TARGETS) <= set(PARAMETERS), sorted(set(_TARGETS) - set(PARAMETERS))
+assert all(p.target for p in _TABLE if p.group != "run"), \
+    [p.name for p in _TABLE if p.group != "run" and not p.target]
 
 assert len(PARAMETERS) == len(_TABLE), "duplicate parameter name"
 assert all(p.group in GROUPS for p in _TABLE), "unknown group"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+from coprod_sim.calibration.constants import Constants
 from coprod_sim.scenario import Scenario
 
 ROLES: tuple[str, ...] = ("patient", "carer", "family", "community")
@@ -46,10 +47,6 @@ NEED_LABELS: dict[str, str] = {
     "low_literacy": "finds jargon hard (low health literacy)",
 }
 
-#: Exponents of the observed response gaps that give baseline willingness
-#: (16-34, 35-64, 65+) and (most, middle, least deprived); calibrated.
-AGE_GAP_EXPONENTS = np.array([1.2, 0.45, 0.0])
-DEPRIVATION_GAP_EXPONENTS = np.array([0.8, 0.4, 0.0])
 
 #: Health literacy below this counts as the low-literacy need.
 LOW_LITERACY = 0.4
@@ -66,12 +63,18 @@ class People:
     2 conversation, 3 partnership), ``tolerance``, ``base_offset`` (log-odds from the
     segment gap).
 
+    ``threshold`` (Granovetter joining threshold: share of peers involved),
+    ``on_agenda`` (their main concern is already on the professionals' agenda).
+
     Dynamic: ``reached``, ``engaged``, ``aware_forum``, ``motivation``, ``trust``,
     ``efficacy``, ``fatigue``, ``confidence``, ``last_part`` (week, -999 never),
-    ``times``, ``views``, ``adopted``, ``ever_part``, ``dropped_week``.
+    ``times``, ``method_times`` (per method), ``views``, ``adopted``, ``ever_part``,
+    ``dropped_week``, ``focus_accepted``, ``forum_first`` / ``forum_dropped``
+    (week of first forum meeting / of going quiet, -1 none).
     """
 
-    def __init__(self, s: Scenario, rng: np.random.Generator):
+    def __init__(self, s: Scenario, rng: np.random.Generator, constants: Constants | None = None):
+        c = constants if constants is not None else Constants.load()
         n = s.n_people
         self.n = n
         other = s.carer_share + s.family_share + s.community_share
@@ -111,8 +114,8 @@ class People:
         # (``age_gap``, ``deprivation_gap``) raised to exponents chosen so that
         # a default questionnaire, with its modelled barriers, reproduces them
         # (calibration: tests/test_calibration.py).
-        age_mult = s.age_gap ** AGE_GAP_EXPONENTS
-        dep_mult = s.deprivation_gap ** DEPRIVATION_GAP_EXPONENTS
+        age_mult = s.age_gap ** c.array("age_gap_exponents")
+        dep_mult = s.deprivation_gap ** c.array("deprivation_gap_exponents")
         self.base_offset = np.log(age_mult[self.age] * dep_mult[self.dep])
 
         invited_role = np.array([s.invite_patients, s.invite_carers, s.invite_families,
@@ -120,7 +123,17 @@ class People:
         self.invited_group = invited_role[self.role]
         self.reached = self.invited_group & (rng.random(n) < s.invitation_reach)
         self.engaged = self.reached.copy()
-        self.aware_forum = self.reached & (rng.random(n) < s.forum_awareness)
+        # Who knows the forum exists: the already engaged (older, less deprived,
+        # more confident) are likelier to (Agass et al. 1991; the paper: forums
+        # draw the already engaged). Exactly ``forum_awareness`` of those reached.
+        self.aware_forum = aware_of_forum(self, s.forum_awareness, c.awareness_skew, rng)
+        # Granovetter (1978) joining thresholds: the share of one's peers who must
+        # be involved before peers pull one in.
+        self.threshold = np.clip(rng.normal(c.threshold_mean, c.threshold_sd, n), 0.0, 1.0)
+        # Whether what matters most to a person is already on the professionals'
+        # agenda (questions set by professionals can only hear those concerns).
+        self.on_agenda = rng.random(n) < c.agenda_overlap
+        self.joined = np.zeros(n, dtype=bool)  # crossed their threshold (sticky)
 
         self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
         self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)
@@ -135,6 +148,28 @@ class People:
         self.dropped_week = np.full(n, -1, dtype=np.int64)
         self.airtime = np.zeros(n)
         self.meetings = np.zeros(n, dtype=np.int64)
+        self.method_times = np.zeros((n, 4), dtype=np.int64)
+        self.focus_accepted = np.zeros(n, dtype=np.int64)
+        self.forum_first = np.full(n, -1, dtype=np.int64)
+        self.forum_dropped = np.full(n, -1, dtype=np.int64)
+
+
+def engaged_index(people: People) -> np.ndarray:
+    """A score of how 'already engaged' each person is: older, less deprived, confident."""
+    return ((people.age == 2).astype(float) - (people.age == 0) + (people.dep == 2)
+            - (people.dep == 0) + 2.0 * (people.confidence0 - 0.5))
+
+
+def aware_of_forum(people: People, share: float, skew: float,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Exactly ``share`` of the people reached know the forum, skewed to the already engaged."""
+    key = rng.logistic(size=people.n) + skew * engaged_index(people)
+    reached = np.flatnonzero(people.reached)
+    aware = np.zeros(people.n, dtype=bool)
+    k = int(round(share * reached.size))
+    if k:
+        aware[reached[np.argsort(-key[reached], kind="stable")[:k]]] = True
+    return aware
 
 
 class Staff:
@@ -145,7 +180,8 @@ class Staff:
     (to sharing power), ``airtime`` (cumulative talking time in meetings).
     """
 
-    def __init__(self, s: Scenario, rng: np.random.Generator):
+    def __init__(self, s: Scenario, rng: np.random.Generator,
+                 constants: Constants | None = None):
         m = s.n_staff
         self.n = m
         n_managers = max(1, round(s.manager_share * m))
@@ -154,18 +190,21 @@ class Staff:
         self.anxiety = np.clip(rng.normal(0.25, 0.08, m), 0, 1)
         self.openness = np.clip(rng.normal(0.5, 0.1, m) - 0.05 * self.manager, 0, 1)
         self.airtime = np.zeros(m)
-        # Working party seats: some kept for front-line staff, the rest go to
-        # managers first (the paper: working parties are usually dominated by
+        # Working party seats: some kept for front-line staff; the rest are
+        # taken by whoever puts themselves forward, managers ``manager_seat_weight``
+        # times as often (the paper: working parties are usually dominated by
         # managerial and senior staff).
+        c = constants if constants is not None else Constants.load()
         seats = min(s.staff_seats, m)
         frontline = np.flatnonzero(~self.manager)
-        managers = np.flatnonzero(self.manager)
         kept = min(len(frontline), round(s.frontline_seats * seats))
-        chosen = list(frontline[:kept])
-        rest = [i for i in list(managers) + list(frontline[kept:]) if i not in chosen]
-        chosen += rest[: seats - kept]
+        chosen = rng.choice(frontline, size=kept, replace=False) if kept else np.array([], int)
+        rest = np.setdiff1d(np.arange(m), chosen)
+        weight = np.where(self.manager[rest], c.manager_seat_weight, 1.0)
+        extra = rng.choice(rest, size=seats - kept, replace=False, p=weight / weight.sum())
         self.seat = np.zeros(m, dtype=bool)
         self.seat[chosen] = True
+        self.seat[extra] = True
 
 
 def peer_network(people: People, rng: np.random.Generator, degree: int = 6,

@@ -25,49 +25,69 @@ STAGE_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a step model: its words, its stage and its share of a cycle."""
+    """One step of a step model: its words, its stage, its share of a cycle and its action.
+
+    ``action`` is what the step does in its weeks (see
+    :mod:`coprod_sim.mechanisms.steps`).
+    """
 
     label: str
     stage: str
     share: float
+    action: str = "design"
 
 
 #: The step models of the briefing paper. Shares of a cycle are assumptions;
 #: the steps and their order are the sources' own.
 PATHWAYS: dict[str, tuple[Step, ...]] = {
-    "none": (Step("Design throughout", "co_design", 1.0),),
+    "none": (Step("Design throughout", "co_design", 1.0, "design"),),
     "seven_steps": (  # the briefing paper's own summary
-        Step("Identify who will be affected", "co_commissioning", 0.08),
-        Step("Select who to invite", "co_commissioning", 0.07),
-        Step("Be clear about purpose and expectations", "co_commissioning", 0.07),
-        Step("Choose the level, stage and method", "co_commissioning", 0.08),
-        Step("Support people, practically and emotionally", "co_design", 0.30),
-        Step("Build strong working alliances", "co_design", 0.25),
-        Step("Make sure everyone understands the 4Rs", "co_delivery", 0.15),
+        Step("Identify who will be affected", "co_commissioning", 0.08, "identify"),
+        Step("Select who to invite", "co_commissioning", 0.07, "select"),
+        Step("Be clear about purpose and expectations", "co_commissioning", 0.07,
+             "clarify"),
+        Step("Choose the level, stage and method", "co_commissioning", 0.08, "engage"),
+        Step("Support people, practically and emotionally", "co_design", 0.30, "support"),
+        Step("Build strong working alliances", "co_design", 0.25, "alliance"),
+        Step("Make sure everyone understands the 4Rs", "co_delivery", 0.15, "roles"),
     ),
     "cafa": (  # CAFA (2012) five steps to co-production
-        Step("Identify every group affected", "co_commissioning", 0.10),
-        Step("Engage with the groups affected", "co_commissioning", 0.15),
-        Step("Empower participants", "co_design", 0.25),
-        Step("Agree how the project will be governed", "co_design", 0.15),
-        Step("Deliver", "co_delivery", 0.35),
+        Step("Identify every group affected", "co_commissioning", 0.10, "identify"),
+        Step("Engage with the groups affected", "co_commissioning", 0.15, "engage"),
+        Step("Empower participants", "co_design", 0.25, "support"),
+        Step("Agree how the project will be governed", "co_design", 0.15, "roles"),
+        Step("Deliver", "co_delivery", 0.35, "deliver"),
     ),
     "nhs_sph": (  # Hill (2012), NHS Solutions for Public Health
-        Step("Involve people and their communities", "co_commissioning", 0.15),
-        Step("Form partnerships with organisations", "co_commissioning", 0.10),
-        Step("Identify needs", "co_design", 0.20),
-        Step("Identify and agree priority action", "co_design", 0.20),
-        Step("Deliver change", "co_delivery", 0.35),
+        Step("Involve people and their communities", "co_commissioning", 0.15, "engage"),
+        Step("Form partnerships with organisations", "co_commissioning", 0.10, "partner"),
+        Step("Identify needs", "co_design", 0.20, "identify"),
+        Step("Identify and agree priority action", "co_design", 0.20, "clarify"),
+        Step("Deliver change", "co_delivery", 0.35, "deliver"),
     ),
     "1000_lives": (  # Spencer, Dineen & Phillips (2013), 1000 Lives
-        Step("Build the initial team", "co_commissioning", 0.10),
-        Step("Define and share assets", "co_commissioning", 0.10),
-        Step("Co-create the vision", "co_design", 0.15),
-        Step("Co-design the solution", "co_design", 0.25),
-        Step("Co-delivery", "co_delivery", 0.25),
-        Step("Co-evaluate", "co_assessment", 0.15),
+        Step("Build the initial team", "co_commissioning", 0.10, "alliance"),
+        Step("Define and share assets", "co_commissioning", 0.10, "assets"),
+        Step("Co-create the vision", "co_design", 0.15, "clarify"),
+        Step("Co-design the solution", "co_design", 0.25, "design"),
+        Step("Co-delivery", "co_delivery", 0.25, "deliver"),
+        Step("Co-evaluate", "co_assessment", 0.15, "evaluate"),
     ),
 }
+
+
+def step_schedule(pathway: str, cycle_weeks: int, weeks: int) -> list[Step]:
+    """Return the :class:`Step` of each week of a run (cycles repeat)."""
+    steps = PATHWAYS[pathway]
+    one_cycle: list[Step] = []
+    edge = 0.0
+    for step in steps:
+        edge += step.share * cycle_weeks
+        while len(one_cycle) < round(edge):
+            one_cycle.append(step)
+    while len(one_cycle) < cycle_weeks:
+        one_cycle.append(steps[-1])
+    return [one_cycle[w % cycle_weeks] for w in range(weeks)]
 
 
 def stage_schedule(pathway: str, cycle_weeks: int, weeks: int) -> list[tuple[str, str]]:
@@ -116,6 +136,14 @@ _PRESETS: dict[str, tuple[str, dict]] = {
         "A questionnaire, little power shared, decisions by email and no feedback.",
         {**_ONE_METHOD, "use_questionnaire": True, "power_sharing": 0.1,
          "purpose_clarity": 0.2, "email_decision_share": 0.5}),
+    "peer_tipping": (
+        "Everyone affected is invited, but invitations reach few; a funded peer support "
+        "network spreads involvement to the people they missed. Near a reach of 0.1 a "
+        "little more reach tips participation (Granovetter 1978).",
+        {"use_forum": True, "use_interviews": True, "use_questionnaire": True,
+         "peer_support": True, "invite_families": True, "invite_community": True,
+         "invitation_reach": 0.15, "peer_recruitment_rate": 0.1, "pathway": "none",
+         "weeks": 104}),
     "full_coproduction": (
         "Methods in tandem, barriers removed, buddying, ground rules, a clear vision, "
         "feedback with reasons, inclusive communication, trained staff and high power "

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coprod_sim.calibration.constants import Constants
 from coprod_sim.model import CoproductionModel
 from coprod_sim.outcomes import NUMERIC, OUTCOMES
 from coprod_sim.population import AGES, DEPRIVATION, NEEDS, ROLES
@@ -80,6 +81,18 @@ def _people_columns(model: CoproductionModel) -> dict[str, Any]:
         "deprivation": pd.Categorical.from_codes(st.dep, DEPRIVATION),
         "reached": st.reached.copy(), "took_part": st.ever_part.copy(),
         "times": st.times.copy(), "views": st.views.copy(), "adopted": st.adopted.copy(),
+        "meetings": st.meetings.copy(),
+        "forum_times": st.method_times[:, 0].copy(),
+        "focus_group_times": st.method_times[:, 1].copy(),
+        "interview_times": st.method_times[:, 2].copy(),
+        "questionnaire_times": st.method_times[:, 3].copy(),
+        "focus_group_accepted": st.focus_accepted.copy(),
+        "aware_forum": st.aware_forum.copy(),
+        "forum_first_week": st.forum_first.copy(),
+        "forum_quiet_week": st.forum_dropped.copy(),
+        "last_took_part_week": st.last_part.copy(),
+        "dropped_week": st.dropped_week.copy(),
+        "joined_by_peers": st.joined.copy(),
         "dropped_out": st.ever_part & ~st.engaged,
         "confidence_at_start": st.confidence0, "confidence": st.confidence.copy(),
         "trust": st.trust.copy(), "efficacy": st.efficacy.copy(),
@@ -90,13 +103,15 @@ def _people_columns(model: CoproductionModel) -> dict[str, Any]:
 
 
 def run(scenario: Scenario | str | None = None, seed: int | None = 0,
-        weeks: int | None = None, **changes: Any) -> RunResult:
+        weeks: int | None = None, constants: Constants | None = None,
+        **changes: Any) -> RunResult:
     """Run the model once.
 
     Args:
         scenario: A Scenario, a preset name, or None for the defaults.
         seed: Random seed; the same seed gives an identical weekly table.
         weeks: Weeks to simulate (overrides the scenario's ``weeks``).
+        constants: Trial constants (calibration); None for the fitted ones.
         **changes: Lever values to change before running.
 
     Returns:
@@ -117,7 +132,7 @@ def run(scenario: Scenario | str | None = None, seed: int | None = 0,
         changes["weeks"] = weeks
     if changes:
         scenario = scenario.replace(**changes)
-    model = CoproductionModel(scenario, rng=seed)
+    model = CoproductionModel(scenario, rng=seed, constants=constants)
     for _ in range(scenario.weeks):
         model.step()
     weekly = pd.DataFrame(model.datacollector.model_vars)
@@ -125,14 +140,16 @@ def run(scenario: Scenario | str | None = None, seed: int | None = 0,
 
 
 def run_replicates(scenario: Scenario | str | None = None, seeds: Iterable[int] = range(10),
-                   weeks: int | None = None, **changes: Any) -> pd.DataFrame:
+                   weeks: int | None = None, constants: Constants | None = None,
+                   **changes: Any) -> pd.DataFrame:
     """Run one scenario over several seeds; return the weekly tables stacked.
 
     The result has a ``seed`` column; use :func:`bands` for uncertainty bands.
     """
     tables = []
     for seed in seeds:
-        weekly = run(scenario, seed=seed, weeks=weeks, **changes).weekly
+        weekly = run(scenario, seed=seed, weeks=weeks, constants=constants,
+                     **changes).weekly
         tables.append(weekly.assign(seed=seed))
     return pd.concat(tables, ignore_index=True)
 

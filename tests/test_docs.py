@@ -182,6 +182,19 @@ def test_constants_named_in_the_odd_exist():
     assert not missing, f"docs/ODD.md names constants that no longer exist: {missing}"
 
 
+def test_hidden_constants_named_in_the_odd_exist_and_every_constant_is_documented():
+    """`constants.name` in the ODD must be a key of calibration/fitted.toml, and each key
+    must appear in the ODD (section 7), so the two cannot drift apart."""
+    from coprod_sim.calibration.constants import Constants
+
+    text = odd_text()
+    named = set(re.findall(r"`constants\.([a-z_]+)`", text))
+    unknown = sorted(named - set(Constants.names()))
+    assert not unknown, f"docs/ODD.md names constants that fitted.toml lacks: {unknown}"
+    missing = sorted(set(Constants.names()) - named)
+    assert not missing, f"docs/ODD.md does not document the constants: {missing}"
+
+
 # The code's own documentation ---------------------------------------------------------------
 
 

@@ -89,25 +89,31 @@ def test_segment_gap_lowers_participation_of_young_and_deprived():
     assert off[0] >= 1.5 * on[0] and off[1] >= 1.2 * on[1]
 
 
-def test_peer_share_counts_peers_who_took_part_recently():
+def test_peer_share_counts_peers_who_are_involved():
     model = CoproductionModel(Scenario(), rng=0)
     person = model.people.to_list()[0]
     peers = [p.index for p in person.peers]
     assert peers and np.all(attendance.peer_share(model) == 0)
     model.state.last_part[peers] = model.week
+    model.state.engaged[peers] = True
     assert attendance.peer_share(model)[0] == pytest.approx(1.0)
 
 
-def test_peers_taking_part_raise_the_chance_of_taking_part():
+def test_peers_pull_people_past_their_threshold_and_they_stay_joined():
     model = CoproductionModel(Scenario(peer_weight=2.0), rng=0)
     alone = attendance.attendance_chance(model)
     model.state.last_part[:] = model.week  # every peer has just taken part
+    model.state.engaged[:] = True
     with_peers = attendance.attendance_chance(model)
-    assert np.all(with_peers[:, 0] > alone[:, 0])
     odds = lambda p: p / (1 - p)  # noqa: E731
-    has_peers = model.degree > 0
-    np.testing.assert_allclose(odds(with_peers[has_peers, 0]) / odds(alone[has_peers, 0]),
-                               np.exp(2.0))
+    over = model.degree > 0  # every share is 1, above every threshold
+    np.testing.assert_allclose(odds(with_peers[over, 0]) / odds(alone[over, 0]), np.exp(2.0))
+    model.state.last_part[:] = -999  # peers gone quiet: the joined stay pulled (Granovetter)
+    np.testing.assert_allclose(attendance.attendance_chance(model), with_peers)
+    fresh = CoproductionModel(Scenario(peer_weight=2.0), rng=0)
+    share = np.full(fresh.state.n, 0.49)
+    below = share < fresh.state.threshold
+    assert below.any()
     off = CoproductionModel(Scenario(peer_weight=2.0,
                                      **{switch("mech_peer_influence"): False}), rng=0)
     before = attendance.attendance_chance(off)
@@ -124,10 +130,12 @@ def test_confidence_bias_draws_the_confident_to_forums():
                        - p.loc[p.reached, "confidence_at_start"].mean())
         return np.mean(out)
 
+    # forum awareness is also skewed to the already engaged (older, less deprived,
+    # confident), so some lift remains with the bias off
     forum = presets.get("forum_only")
     on, off = lift(forum), lift(forum.replace(**{switch("mech_confidence_bias"): False}))
-    assert on >= 0.03
-    assert abs(off) < 0.02 and on >= off + 0.03
+    assert on >= 0.05
+    assert on >= off + 0.03
 
 
 # Mechanism 3: voice -------------------------------------------------------------
@@ -152,11 +160,11 @@ def test_managers_crowd_out_front_line_staff():
     on = mean(Scenario(), "frontline_voice", weeks=12)
     off = mean(Scenario(**{switch("mech_manager_dominance"): False}), "frontline_voice",
                weeks=12)
-    model = CoproductionModel(Scenario(), rng=0)
-    seat_share = (model.staff_state.seat & ~model.staff_state.manager).sum() / \
-        model.staff_state.seat.sum()
-    assert off == pytest.approx(seat_share)
     assert on < 0.6 * off
+    # front-line voice is behaviour (who speaks up, the chance of the day), not seat
+    # arithmetic: it varies between seeds with the same seats
+    values = [run(Scenario(), seed=s, weeks=12).summary["frontline_voice"] for s in SEEDS]
+    assert np.std(values) > 0.005
 
 
 # Mechanism 4: adoption and email ----------------------------------------------
@@ -202,24 +210,49 @@ def test_feedback_changes_belief_and_reasons_soften_rejection():
 
 # Mechanism 6: confidence and fatigue ---------------------------------------------
 def test_confidence_grows_with_supported_participation():
-    grown = run(MIXED.replace(buddying=True), seed=1).people
+    base = MIXED.replace(pathway="none")  # no support step: only this mechanism
+    grown = run(base.replace(buddying=True), seed=1).people
     assert (grown.confidence - grown.confidence_at_start).max() > 0.05
-    flat = run(MIXED.replace(buddying=True, **{switch("mech_confidence_growth"): False}),
+    flat = run(base.replace(buddying=True, **{switch("mech_confidence_growth"): False}),
                seed=1).people
     np.testing.assert_allclose(flat.confidence, flat.confidence_at_start)
-    plain = run(MIXED, seed=1).people
-    talked = plain.times > 2
-    assert ((grown.confidence - grown.confidence_at_start)[talked].mean()
-            > (plain.confidence - plain.confidence_at_start)[talked].mean())
+
+    def quiet_growth(scenario):  # less confident people who went to meetings
+        out = []
+        for seed in SEEDS:
+            p = run(scenario, seed=seed).people
+            quiet = (p.meetings > 0) & (p.confidence_at_start < 0.5)
+            out.append((p.confidence - p.confidence_at_start)[quiet].mean())
+        return np.mean(out)
+
+    assert quiet_growth(base.replace(buddying=True)) > quiet_growth(base)
 
 
-def test_fatigue_builds_with_burden_and_expenses_ease_it():
-    busy = MIXED.replace(forum_every_weeks=1, focus_group_every_weeks=2)
+def test_fatigue_builds_with_burden_and_a_clear_purpose_eases_it():
+    busy = MIXED.replace(forum_every_weeks=1, focus_group_every_weeks=2, purpose_clarity=0.0)
     tired = mean(busy, "fatigue", weeks=26)
     assert tired > 0.005
-    assert mean(busy.replace(pay_expenses=True, roles_4rs=True), "fatigue", weeks=26) < tired
+    assert mean(busy.replace(meeting_hours=1.0), "fatigue", weeks=26) < tired
     off = run(busy.replace(**{switch("mech_fatigue"): False}), seed=0, weeks=26).weekly
     assert (off.fatigue == 0).all()
+
+
+def test_unmet_needs_act_through_attendance_only_not_fatigue_as_well():
+    # one person who took part, with every need unmet or none: the same fatigue
+    from coprod_sim.mechanisms import learning
+    from coprod_sim.state import Week
+
+    tired = []
+    for needs in (True, False):
+        model = CoproductionModel(MIXED, rng=0)
+        model.state.needs[:] = needs
+        wk = Week(model.state.n, np.ones(4, dtype=bool))
+        wk.part = np.ones(model.state.n, dtype=bool)
+        wk.hours = np.full(model.state.n, 2.0)
+        wk.depth = np.full(model.state.n, 3)
+        learning.build_fatigue(model, wk)
+        tired.append(model.state.fatigue.copy())
+    np.testing.assert_allclose(tired[0], tired[1])
 
 
 # Mechanism 7: staff ---------------------------------------------------------------
@@ -240,12 +273,23 @@ def test_power_shift_makes_untrained_staff_anxious_unless_switched_off():
 
 
 def test_staff_openness_shifts_only_when_learning_is_on():
-    trained = Scenario(staff_training=True, power_sharing=0.3)
+    trained = Scenario(staff_training=True, power_sharing=0.3, pathway="none")
     weekly = run(trained, seed=0, weeks=52).weekly
     assert weekly.staff_openness.iloc[-1] > weekly.staff_openness.iloc[0] + 0.05
     off = run(trained.replace(**{switch("mech_staff_learning"): False}), seed=0,
               weeks=52).weekly
     assert off.staff_openness.nunique() == 1
+
+
+def test_staff_openness_saturates_below_one_and_never_runs_backwards_for_the_untrained():
+    long = presets.get("full_coproduction", weeks=260)
+    model = stepped(long, 260)
+    assert model.staff_state.openness.max() < 0.999
+    untrained = Scenario(pathway="none", staff_training=False, power_sharing=0.9)
+    on = run(untrained, seed=0, weeks=104).weekly.staff_openness
+    off = run(untrained.replace(mech_staff_learning=False), seed=0, weeks=104).weekly
+    assert on.iloc[-1] >= off.staff_openness.iloc[-1]
+    assert (np.diff(on.to_numpy()) >= -1e-12).all()
 
 
 # Mechanism 8: turnover, recruitment, drift, benefits ------------------------------
@@ -257,7 +301,7 @@ def test_people_drop_out_only_when_dropout_is_on():
 
 
 def test_peers_recruit_peers():
-    scenario = MIXED.replace(peer_recruitment_rate=0.1)
+    scenario = MIXED.replace(peer_recruitment_rate=0.1, pathway="none")
     start = CoproductionModel(scenario, rng=3).state.reached.sum()
     assert stepped(scenario, 52, seed=3).state.reached.sum() > start
     off = scenario.replace(**{switch("mech_peer_recruitment"): False})
@@ -265,7 +309,8 @@ def test_peers_recruit_peers():
 
 
 def test_standing_forum_drifts():
-    scenario = presets.get("forum_only", mech_peer_recruitment=False, panel_drift=0.33)
+    scenario = presets.get("forum_only", mech_peer_recruitment=False, panel_drift=0.33,
+                           pathway="none")
     start = CoproductionModel(scenario, rng=1).state.aware_forum.sum()
     assert stepped(scenario, 104).state.aware_forum.sum() < 0.8 * start
     off = scenario.replace(**{switch("mech_panel_drift"): False})
@@ -273,8 +318,10 @@ def test_standing_forum_drifts():
 
 
 def test_benefits_come_after_the_lag():
+    # a change goes live at the end of its cycle (39 weeks) and shows
+    # benefit_lag_weeks after the middle of it: none before week 40 - 39 // 2 + 1
     scenario = presets.get("full_coproduction", stage_co_delivery=False, benefit_lag_weeks=40)
-    weekly = run(scenario, seed=0, weeks=60).weekly
+    weekly = run(scenario, seed=0, weeks=100).weekly
     assert (weekly.benefit.iloc[:40] == 0).all()
     assert weekly.benefit.iloc[-1] > 0
     off = run(scenario.replace(**{switch("mech_benefit_lag"): False}), seed=0, weeks=60).weekly
@@ -298,6 +345,55 @@ def test_pathways_cover_every_week_with_known_stages(pathway):
     assert len(weeks) == 100
     assert {stage for stage, _ in weeks} <= set(STAGES)
     assert weeks[0] == weeks[39]  # cycles repeat
+
+
+def test_each_step_model_does_its_work_and_none_is_worse_than_no_step_model():
+    base = MIXED.replace(stage_co_delivery=True, stage_co_assessment=True)
+    none = mean(base.replace(pathway="none"), "participation_rate")
+    for pathway in PATHWAYS:
+        if pathway == "none":
+            continue
+        # not worse than design throughout (within 0.01: 6 seeds' noise)
+        assert mean(base.replace(pathway=pathway), "participation_rate") >= none - 0.01, pathway
+    on = mean(base.replace(pathway="seven_steps"), "ever_took_part")
+    off = mean(base.replace(pathway="seven_steps", **{switch("mech_step_actions"): False}),
+               "ever_took_part")
+    assert on > off  # identifying and engaging people finds more of them
+
+
+def test_co_delivery_and_co_assessment_change_people_not_only_money():
+    base = MIXED.replace(pathway="1000_lives")
+    plain = mean(base, "efficacy")
+    assert mean(base.replace(stage_co_delivery=True), "efficacy") > plain
+    assert mean(base.replace(stage_co_assessment=True), "staff_openness") > \
+        mean(base, "staff_openness")
+
+
+def test_understanding_grows_as_confidence_grows():
+    model = CoproductionModel(MIXED, rng=0)
+    before = meetings.comprehension(model)
+    model.state.confidence[:] = np.minimum(1.0, model.state.confidence + 0.3)
+    after = meetings.comprehension(model)
+    assert np.all(after >= before) and np.any(after > before)
+
+
+def test_email_decisions_act_only_through_trust():
+    model = CoproductionModel(MIXED.replace(email_decision_share=0.0), rng=0)
+    heavy = CoproductionModel(MIXED.replace(email_decision_share=1.0), rng=0)
+    np.testing.assert_allclose(decisions.adoption_chance(model, np.arange(4)),
+                               decisions.adoption_chance(heavy, np.arange(4)))
+
+
+def test_no_mechanism_imports_the_model_and_only_the_recorder_measures_the_mix():
+    import inspect
+
+    from coprod_sim import mechanisms
+    for m in SCHEDULE:
+        source = inspect.getsource(inspect.getmodule(m.function))
+        assert "from coprod_sim.model" not in source, m.name
+        assert "import coprod_sim.model" not in source, m.name
+        assert "representativeness(" not in source, m.name
+    assert "from coprod_sim.model" not in inspect.getsource(mechanisms)
 
 
 def test_users_in_the_current_stage_raise_adoption():

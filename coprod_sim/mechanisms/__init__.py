@@ -20,6 +20,7 @@ from coprod_sim.mechanisms import (
     learning,
     meetings,
     staff,
+    steps,
     turnover,
 )
 
@@ -35,6 +36,9 @@ class Mechanism:
 
 
 SCHEDULE: tuple[Mechanism, ...] = (
+    Mechanism("step_model", steps.do_step, ("mech_step_actions",),
+              "Each step of a step model does its own work: identify, select, be "
+              "clear, engage, support, build alliances, set out roles, deliver, evaluate."),
     Mechanism("invitations", attendance.invite, (),
               "Methods differ in reach: forums, focus groups, interviews, questionnaires."),
     Mechanism("attendance", attendance.decide_attendance,
@@ -43,19 +47,19 @@ SCHEDULE: tuple[Mechanism, ...] = (
               "Barriers, confidence, motivation and peers decide who takes part."),
     Mechanism("voice", meetings.share_voice,
               ("mech_voice_inequality", "mech_jargon", "mech_manager_dominance"),
-              "Voice is unequal; ground rules, buddying and a vision flatten it; "
-              "jargon hurts understanding; managers dominate working parties."),
+              "Voice is unequal; ground rules and a vision flatten it, a buddy lends "
+              "confidence; jargon hurts understanding; managers dominate working parties."),
     Mechanism("adoption", decisions.adopt_views, ("mech_power_sharing",),
               "Views are adopted according to power sharing, openness and resistance."),
     Mechanism("email_exclusion", decisions.exclude_by_email, ("mech_email_exclusion",),
               "Decisions by email without service users undermine coproduction."),
     Mechanism("feedback", feedback.give_feedback, ("mech_feedback",),
               "Views adopted, or explained when not, keep people engaged; ignored "
-              "views drive disengagement."),
+              "views, and being talked over, drive disengagement."),
     Mechanism("confidence", learning.grow_confidence, ("mech_confidence_growth",),
-              "Support (buddying, peers) builds confidence."),
+              "Being heard, with support, builds confidence."),
     Mechanism("fatigue", learning.build_fatigue, ("mech_fatigue",),
-              "Burden tires people; expenses, access and clear roles ease it."),
+              "Burden tires people, more so when the purpose is unclear."),
     Mechanism("staff_training", staff.train_staff, (),
               "Investment in staff training builds confidence to coproduce."),
     Mechanism("staff_anxiety", staff.update_anxiety, ("mech_staff_anxiety",),
@@ -63,9 +67,10 @@ SCHEDULE: tuple[Mechanism, ...] = (
     Mechanism("staff_openness", staff.update_openness, ("mech_staff_learning",),
               "Training and good experiences bring the cultural shift."),
     Mechanism("dropout", turnover.drop_out, ("mech_dropout",),
-              "People disengage when not heard or worn out."),
+              "People disengage when not heard or worn out; involved peers and clear "
+              "roles hold them in."),
     Mechanism("peer_recruitment", turnover.recruit_peers, ("mech_peer_recruitment",),
-              "Peer support networks spread involvement."),
+              "Peer support networks spread involvement past people's thresholds."),
     Mechanism("panel_drift", turnover.drift_panel, ("mech_panel_drift",),
               "Standing groups go quiet unless refreshed."),
     Mechanism("costs_and_benefits", benefits.accrue, ("mech_benefit_lag",),

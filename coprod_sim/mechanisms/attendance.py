@@ -7,19 +7,18 @@ groups are "less accessible to those that are less confident and/or
 articulate"; interviews and questionnaires "may reduce some of the barriers";
 practical barriers (large print, jargon, hearing loops, venues, time of day,
 out-of-pocket costs) must be acknowledged and overcome (NLIAH 2010).
+
+Meetings have seats: a forum seats ``forum_seats`` people, a focus group
+``focus_group_size``; so how many people a meeting holds does not grow with
+the number of people affected.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from coprod_sim.outcomes import RECENT, representativeness
-from coprod_sim.population import METHODS, NEED_LEVER, NEEDS
-
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
+from coprod_sim.population import METHODS, NEED_LEVER, NEEDS, engaged_index
+from coprod_sim.state import Model, Week
 
 FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
 
@@ -27,19 +26,9 @@ FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
 DEPTH = np.array([3, 2, 2, 1])
 #: Hours a person spends per activity (forum and focus group use meeting_hours).
 HOURS = np.array([np.nan, np.nan, 1.0, 0.3])
-#: Baseline chance of taking part once invited, before drivers. Forum:
-#: Loria-Rebolledo et al. 2022 report 23-94% by meeting design; focus groups
-#: and interviews are arranged with the person (assumption); the questionnaire
-#: entry is replaced by ``questionnaire_response_rate``.
-BASE_CHANCE = np.array([0.45, 0.80, 0.75, 0.30])
-#: Calibration so that a default population answers a questionnaire at about
-#: ``questionnaire_response_rate`` despite its barriers (set in benchmarks/calibrate.py).
-QUESTIONNAIRE_CALIBRATION = 1.55
-#: How strongly confidence and articulacy decide who comes, per method
-#: (briefing paper citing Gibbs 1997: groups favour the confident and articulate).
-CONFIDENCE_BIAS = np.array([3.5, 3.0, 0.5, 0.0])
-ARTICULACY_BIAS = np.array([2.0, 1.5, 0.3, 0.0])
-#: Which needs are barriers to which method (rows NEEDS, columns METHODS).
+#: Which needs are barriers to which method (rows NEEDS, columns METHODS): a
+#: description of the methods (a form needs print and, online, a connection;
+#: interviews can be at home), not a fitted number.
 BARRIER_WEIGHT = np.array([
     # forum focus interview questionnaire
     [1.0, 1.0, 0.0, 1.0],   # large print (papers, forms)
@@ -50,16 +39,13 @@ BARRIER_WEIGHT = np.array([
     [0.5, 0.5, 0.0, 1.0],   # digital exclusion (papers by email; online forms)
     [0.5, 0.5, 0.3, 1.0],   # low health literacy meets jargon
 ])
-#: Log-odds lost per unmet need. Cost: ln 2, since payment doubles the odds of
-#: response (Edwards et al. 2002); others: assumption.
-BARRIER_STRENGTH = np.array([1.0, 1.0, 1.0, 1.0, np.log(2.0), 1.0, 1.0])
+#: Weeks that count as "involved" for peers: half a year, longer than the longest
+#: usual cadence (a quarterly questionnaire), so a peer who answered the last round
+#: still counts when the next one comes.
+INVOLVED_WEEKS = 26
 
 
-#: Weeks in which a peer's taking part is still noticed (assumption).
-PEER_WEEKS = 4
-
-
-def running_methods(model: CoproductionModel, week: int) -> np.ndarray:
+def running_methods(model: Model, week: int) -> np.ndarray:
     """Mechanism 1: which methods meet this week, on their cadence.
 
     Returns a bool per method in :data:`~coprod_sim.population.METHODS` order.
@@ -71,7 +57,7 @@ def running_methods(model: CoproductionModel, week: int) -> np.ndarray:
     return np.array([u and week % e == 0 for u, e in zip(use, every, strict=True)])
 
 
-def unmet_barriers(model: CoproductionModel) -> np.ndarray:
+def unmet_barriers(model: Model) -> np.ndarray:
     """Each person's unmet needs (n x len(NEEDS) bools): needs whose adjustment is off.
 
     A barrier that meets its adjustment costs nothing (model brief, step 5).
@@ -83,26 +69,65 @@ def unmet_barriers(model: CoproductionModel) -> np.ndarray:
     return model.state.needs & off
 
 
-def barrier_penalty(model: CoproductionModel) -> np.ndarray:
+def barrier_penalty(model: Model) -> np.ndarray:
     """Log-odds lost by each person for each method from unmet needs (n x 4)."""
     unmet = unmet_barriers(model).astype(float)
-    return (unmet * BARRIER_STRENGTH) @ BARRIER_WEIGHT
+    return (unmet * model.constants.array("barrier_strength")) @ BARRIER_WEIGHT
 
 
-def peer_share(model: CoproductionModel) -> np.ndarray:
-    """Share of each person's peers who took part in the last four weeks."""
+def involved(model: Model) -> np.ndarray:
+    """Who is involved, as a peer sees it: took part in the last half year, still engaged."""
     st = model.state
-    active = (model.week - st.last_part < PEER_WEEKS).astype(float)
-    counts = np.bincount(model.edges_src, weights=active[model.edges_dst], minlength=st.n)
+    return (model.week - st.last_part < INVOLVED_WEEKS) & st.engaged
+
+
+def peer_share(model: Model) -> np.ndarray:
+    """Share of each person's peers who are involved (took part in the last half year)."""
+    active = involved(model).astype(float)
+    counts = np.bincount(model.edges_src, weights=active[model.edges_dst],
+                         minlength=model.state.n)
     return counts / np.maximum(model.degree, 1.0)
 
 
-def invite(model: CoproductionModel, wk: Week) -> None:
+def peer_pull(model: Model) -> np.ndarray:
+    """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
+
+    A person is pulled in once the share of their peers who are involved
+    reaches their own threshold, and from then on stays pulled (they have
+    joined, as in Granovetter's model, until they drop out); the pull is
+    ``peer_weight``, and a funded peer support network (``peer_support``,
+    Boyle et al. 2010) makes it stronger (times ``1 + peer_support_boost``).
+    The tipping this gives: see :data:`TIPPING`.
+    """
+    s, c, st = model.levers, model.constants, model.state
+    weight = s.peer_weight * (1.0 + c.peer_support_boost * s.peer_support)
+    st.joined |= peer_share(model) >= st.threshold
+    return weight * st.joined
+
+
+#: Where the threshold model of joining tips (Granovetter 1978): in the
+#: ``peer_tipping`` scenario (everyone invited, few reached, a peer support
+#: network, 104 weeks), ``ever_took_part`` climbs steeply as
+#: ``invitation_reach`` goes from 0.05 to 0.3, with its sharpest step (about
+#: +0.15 to +0.2 for +0.025 of reach) near 0.1-0.15: below it, too few of
+#: anyone's peers are involved to pass their thresholds (mean
+#: ``threshold_mean``); above it, each person drawn in passes their peers over
+#: theirs (:func:`coprod_sim.mechanisms.turnover.recruit_peers`). Without peer
+#: recruitment the same range of reach moves participation little.
+#: ``tests/test_peers.py`` checks it; chart: ``outcome`` against ``lever`` over
+#: ``range`` in steps of ``step``.
+TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05, 0.3),
+           "step": 0.025, "outcome": "ever_took_part", "weeks": 104}
+
+
+def invite(model: Model, wk: Week) -> None:
     """Mechanism 1: invitations reach people by each method's reach.
 
-    Forums reach the invited people who know the forum exists (Agass et al.
-    1991: far more know a group than attend); focus groups over-recruit to
-    cover no-shows; interviews sample a few people; questionnaires go to all.
+    Forums invite the people who know the forum exists (Agass et al. 1991: far
+    more know a group than attend); focus groups recruit until enough accept
+    to fill the seats after the expected no-shows (over-recruitment,
+    ``focus_group_no_show``), asking the already engaged first; interviews
+    sample a few people; questionnaires go to all.
     """
     s, st, rng = model.levers, model.state, model.rng
     pool = st.reached & st.engaged
@@ -111,8 +136,7 @@ def invite(model: CoproductionModel, wk: Week) -> None:
         invited[:, FORUM] = pool & st.aware_forum
     idx = np.flatnonzero(pool)
     if wk.running[FOCUS] and idx.size:
-        k = min(idx.size, int(np.ceil(s.focus_group_size / (1 - s.focus_group_no_show))))
-        invited[rng.choice(idx, size=k, replace=False), FOCUS] = True
+        invited[idx, FOCUS] = True  # asked in turn (see _choose)
     if wk.running[INTERVIEW] and idx.size:
         k = min(idx.size, s.interviews_per_round)
         invited[rng.choice(idx, size=k, replace=False), INTERVIEW] = True
@@ -121,13 +145,15 @@ def invite(model: CoproductionModel, wk: Week) -> None:
     wk.invited = invited
 
 
-def decide_attendance(model: CoproductionModel, wk: Week) -> None:
+def decide_attendance(model: Model, wk: Week) -> None:
     """Mechanism 2: each invited person decides whether to take part.
 
-    Motivation, trust and efficacy raise the chance; fatigue and every unmet
-    barrier lower it; peers who take part raise it (Granovetter 1978); forums
-    and focus groups favour the confident and articulate (Gibbs 1997, cited by
-    the paper); a clear purpose helps people choose to come (GSCC et al. 2007).
+    Motivation, trust and efficacy raise the chance; every unmet barrier lowers
+    it; peers who are involved pull people in past their threshold
+    (Granovetter 1978); forums and focus groups favour the confident and
+    articulate (Gibbs 1997, cited by the paper); a clear purpose helps people
+    choose to come (GSCC et al. 2007). Meetings have seats: when more want a
+    forum seat than there are, regulars keep theirs (the self-selected core).
     """
     s, st = model.levers, model.state
     took = _choose(model, wk) if wk.invited.any() else wk.invited
@@ -137,53 +163,82 @@ def decide_attendance(model: CoproductionModel, wk: Week) -> None:
     wk.took, wk.part = took, part
     wk.hours = took @ hours
     wk.depth = np.where(part, (took * DEPTH).max(axis=1), 0)
-    st.last_part[part] = model.week
-    st.times += took.sum(axis=1)
-    st.ever_part |= part
-    if part.any():  # the mix changes with who takes part (the recorder updates it weekly)
-        recent = model.week - st.last_part < RECENT
-        model.representativeness = representativeness(recent, st.age, st.dep,
-                                                       model.age_share, model.dep_share)
+    if part.any():
+        st.last_part[part] = model.week
+        st.times += took.sum(axis=1)
+        st.method_times += took
+        st.ever_part |= part
+        first = took[:, FORUM] & (st.forum_first < 0)
+        st.forum_first[first] = model.week
 
 
-def attendance_chance(model: CoproductionModel) -> np.ndarray:
+def drive(model: Model) -> np.ndarray:
+    """Each person's log-odds of taking part, before the method and its barriers."""
+    s, st, c = model.levers, model.state, model.constants
+    d = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
+         + c.drive_efficacy * (st.efficacy - 0.35)
+         + c.drive_purpose * (model.clarity - 0.5))
+    if s.mech_segment_gap:
+        d = d + st.base_offset
+    if s.mech_peer_influence:
+        d = d + peer_pull(model)
+    return d
+
+
+def attendance_chance(model: Model) -> np.ndarray:
     """Chance that each person takes part in each method if invited (n x 4).
 
-    Log-odds: the method's base chance, plus motivation, trust and efficacy,
-    minus fatigue, plus a clear purpose, plus the segment gap, plus peers who
-    took part, minus unmet barriers, plus confidence and articulacy for groups.
+    Log-odds: the method's base chance, plus the person's drive (motivation,
+    trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
+    barriers, plus confidence and articulacy for groups. Confidence is the
+    confidence the person brings, a buddy's included (see
+    :func:`coprod_sim.mechanisms.meetings.effective_confidence`).
     """
-    s, st = model.levers, model.state
-    drive = (1.5 * (st.motivation - 0.5) + 1.2 * (st.trust - 0.5)
-             + 1.0 * (st.efficacy - 0.35) - 2.5 * st.fatigue
-             + 0.8 * (s.purpose_clarity - 0.5))
-    if s.mech_segment_gap:
-        drive = drive + st.base_offset
-    if s.mech_peer_influence:
-        drive = drive + s.peer_weight * peer_share(model)
-    chance = BASE_CHANCE.copy()
-    chance[QUESTIONNAIRE] = s.questionnaire_response_rate
+    from coprod_sim.mechanisms.meetings import effective_confidence
+
+    s, st, c = model.levers, model.state, model.constants
+    chance = np.append(c.array("base_chance"), s.questionnaire_response_rate)
     base = np.log(chance / (1 - chance))
-    base[QUESTIONNAIRE] += QUESTIONNAIRE_CALIBRATION
-    logit = base + drive[:, None] - model.barrier_penalty
+    base[QUESTIONNAIRE] += c.questionnaire_calibration
+    logit = base + drive(model)[:, None] - model.barrier_penalty
     if s.mech_confidence_bias:
-        logit = logit + np.outer(st.confidence - 0.5, CONFIDENCE_BIAS) \
-            + np.outer(st.articulacy - 0.5, ARTICULACY_BIAS)
-    p = 1.0 / (1.0 + np.exp(-logit))
-    p[:, FOCUS] *= 1.0 - s.focus_group_no_show
-    return p
+        logit = logit + np.outer(effective_confidence(model) - 0.5, c.array("confidence_bias")) \
+            + np.outer(st.articulacy - 0.5, c.array("articulacy_bias"))
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
-def _choose(model: CoproductionModel, wk: Week) -> np.ndarray:
-    """Draw who takes part among the invited (n x 4 bools)."""
-    s, rng = model.levers, model.rng
+def _choose(model: Model, wk: Week) -> np.ndarray:
+    """Draw who takes part among the invited (n x 4 bools), within the seats."""
+    s, st, rng, c = model.levers, model.state, model.rng, model.constants
     p = attendance_chance(model)
     took = wk.invited & (rng.random(p.shape) < p)
-    over = np.flatnonzero(took[:, FOCUS])
-    if over.size > s.focus_group_size:
-        drop = rng.choice(over, size=over.size - s.focus_group_size, replace=False)
-        took[drop, FOCUS] = False
+    # Forum: at most forum_seats; regulars (most meetings so far) keep their seats.
+    willing = np.flatnonzero(took[:, FORUM])
+    if willing.size > s.forum_seats:
+        order = np.lexsort((rng.random(willing.size), -st.method_times[willing, FORUM]))
+        took[willing[order[s.forum_seats:]], FORUM] = False
+    # Focus group: asked in turn until enough accept to cover the expected
+    # no-shows; then each accepted person turns up or not (their own barriers
+    # and drive decide, ``show_base``); the first focus_group_size take seats.
+    if wk.running[FOCUS]:
+        # Organisers ask people in turn, the already engaged likelier to be asked
+        # (weights exp(recruit_skew x engaged index): the same mix at any size).
+        accepted = np.flatnonzero(took[:, FOCUS])
+        want = int(np.ceil(s.focus_group_size / (1.0 - s.focus_group_no_show)))
+        if accepted.size > want:
+            w = np.exp(c.recruit_skew * engaged_index(st)[accepted])
+            accepted = rng.choice(accepted, size=want, replace=False, p=w / w.sum())
+        st.focus_accepted[accepted] += 1
+        show_logit = (c.show_base + 0.5 * (drive(model)[accepted])
+                      - 0.5 * model.barrier_penalty[accepted, FOCUS])
+        shows = accepted[rng.random(accepted.size) < 1.0 / (1.0 + np.exp(-show_logit))]
+        took[:, FOCUS] = False
+        took[shows[: s.focus_group_size], FOCUS] = True
+        wk.focus_accepted = int(accepted.size)
+        wk.focus_seats = int(s.focus_group_size)
     return took
 
+
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
-           "barrier_penalty", "peer_share", "attendance_chance"]
+           "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
+           "drive", "TIPPING"]

@@ -13,14 +13,10 @@ Unit costs are assumptions, except expenses (NIHR payment guidance).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
-
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
+from coprod_sim.state import Model, Week
 
 #: Weeks over which a benefit ramps up once it starts to show.
 RAMP_WEEKS = 13
@@ -39,7 +35,7 @@ COSTS = {
 }
 
 
-def setup_costs(model: CoproductionModel) -> float:
+def setup_costs(model: Model) -> float:
     """One-off costs in week 0: invitations, set-up of adjustments, staff training."""
     s = model.levers
     c = COSTS["invitation"] * model.state.reached.sum()
@@ -52,7 +48,7 @@ def setup_costs(model: CoproductionModel) -> float:
     return float(c)
 
 
-def weekly_cost(model: CoproductionModel, wk: Week) -> float:
+def weekly_cost(model: Model, wk: Week) -> float:
     """Costs of this week's activities, adjustments and support."""
     s, st = model.levers, model.state
     fixed = (COSTS["peer_support_week"] * s.peer_support
@@ -79,19 +75,26 @@ def weekly_cost(model: CoproductionModel, wk: Week) -> float:
     return float(c + fixed)
 
 
-def schedule_benefits(model: CoproductionModel, wk: Week) -> None:
+def schedule_benefits(model: Model, wk: Week) -> None:
     """Book the future improvement from this week's adopted views.
 
     Each adopted view is one unit of improvement, scaled by how well the
     people taking part represent everyone affected (idiosyncratic views fit
-    needs less); it starts to show ``benefit_lag_weeks`` later, ramping up over
-    13 weeks (without the lag switch it shows at once).
+    needs less). A change goes live at the end of the project cycle in which
+    it was adopted and starts to show ``benefit_lag_weeks`` after the middle
+    of that cycle (so about ``benefit_lag_weeks`` later on average, sooner
+    with shorter cycles), ramping up over 13 weeks (without the lag switch it
+    shows at once).
     """
     s = model.levers
     if wk.n_adopted == 0:
         return
+    # the mix of people taking part, as the recorder measured it last week
     units = (0.3 + 0.7 * model.representativeness) * wk.n_adopted
-    start = model.week + (s.benefit_lag_weeks if s.mech_benefit_lag else 0)
+    start = model.week
+    if s.mech_benefit_lag:  # changes go live at the end of a project cycle, then take time
+        cycle = s.cycle_weeks
+        start = -(-(model.week + 1) // cycle) * cycle + s.benefit_lag_weeks - cycle // 2
     end = start + RAMP_WEEKS
     if end > model.benefit_ramp.size:  # stepping past the planned horizon
         model.benefit_ramp = np.concatenate([model.benefit_ramp,
@@ -99,7 +102,7 @@ def schedule_benefits(model: CoproductionModel, wk: Week) -> None:
     model.benefit_ramp[start:end] += units / RAMP_WEEKS
 
 
-def benefit_flow(model: CoproductionModel) -> float:
+def benefit_flow(model: Model) -> float:
     """Weekly value of the improvement so far.
 
     ``value_per_view`` a unit at first, levelling off as the service's fit to
@@ -110,7 +113,7 @@ def benefit_flow(model: CoproductionModel) -> float:
     return model.levers.value_per_view * units / (1.0 + units / room)
 
 
-def accrue(model: CoproductionModel, wk: Week) -> None:
+def accrue(model: Model, wk: Week) -> None:
     """Mechanism 8d: add this week's cost and the benefit that has matured.
 
     Briefing paper: benefits are not immediate, so services must play the

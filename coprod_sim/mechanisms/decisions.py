@@ -8,83 +8,102 @@ policies and procedures act as barriers; parallel health and social care
 bring finance and governance issues (Boyle, Slay & Stephens 2010);
 "communication between professionals often occurs outside of meetings via
 email" and leaving service users out "may undermine the effort".
+
+The plan grows from the work: every view considered ends either in an item
+from the service user (the view adopted) or, with ``staff_items_per_view``, in
+an item of the staff's own; so the plan's share from users does not change
+with the number of people affected.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
+from coprod_sim.state import Model, Week
 
-#: How much a view from each method can change the plan (forum, focus group,
-#: interview, questionnaire): questions set by professionals limit influence
-#: (briefing paper); sizes are assumptions.
-INFLUENCE_WEIGHT = np.array([1.0, 0.85, 0.45, 0.25])
-#: Adoption factor when users take part in the current stage, and when not.
-IN_STAGE, OUT_OF_STAGE = 1.25, 0.6
-#: Items staff add to the plan per working-party seat per week (assumption).
-STAFF_ITEMS_PER_SEAT = 0.15
-#: Trust lost per week by recent meeting-goers at full email-decision share.
-EMAIL_TRUST_LOSS = 0.04
+#: How open each method's questions are (forum, focus group, interview,
+#: questionnaire): a description of the method, not a fitted weight. A forum
+#: or focus group lets people raise what matters to them; a semi-structured
+#: interview partly; a questionnaire's questions are all set by professionals
+#: (briefing paper). A view through closed questions can carry a person's own
+#: concern only when it is already on the professionals' agenda.
+OPEN_QUESTIONS = np.array([1.0, 1.0, 0.5, 0.0])
+#: Reference conditions of ``adoption_rate`` (Slade et al. 2010): power shared
+#: in the middle of the range, open staff, no resistance, joined-up services.
+REFERENCE_POWER, REFERENCE_OPENNESS = 0.5, 0.7
 
 
-def adoption_chance(model: CoproductionModel, method: np.ndarray) -> np.ndarray:
-    """Chance that a view given through ``method`` is adopted (per person).
+def adoption_chance(model: Model, method: np.ndarray) -> np.ndarray:
+    """Chance that a view raising a person's own concern is adopted (per view).
 
-    ``adoption_rate`` (Slade et al. 2010) at power sharing 0.5 with open staff,
-    scaled by power sharing (Needham & Carr 2009), the method's influence, the
-    stage users take part in (Governance International 2013), staff openness,
-    organisational resistance and health/social care integration.
+    Log-odds: ``adoption_rate`` (Slade et al. 2010) at the reference conditions,
+    plus power sharing (Needham & Carr 2009) and staff openness, minus
+    organisational resistance and health/social care friction, plus
+    ``in_stage`` when users take part in the current stage (Governance
+    International 2013).
     """
-    s = model.levers
-    power = 0.2 + 1.6 * s.power_sharing if s.mech_power_sharing else 1.0
-    stage = IN_STAGE if model.user_stage else OUT_OF_STAGE
+    s, c = model.levers, model.constants
     seated = model.staff_state.seat
-    openness = model.staff_state.openness[seated].mean()
-    friction = 1.0 - 0.3 * (1.0 - s.integration)
-    p = (s.adoption_rate * power * stage * (0.5 + openness)
-         * (1.0 - 0.5 * model.resistance) * friction * INFLUENCE_WEIGHT[method])
-    if s.mech_email_exclusion and not s.inclusive_communication:
-        p = p * (1.0 - 0.5 * s.email_decision_share)
-    return np.clip(p, 0.0, 0.95)
+    openness = float(model.staff_state.openness[seated].mean()) if seated.any() else 0.5
+    logit = np.log(s.adoption_rate / (1.0 - s.adoption_rate))
+    if s.mech_power_sharing:
+        logit += c.power_slope * (s.power_sharing - REFERENCE_POWER)
+    logit += c.openness_slope * (openness - REFERENCE_OPENNESS)
+    logit -= c.resistance_slope * model.resistance
+    logit -= c.friction_slope * (1.0 - model.integration)
+    if model.user_stage:
+        logit += c.in_stage
+    p = 1.0 / (1.0 + np.exp(-logit))
+    return np.full(np.shape(method), p)
 
 
-def adopt_views(model: CoproductionModel, wk: Week) -> None:
+def own_views(model: Model, wk: Week) -> np.ndarray:
+    """Which views raise the person's own concern (not only answer set questions)."""
+    st = model.state
+    who = wk.gave_view
+    open_part = OPEN_QUESTIONS[np.maximum(wk.view_method, 0)]
+    draw = model.rng.random(st.n) < open_part
+    return who & (draw | st.on_agenda)
+
+
+def adopt_views(model: Model, wk: Week) -> None:
     """Mechanism 4: decide which views are adopted and grow the action plan.
 
     Briefing paper: service users' views should be incorporated into action
     plans; how many are depends on the power shared (Needham & Carr 2009).
-
-    Decisions taken between meetings by email without service users cut the
-    adoption of their views (see :func:`adoption_chance`) and add staff-only
-    items to the plan.
+    A view given only in answer to questions set by professionals (its
+    concern off their agenda) adds nothing of the user's own to the plan.
+    Every view considered and not adopted may end in a staff item instead.
     """
-    st, rng = model.state, model.rng
-    who = np.flatnonzero(wk.gave_view)
+    st, rng, c = model.state, model.rng, model.constants
+    if not wk.gave_view.any():
+        return
+    own = own_views(model, wk)
+    who = np.flatnonzero(own)
     adopted = np.zeros(st.n, dtype=bool)
     if who.size:
         p = adoption_chance(model, wk.view_method[who])
         adopted[who] = rng.random(who.size) < p
+    wk.own_view = own
     wk.adopted = adopted
     st.adopted += adopted
     n_adopted = int(adopted.sum())
+    n_views = int(np.count_nonzero(wk.gave_view))
     model.plan_users += n_adopted
-    model.views_weighted += float(INFLUENCE_WEIGHT[wk.view_method[who]].sum()) if who.size else 0
-    model.adopted_weighted += (float(INFLUENCE_WEIGHT[wk.view_method[adopted]].sum())
-                               if n_adopted else 0.0)
-    model.plan_staff += STAFF_ITEMS_PER_SEAT * model.staff_state.seat.sum()
+    model.views_considered += n_views
+    model.own_views += int(np.count_nonzero(own))
+    wk.staff_items = c.staff_items_per_view * (n_views - n_adopted)
+    model.plan_staff += wk.staff_items
     wk.n_adopted = n_adopted
 
 
-def exclude_by_email(model: CoproductionModel, wk: Week) -> None:
+def exclude_by_email(model: Model, wk: Week) -> None:
     """Mechanism 4b: decisions by email that leave service users out erode trust.
 
     People who have been to a meeting in the last eight weeks notice decisions
     made without them. Inclusive communication prevents it, except for people
     who are not online unless digital inclusion is funded (briefing paper).
+    This is the only path of email decisions (they do not also change adoption).
     """
     s, st = model.levers, model.state
     if not s.mech_email_exclusion or s.email_decision_share == 0:
@@ -93,5 +112,5 @@ def exclude_by_email(model: CoproductionModel, wk: Week) -> None:
     if s.inclusive_communication:
         offline = st.needs[:, 5] & (not s.digital_inclusion)
         recent &= offline
-    loss = EMAIL_TRUST_LOSS * s.email_decision_share
+    loss = model.constants.email_trust_loss * s.email_decision_share
     st.trust[recent] -= loss * st.trust[recent]

@@ -3,74 +3,56 @@
 Briefing paper: support should build confidence and break down barriers;
 buddying pairs a service user with a professional (NLIAH 2010); peer support
 networks transfer knowledge (Boyle et al. 2010); people's time should be
-recognised and out-of-pocket expenses paid; meetings should be accessible in
-place and time. More intensive involvement raises the risk of exit (NCVO 2019).
+recognised; roles should be clear (the 4Rs). More intensive involvement
+raises the risk of exit (NCVO 2019).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
-
-#: Weekly recovery: fatigue is multiplied by this each week (assumption).
-FATIGUE_RECOVERY = 0.9
-#: Fatigue per hour of taking part (assumption).
-FATIGUE_PER_HOUR = 0.05
-#: Share of the gap to full motivation closed per supported meeting, for each
-#: of buddying and ground rules (assumption).
-SUPPORT_LIFT = 0.04
+from coprod_sim.state import Model, Week
 
 
-def grow_confidence(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 6a: confidence grows for people who take part with support.
+def grow_confidence(model: Model, wk: Week) -> None:
+    """Mechanism 6a: confidence grows for people who take part and are heard.
 
-    Taking part in a meeting or interview builds a little confidence; buddying
-    (for people below 0.5) and peer support build more. In meetings, a buddy
-    and ground rules made together help less confident people feel protected
-    and comfortable, which keeps up their motivation and trust (briefing paper).
+    Taking part in a conversation builds a little confidence
+    (``confidence_growth``); in a meeting it grows with how much of a fair
+    share of the talking time the person had, so the support that gives less
+    confident people a voice (a buddy, ground rules) also builds their
+    confidence (briefing paper; NLIAH 2010).
     """
     s, st = model.levers, model.state
     if not s.mech_confidence_growth or not wk.part.any():
         return
     talked = wk.depth >= 2
-    less_confident = st.confidence < 0.5
-    buddied = s.buddying & less_confident
-    rate = 0.01 + 0.02 * s.peer_support + np.where(buddied, 0.04, 0.0)
+    if not talked.any():
+        return
+    heard = np.where(wk.heard > 0, np.clip(wk.heard, 0.0, 2.0), 1.0)
+    rate = model.constants.confidence_growth * heard
     st.confidence[talked] += rate[talked] * (1 - st.confidence[talked])
-    met = (wk.depth >= 2) & less_confident
-    lift = SUPPORT_LIFT * (s.buddying + s.ground_rules)
-    if lift and met.any():
-        st.motivation[met] += lift * (1 - st.motivation[met])
-        st.trust[met] += 0.5 * lift * (1 - st.trust[met])
 
 
-def build_fatigue(model: CoproductionModel, wk: Week) -> None:
+def build_fatigue(model: Model, wk: Week) -> None:
     """Mechanism 6b: fatigue grows with the hours and strain of taking part.
 
-    Briefing paper: recognise people's time, pay expenses and make meetings
-    accessible (NLIAH 2010); intensive involvement raises exit (NCVO 2019).
+    Briefing paper: recognise people's time (NLIAH 2010); intensive involvement
+    raises exit (NCVO 2019).
 
     Strain is higher when the activity is deeper than the person chose and the
-    purpose was unclear, and for each unmet barrier they faced; paying
-    expenses, accessible arrangements and clear roles (the 4Rs) lower it.
-    Fatigue recovers each week and lowers motivation.
+    purpose was unclear. Fatigue recovers each
+    week and wears down motivation (its one path: a tired person comes less
+    and, below their tolerance, leaves). Unmet access needs act only through
+    attendance (:mod:`coprod_sim.mechanisms.attendance`), not here as well.
     """
-    s, st = model.levers, model.state
+    s, st, c = model.levers, model.state, model.constants
     if not s.mech_fatigue:
         return
-    st.fatigue *= FATIGUE_RECOVERY
+    st.fatigue *= c.fatigue_recovery
     part = wk.part
-    if not part.any():
-        return
-    mismatch = np.maximum(wk.depth - st.willing_depth, 0) * (1 - s.purpose_clarity)
-    strain = (1 + 0.5 * mismatch) * (1 + 0.3 * model.unmet_count)
-    relief = ((0.7 if s.pay_expenses else 1.0)
-              * (0.8 if s.accessible_venue and s.flexible_timing else 1.0)
-              * (0.8 if s.roles_4rs else 1.0))
-    load = FATIGUE_PER_HOUR * wk.hours * strain * relief
-    st.fatigue[part] = np.minimum(1.0, st.fatigue[part] + load[part])
-    st.motivation -= 0.05 * st.fatigue
+    if part.any():
+        mismatch = np.maximum(wk.depth - st.willing_depth, 0) * (1 - model.clarity)
+        load = c.fatigue_per_hour * wk.hours * (1 + 0.5 * mismatch)
+        st.fatigue[part] = np.minimum(1.0, st.fatigue[part] + load[part])
+    st.motivation -= c.fatigue_motivation * st.fatigue

@@ -6,91 +6,107 @@ articulate (Gibbs 1997); buddying helps people "understand and analyse the
 information" (NLIAH 2010); a clear written vision and collaboratively created
 ground rules foster mutual respect; jargon is a barrier; professional working
 parties "are usually dominated with managerial/senior levels of staff".
+
+Each support works through one path: a buddy lends confidence to a less
+confident person (:func:`effective_confidence`, which then shapes who comes,
+who is heard and who understands) and explains decisions to them (the
+feedback mechanism treats a buddied person's unadopted view as explained:
+the paper's buddy helps people "understand and analyse"); ground rules and a written vision flatten
+who takes the talking time (mutual respect); plain language removes jargon.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
+from coprod_sim.state import Model, Week
 
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
-
-#: Exponent of (confidence x articulacy) that shares out talking time when
-#: nothing flattens it (assumption; evidence.md: a dominating share near 0.3).
-VOICE_EXPONENT = 2.5
-#: Factors that flatten the exponent (assumption).
-GROUND_RULES_FLATTEN = 0.45
-VISION_FLATTEN = 0.8
-#: Confidence a buddy lends in a meeting to someone below 0.5 (assumption).
-BUDDY_LIFT = 0.25
-#: A manager's weight in the staff share of talking time (assumption).
-MANAGER_WEIGHT = 3.0
-#: People below this confidence count as "less confident" for quiet_voice.
+#: People below this starting confidence count as "less confident" for quiet_voice.
 LESS_CONFIDENT = 0.4
-#: Chance of giving a view per method when understanding is full (assumption).
-VIEW_CHANCE = np.array([0.8, 0.9, 1.0, 1.0])
 
 
-def comprehension(model: CoproductionModel) -> np.ndarray:
+def buddied(model: Model) -> np.ndarray:
+    """Who has a buddy: less confident people (below 0.5), when buddying is funded."""
+    if not model.levers.buddying:
+        return np.zeros(model.state.n, dtype=bool)
+    return model.state.confidence < 0.5
+
+
+def effective_confidence(model: Model) -> np.ndarray:
+    """The confidence each person brings to an activity: their own, plus a buddy's.
+
+    Briefing paper (NLIAH 2010): buddying pairs a service user who wants it
+    with a professional. A buddy lends ``buddy_lift`` to people below 0.5.
+    """
+    st = model.state
+    if not model.levers.buddying:
+        return st.confidence
+    return np.where(st.confidence < 0.5, np.minimum(1.0, st.confidence
+                                                    + model.constants.buddy_lift),
+                    st.confidence)
+
+
+def comprehension(model: Model) -> np.ndarray:
     """How much of the discussion each person follows (0-1).
 
     Jargon lowers comprehension for people with low health literacy unless
-    plain language is used (briefing paper, NLIAH 2010); a clear written vision
-    helps everyone follow (everyone 'singing from the same hymn sheet');
-    buddying helps people analyse the information (NLIAH 2010).
+    plain language is used (briefing paper, NLIAH 2010); understanding grows
+    as confidence grows (a confident person asks when lost), so buddying and
+    growing confidence help people analyse the information (NLIAH 2010).
     """
-    s, st = model.levers, model.state
+    s, st, c = model.levers, model.state, model.constants
     if not s.mech_jargon or s.plain_language:
-        c = np.ones(st.n)
+        base = np.ones(st.n)
     else:
-        c = 0.3 + 0.7 * np.sqrt(st.literacy)
-    if s.written_vision:
-        c = np.minimum(1.0, c + 0.1)
-    if s.buddying:
-        c = np.where(st.confidence < 0.5, np.minimum(1.0, c + 0.15), c)
-    return c
+        base = 0.3 + 0.7 * np.sqrt(st.literacy)
+    gain = c.understanding_from_confidence * (effective_confidence(model) - 0.5)
+    return np.clip(base + (1.0 - base) * gain, 0.05, 1.0)
 
 
-def share_voice(model: CoproductionModel, wk: Week) -> None:
+def share_voice(model: Model, wk: Week) -> None:
     """Mechanism 3: share talking time in each meeting and turn it into views.
 
-    Talking time goes by (confidence x articulacy) to a power; ground rules,
-    a written vision and buddying flatten it (briefing paper). Each person's
-    chance of giving a view follows their share of talking time and how much
-    they understood. Interviews and questionnaires ask everyone the same
-    questions, so each respondent gives a view as far as they understand it.
-    Records voice equality (1 - Gini of talking time) for each meeting.
+    Talking time goes by (confidence x articulacy) to a power; ground rules
+    and a written vision flatten it (briefing paper), and a buddy lends
+    confidence. Each person's chance of giving a view follows their share of
+    talking time and how much they understood; ``wk.heard`` keeps their share
+    against a fair share (1 is fair) for the feedback on being heard.
+    Interviews and questionnaires ask everyone the same questions, so each
+    respondent gives a view as far as they understand it.
     """
-    s, st, rng = model.levers, model.state, model.rng
-    comp = model.comprehension
+    s, st, rng, c = model.levers, model.state, model.rng, model.constants
+    view_weight = c.array("view_chance")
+    if not wk.part.any():
+        return
+    comp = comprehension(model)
+    model.understanding_sum += float(comp[wk.part].sum())
+    model.understanding_n += int(np.count_nonzero(wk.part))
+    conf_all = effective_confidence(model)
     view_chance = np.zeros(st.n)
+    heard = np.zeros(st.n)
     best_method = np.full(st.n, -1)
     for method in (FORUM, FOCUS):
         who = np.flatnonzero(wk.took[:, method])
         if who.size == 0:
             continue
-        conf = st.confidence[who]
-        if s.buddying:
-            conf = np.where(conf < 0.5, conf + BUDDY_LIFT, conf)
-        k = VOICE_EXPONENT if s.mech_voice_inequality else 0.0
+        k = c.voice_exponent if s.mech_voice_inequality else 0.0
         if s.ground_rules:
-            k *= GROUND_RULES_FLATTEN
+            k *= c.ground_rules_flatten
         if s.written_vision:
-            k *= VISION_FLATTEN
-        weight = (conf * st.articulacy[who]) ** k * comp[who]
+            k *= c.vision_flatten
+        weight = (conf_all[who] * st.articulacy[who]) ** k * comp[who]
+        weight = weight * rng.gamma(c.voice_noise_shape, 1.0 / c.voice_noise_shape, who.size)
         share = weight / weight.sum()
         st.airtime[who] += share
         st.meetings[who] += 1
+        heard[who] = np.maximum(heard[who], share * who.size)
         model.tally["meetings"] += 1
         model.tally["equality_sum"] += 1.0 - gini(share)
         quiet = st.confidence0[who] < LESS_CONFIDENT
         model.tally["quiet_airtime"] += share[quiet].sum()
         model.tally["quiet_seats"] += quiet.sum() / who.size
-        chance = np.minimum(1.0, share * who.size * VIEW_CHANCE[method])
+        chance = np.minimum(1.0, share * who.size * view_weight[method])
         view_chance[who] = np.maximum(view_chance[who], chance)
         best_method[who] = np.where(best_method[who] < 0, method, best_method[who])
         staff_voice(model)
@@ -98,34 +114,46 @@ def share_voice(model: CoproductionModel, wk: Week) -> None:
         who = np.flatnonzero(wk.took[:, method])
         if who.size == 0:
             continue
-        chance = VIEW_CHANCE[method] * (0.5 + 0.5 * comp[who])
+        chance = view_weight[method] * (0.5 + 0.5 * comp[who])
         view_chance[who] = np.maximum(view_chance[who], chance)
         best_method[who] = np.where(best_method[who] < 0, method, best_method[who])
     wk.gave_view = rng.random(st.n) < view_chance
     wk.view_method = best_method
+    wk.heard = heard
     st.views += wk.gave_view
 
 
-def staff_voice(model: CoproductionModel) -> None:
+def staff_voice(model: Model) -> None:
     """Share the staff's talking time in a meeting between managers and front-line staff.
 
-    Staff talk more when less power is shared; among staff, managers take
-    more than their share unless front-line staff are deliberately given seats
-    (briefing paper: working parties are usually dominated by managers).
+    Staff talk more when less power is shared. Each seated staff member speaks
+    up by their standing (a manager carries ``manager_weight`` when managers
+    dominate) and their confidence in coproduction (skill from training), with
+    the chance of the day; so front-line voice varies from meeting to meeting
+    and grows when front-line staff are seated and trained (briefing paper:
+    working parties are usually dominated by managers).
     """
-    s, sf = model.levers, model.staff_state
+    s, sf, c, rng = model.levers, model.staff_state, model.constants, model.rng
+    seated = np.flatnonzero(sf.seat)
+    if seated.size == 0:
+        return
     staff_share = 0.6 - 0.4 * s.power_sharing
-    weight = np.where(sf.manager, MANAGER_WEIGHT if s.mech_manager_dominance else 1.0, 1.0)
-    weight = weight * sf.seat
-    total = weight.sum()
-    if total > 0:
-        sf.airtime += staff_share * weight / total
+    standing = np.where(sf.manager[seated],
+                        c.manager_weight if s.mech_manager_dominance else 1.0, 1.0)
+    weight = standing * (0.5 + sf.skill[seated]) * rng.gamma(
+        c.voice_noise_shape, 1.0 / c.voice_noise_shape, seated.size)
+    sf.airtime[seated] += staff_share * weight / weight.sum()
 
 
 def gini(x: np.ndarray) -> float:
-    """Gini coefficient of a non-negative array (0 equal, near 1 one holds all)."""
+    """Gini coefficient of a non-negative array (0 equal, 1 one holds all).
+
+    With the small-sample correction ``n / (n - 1)``, so that a meeting of 6 and
+    one of 12 with the same spread of voices score alike.
+    """
     n = x.size
     if n < 2 or x.sum() <= 0:
         return 0.0
     xs = np.sort(x)
-    return float((2.0 * np.arange(1, n + 1) - n - 1) @ xs / (n * xs.sum()))
+    g = float((2.0 * np.arange(1, n + 1) - n - 1) @ xs / (n * xs.sum()))
+    return min(1.0, g * n / (n - 1))

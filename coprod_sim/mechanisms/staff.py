@@ -10,31 +10,23 @@ they "feel confident in applying coproduction in practice" (the cultural shift).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
-
-#: Skill that training brings staff towards, and the weekly pace (assumption).
-TRAINED_SKILL, TRAINING_PACE = 0.85, 0.15
-#: How fast anxiety follows its target each week (assumption).
-ANXIETY_PACE = 0.1
+from coprod_sim.state import Model, Week
 
 
-def train_staff(model: CoproductionModel, wk: Week) -> None:
+def train_staff(model: Model, wk: Week) -> None:
     """Mechanism 7a: training raises staff skill over the first weeks.
 
     Briefing paper: coproduction requires investment in staff training so staff
     feel confident applying it.
     """
-    sf = model.staff_state
+    sf, c = model.staff_state, model.constants
     if model.levers.staff_training:
-        sf.skill += TRAINING_PACE * (TRAINED_SKILL - sf.skill) * (sf.skill < TRAINED_SKILL)
+        sf.skill += c.training_pace * (c.trained_skill - sf.skill) * (sf.skill < c.trained_skill)
 
 
-def update_anxiety(model: CoproductionModel, wk: Week) -> None:
+def update_anxiety(model: Model, wk: Week) -> None:
     """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill.
 
     Briefing paper: the shift in power creates anxieties about risk.
@@ -43,27 +35,31 @@ def update_anxiety(model: CoproductionModel, wk: Week) -> None:
     if not s.mech_staff_anxiety:
         return
     target = np.clip(1.4 * s.power_sharing * (1 - sf.skill), 0, 1)
-    sf.anxiety += ANXIETY_PACE * (target - sf.anxiety)
+    sf.anxiety += model.constants.anxiety_pace * (target - sf.anxiety)
 
 
-def update_openness(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 7c: skill and good experiences open staff up; anxiety closes them.
+def update_openness(model: Model, wk: Week) -> None:
+    """Mechanism 7c: skill and good experiences open staff up, saturating below 1.
 
     Briefing paper: the cultural shift needs training, and the benefits of
     coproduction are not immediate.
 
-    A good experience is a change adopted from users' views that has started
-    to pay back (so openness follows benefits, which lag).
+    Openness moves towards 1 by a share of the remaining gap each week, a share
+    that grows with skill and with good experiences (the share of the changes
+    adopted from users' views that have started to pay back, so openness
+    follows benefits, which lag).
+    It never runs backwards and never reaches 1; anxiety acts through
+    organisational resistance (:func:`organisational_resistance`), not here.
     """
-    s, sf = model.levers, model.staff_state
+    s, sf, c = model.levers, model.staff_state, model.constants
     if not s.mech_staff_learning:
         return
-    good = min(1.0, model.benefit_flow / (s.value_per_view * 10 + 1e-9))
-    sf.openness += 0.006 * (sf.skill - 0.4) + 0.004 * good - 0.01 * np.maximum(sf.anxiety - 0.3, 0)
-    np.clip(sf.openness, 0, 1, out=sf.openness)
+    good = min(1.0, model.improvement / model.plan_users) if model.plan_users else 0.0
+    pace = c.openness_pace * (sf.skill + good)
+    sf.openness += pace * (1.0 - sf.openness)
 
 
-def organisational_resistance(model: CoproductionModel) -> float:
+def organisational_resistance(model: Model) -> float:
     """Mechanism 7d: the organisation's resistance to change (0-1).
 
     Policies and procedures (``organisational_resistance``) resist more when

@@ -8,68 +8,76 @@ and supporting change" (Boyle et al. 2010). Thresholds follow Granovetter
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from coprod_sim.mechanisms.attendance import peer_share
-
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel, Week
-
-#: Weekly chance of leaving once below one's tolerance (assumption).
-LEAVE_HAZARD = 0.25
+from coprod_sim.state import Model, Week
 
 
-def drop_out(model: CoproductionModel, wk: Week) -> None:
+def drop_out(model: Model, wk: Week) -> None:
     """Mechanism 8a: people leave when motivation or trust falls below their tolerance.
 
     Briefing paper: people who feel unheard disengage; tolerances follow
-    Granovetter (1978).
-
-    Only people who have taken part can leave. Clear roles (the 4Rs) lower the
-    point at which they give up.
+    Granovetter (1978). Only people who have taken part can leave. Peers who
+    are still involved hold people in (``peer_hold``, stronger with a funded
+    peer support network, Boyle et al. 2010): who stays depends on peers.
+    Clear roles (the 4Rs, NLIAH 2010, made clear by ``roles_4rs`` or a step
+    model's roles step) lower the point at which people give up
+    (``roles_tolerance``).
     """
-    s, st, rng = model.levers, model.state, model.rng
+    s, st, rng, c = model.levers, model.state, model.rng, model.constants
     np.clip(st.motivation, 0, 1, out=st.motivation)
     np.clip(st.trust, 0, 1, out=st.trust)
     np.clip(st.efficacy, 0, 1, out=st.efficacy)
     if not s.mech_dropout:
         return
-    tolerance = st.tolerance * (0.8 if s.roles_4rs else 1.0)
-    low = (st.motivation < tolerance) | (st.trust < tolerance)
-    leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < LEAVE_HAZARD)
+    wk.peer_share = peer_share(model)  # after this week's activities; recruitment reuses it
+    held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * s.peer_support)
+    tolerance = st.tolerance * (c.roles_tolerance if model.roles_clear else 1.0)
+    low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
+    leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
     st.engaged[leaving] = False
+    st.joined[leaving] = False
     st.dropped_week[leaving] = model.week
 
 
-def recruit_peers(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 8b: people not reached join when their peers take part.
+def recruit_peers(model: Model, wk: Week) -> None:
+    """Mechanism 8b: people not reached join when enough of their peers are involved.
 
     Briefing paper: peer support networks transfer knowledge and support change
-    (Boyle et al. 2010).
+    (Boyle et al. 2010). A person not reached joins, at ``peer_recruitment_rate``
+    a week, once the share of their peers involved reaches their Granovetter
+    (1978) threshold (a funded peer support network makes each tie count more).
     """
-    s, st, rng = model.levers, model.state, model.rng
+    s, st, rng, c = model.levers, model.state, model.rng, model.constants
     if not s.mech_peer_recruitment or s.peer_recruitment_rate == 0:
         return
     outside = ~st.reached
     if not outside.any():
         return
-    chance = s.peer_recruitment_rate * peer_share(model) * (2.0 if s.peer_support else 1.0)
-    joining = outside & (rng.random(st.n) < chance)
+    share = wk.peer_share if wk.peer_share is not None else peer_share(model)
+    share = share * (1.0 + c.peer_support_boost * s.peer_support)
+    ready = outside & (share > 0) & (share >= st.threshold)
+    joining = ready & (rng.random(st.n) < s.peer_recruitment_rate)
+    if not joining.any():
+        return
     st.reached[joining] = True
     st.engaged[joining] = True
-    st.aware_forum[joining] = rng.random(int(joining.sum())) < 0.5 + 0.5 * s.forum_awareness
+    st.aware_forum[joining] = rng.random(int(joining.sum())) < s.forum_awareness
 
 
-def drift_panel(model: CoproductionModel, wk: Week) -> None:
-    """Mechanism 8c: standing forum members go quiet at ``panel_drift`` a year.
+def drift_panel(model: Model, wk: Week) -> None:
+    """Mechanism 8c: people who know the standing forum go quiet at ``panel_drift`` a year.
 
     Evidence (evidence.md): UK citizens' panels lose 15-33% of members a year
     when not refreshed; the paper notes forums draw small numbers (Gibbs 1997).
+    A member who goes quiet stops being invited to the forum.
     """
     s, st, rng = model.levers, model.state, model.rng
     if not s.mech_panel_drift or not s.use_forum:
         return
     hazard = 1.0 - (1.0 - s.panel_drift) ** (1 / 52)
-    st.aware_forum &= rng.random(st.n) >= hazard
+    quiet = st.aware_forum & (rng.random(st.n) < hazard)
+    if quiet.any():
+        st.aware_forum[quiet] = False
+        st.forum_dropped[quiet & (st.forum_first >= 0) & (st.forum_dropped < 0)] = model.week

@@ -1,0 +1,155 @@
+"""``coprod-sim calibrate`` and ``coprod-sim validate``, registered with :mod:`coprod_sim.cli`.
+
+::
+
+    coprod-sim calibrate calibration/evidence.toml              # fit and print; change nothing
+    coprod-sim calibrate calibration/evidence.toml --write      # ... and make them the defaults
+    coprod-sim calibrate evidence --trials 0                    # check the current defaults
+    coprod-sim calibrate my_service.toml --out my_constants.toml
+    coprod-sim validate --out docs/validation.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from coprod_sim.cli import UsageError, register
+
+
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def fit_table(result: Any) -> str:
+    """The fit per target as a plain-text table."""
+    from coprod_sim.calibration.measures import MEASURES, format_figure
+
+    rows = [("target", "measured", "target", "range", "within?", "loss")]
+    for f in result.best.fits:
+        t = f.target
+        unit = MEASURES[t.measure].unit
+        rows.append((t.name, format_figure(f.figure, unit), format_figure(t.value, unit),
+                     f"{format_figure(t.low, unit)}-{format_figure(t.high, unit)}",
+                     "yes" if f.holds else ("no: known gap" if t.known_gap else "NO"),
+                     "-" if t.known_gap else f"{f.loss:.2f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i in (0, 4) else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    for f in result.best.fits:
+        if f.problem:
+            lines.append(f"  {f.target.name}: cannot be measured: {f.problem}")
+    return "\n".join(lines)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the model's constants to a targets file and print the fit per target."""
+    from coprod_sim.calibration.constants import FITTED, ConstantsError
+    from coprod_sim.calibration.fit import calibrate, write_fitted
+    from coprod_sim.calibration.targets import CalibrationError, load
+
+    if args.out and Path(args.out).suffix.lower() != ".toml":
+        raise UsageError(f"--out must end in .toml, got {Path(args.out).name!r}")
+    try:
+        targets = load(args.targets)
+        seeds = args.seeds if args.seeds is not None else targets.settings["seeds"]
+        trials = args.trials if args.trials is not None else targets.settings["trials"]
+        print(f"Calibrating to {targets.path.name} ({len(targets.targets)} targets, "
+              f"{len(targets.fit)} constants to tune, {seeds} seeds, {trials} trials).",
+              flush=True)
+        result = calibrate(targets, trials=trials, seeds=seeds,
+                           progress=not args.no_progress and sys.stderr.isatty())
+    except (CalibrationError, ConstantsError) as err:
+        raise UsageError(str(err)) from None
+    held = sum(f.holds for f in result.best.fits)
+    gaps = [f.target.name for f in result.best.fits if f.target.known_gap]
+    what = "Current constants (no fit)" if trials == 0 else (
+        f"Best of {trials} trials (optuna {result.optuna_version} TPE, sampler seed "
+        f"{targets.settings['sampler_seed']})")
+    print(f"\n{what}, over seeds 0-{seeds - 1}:\n")
+    print(fit_table(result))
+    print(f"\n{held} of {len(result.best.fits)} targets within range; total loss "
+          f"{result.best.loss:.2f} (1.0 for a target at the edge of its range).")
+    if gaps:
+        print(f"Known gaps (measured, left out of the loss; see the file): {', '.join(gaps)}.")
+    if trials:
+        print(f"At the current constants the loss is {result.current.loss:.2f} "
+              f"({sum(f.holds for f in result.current.fits)} within range).")
+    if result.values:
+        print("Constants: " + ", ".join(f"{k} = {v:g}" for k, v in result.values.items()))
+    written = []
+    for flag, path in (("--write", FITTED if args.write else None), ("--out", args.out)):
+        if path is None:
+            continue
+        try:
+            write_fitted(result, path, base_text=FITTED.read_text(encoding="utf-8"),
+                         targets_name=_shown_name(args.targets, targets.path))
+        except OSError as err:
+            raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+        written.append(str(path) if flag == "--out" else "the defaults (fitted.toml)")
+    if written:
+        print("Written: " + "; ".join(written) + ".")
+    else:
+        print("Nothing written (add --write to make these the defaults, or --out FILE).")
+    return 0
+
+
+def _shown_name(given: str, path: Path) -> str:
+    """How the targets file is named in the record: as given, never an absolute path."""
+    text = str(given)
+    return text if not Path(text).is_absolute() else path.name
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Regenerate the validation report (patterns, targets, liveness, scale, tipping)."""
+    from coprod_sim.calibration.report import write_report
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".md":
+        raise UsageError(f"--out must end in .md, got {out.name!r}")
+    report = write_report(out, progress=not args.no_progress and sys.stderr.isatty())
+    print(f"Validation report written to {out}: {report.held} of {report.checked} checks "
+          f"hold.")
+    for line in report.failures:
+        print(f"  does not hold: {line}")
+    return 0
+
+
+def add_calibrate(sub: Any) -> None:
+    """Add ``coprod-sim calibrate``."""
+    p = sub.add_parser("calibrate", help="fit the model's constants to target figures")
+    p.add_argument("targets", help="a targets file (.toml), or 'evidence' for the shipped "
+                   "figures (see docs/research.md)")
+    p.add_argument("--trials", type=_count(0), default=None,
+                   help="optuna trials (default: the file's; 0 checks the current constants)")
+    p.add_argument("--seeds", type=_count(1), default=None,
+                   help="replicate seeds per trial (default: the file's)")
+    p.add_argument("--write", action="store_true",
+                   help="make the fitted constants the defaults (rewrites fitted.toml)")
+    p.add_argument("--out", help="write the fitted constants to this .toml file instead")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=cmd_calibrate)
+
+
+def add_validate(sub: Any) -> None:
+    """Add ``coprod-sim validate``."""
+    p = sub.add_parser("validate", help="regenerate the validation report (docs/validation.md)")
+    p.add_argument("--out", default="docs/validation.md", help="the report (.md)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=cmd_validate)
+
+
+register("calibrate", add_calibrate)
+register("validate", add_validate)

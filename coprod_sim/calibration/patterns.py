@@ -1,0 +1,304 @@
+"""The ten patterns a valid model reproduces (model.md), as figures for the validation report.
+
+Pattern-oriented modelling (Grimm et al. 2005) judges a model by whether it
+reproduces several patterns at once, each with a direction and a rough size.
+Each pattern here makes the same comparisons over the same scenarios and seeds
+as ``tests/test_patterns.py`` (which keeps the model honest) and returns them
+as :class:`Check` rows with the figures, so ``docs/validation.md`` can show
+how far each pattern clears its floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coprod_sim import presets
+from coprod_sim.runner import RunResult, run
+from coprod_sim.scenario import Scenario
+
+#: Seeds of the pattern tests.
+SEEDS = range(12)
+
+ADJUSTMENTS = dict(large_print=True, plain_language=True, hearing_loop=True,
+                   accessible_venue=True, flexible_timing=True, pay_expenses=True,
+                   digital_inclusion=True)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison: what is claimed, the figures, the floor, and whether it holds."""
+
+    claim: str
+    figure: str
+    floor: str
+    holds: bool
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A pattern of model.md with the comparisons that test it."""
+
+    number: int
+    statement: str
+    source: str
+    checks: Callable[[Runs], list[Check]]
+    test: str = ""
+
+
+@dataclass
+class Runs:
+    """Cached runs over the pattern seeds."""
+
+    seeds: range = SEEDS
+    _cache: dict[tuple[Scenario, int, int], RunResult] = field(default_factory=dict)
+
+    def run(self, scenario: Scenario, seed: int, weeks: int) -> RunResult:
+        """One run (cached)."""
+        key = (scenario, seed, weeks)
+        if key not in self._cache:
+            self._cache[key] = run(scenario, seed=seed, weeks=weeks)
+        return self._cache[key]
+
+    def summary(self, scenario: Scenario | str, weeks: int = 52,
+                seeds: Any = None) -> pd.Series:
+        """Mean of each numeric summary figure over the seeds."""
+        s = presets.get(scenario) if isinstance(scenario, str) else scenario
+        rows = [self.run(s, seed, weeks).summary for seed in (seeds or self.seeds)]
+        return pd.DataFrame(rows).mean(numeric_only=True)
+
+    def people_mean(self, scenario: Scenario | str, value: Callable[[pd.DataFrame], float],
+                    weeks: int = 52) -> float:
+        """Mean over the seeds of ``value(people table)``."""
+        s = presets.get(scenario) if isinstance(scenario, str) else scenario
+        return float(np.mean([value(self.run(s, seed, weeks).people) for seed in self.seeds]))
+
+
+GROUP_NAMES = {"forum_only": "a forum", "focus_groups_only": "focus groups"}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _ge(claim: str, a: float, b: float, fmt: Callable[[float], str] = _pct,
+        what: str = "") -> Check:
+    return Check(claim, f"{fmt(a)} vs {fmt(b)}", what or f"≥ {fmt(b)}", a >= b)
+
+
+def p1(r: Runs) -> list[Check]:
+    q = r.summary("questionnaire_only")
+    out = []
+    for name in ("forum_only", "focus_groups_only"):
+        g = r.summary(name)
+        label = GROUP_NAMES[name]
+        out.append(Check(f"questionnaires reach at least 1.5 x as many as {label}",
+                         f"{_pct(q.ever_took_part)} vs {_pct(g.ever_took_part)}",
+                         f"≥ {_pct(1.5 * g.ever_took_part)}",
+                         q.ever_took_part >= 1.5 * g.ever_took_part))
+        out.append(Check(f"questionnaires' mix at least 0.02 more representative than {label}",
+                         f"{q.representativeness:.3f} vs {g.representativeness:.3f}",
+                         f"≥ {g.representativeness + 0.02:.3f}",
+                         q.representativeness >= g.representativeness + 0.02))
+        out.append(Check(f"questionnaires give at most half the influence of {label}",
+                         f"{_pct(q.influence)} vs {_pct(g.influence)}",
+                         f"≤ {_pct(0.5 * g.influence)}", q.influence <= 0.5 * g.influence))
+    return out
+
+
+def p2(r: Runs) -> list[Check]:
+    def lift(people: pd.DataFrame) -> float:
+        return (people.loc[people.took_part, "confidence_at_start"].mean()
+                - people.loc[people.reached, "confidence_at_start"].mean())
+
+    q = r.people_mean("questionnaire_only", lift)
+    out = []
+    for name in ("forum_only", "focus_groups_only"):
+        g = r.people_mean(name, lift)
+        label = GROUP_NAMES[name]
+        out.append(Check(f"people who take part in {label} start more confident than those "
+                         "invited", f"{g:+.3f}", "≥ +0.040", g >= 0.04))
+        out.append(Check("... by at least 0.03 more than questionnaire respondents",
+                         f"{g:+.3f} vs {q:+.3f}", f"≥ {q + 0.03:+.3f}", g >= q + 0.03))
+    return out
+
+
+def p3(r: Runs) -> list[Check]:
+    seeds = range(24)
+    mixed = r.summary("mixed_methods", seeds=seeds)
+    singles = {n: r.summary(n, seeds=seeds) for n in
+               ("questionnaire_only", "forum_only", "focus_groups_only", "interviews_only")}
+    best_reach = max(s.ever_took_part for s in singles.values())
+    # Representativeness: more than each meeting method alone (not more than a
+    # questionnaire alone, which the model does not reproduce; docs/ODD.md says so).
+    best_mix = max(singles[n].representativeness for n in ("forum_only", "focus_groups_only"))
+    return [
+        Check("all four methods reach at least 3 points more than the best single method",
+              f"{_pct(mixed.ever_took_part)} vs {_pct(best_reach)}",
+              f"≥ {_pct(best_reach + 0.03)}", mixed.ever_took_part >= best_reach + 0.03),
+        Check("... with a more representative mix than a forum or focus groups alone "
+              "(direction; 24 seeds)",
+              f"{mixed.representativeness:.3f} vs {best_mix:.3f}", f"> {best_mix:.3f}",
+              mixed.representativeness > best_mix),
+    ]
+
+
+def p4(r: Runs) -> list[Check]:
+    base = presets.get("mixed_methods")
+    before, after = r.summary(base), r.summary(base.replace(**ADJUSTMENTS))
+    gap_b = before.part_without_needs - before.part_with_needs
+    gap_a = after.part_without_needs - after.part_with_needs
+    return [
+        Check("people with access needs: at least 2 points more take part",
+              f"{_pct(after.part_with_needs)} vs {_pct(before.part_with_needs)}",
+              f"≥ {_pct(before.part_with_needs + 0.02)}",
+              after.part_with_needs >= before.part_with_needs + 0.02),
+        Check("the gap between people with and without needs narrows by 1 point",
+              f"{_pct(gap_a)} vs {_pct(gap_b)}", f"≤ {_pct(gap_b - 0.01)}",
+              gap_a <= gap_b - 0.01),
+    ]
+
+
+def p5(r: Runs) -> list[Check]:
+    # No step model, so that no new people are found each cycle.
+    base = presets.get("mixed_methods").replace(power_sharing=0.3, pathway="none")
+    ignored = base.replace(feedback_rationale=False)
+    explained = base.replace(feedback_rationale=True)
+    a, b = r.summary(ignored, weeks=104), r.summary(explained, weeks=104)
+    weekly = [r.run(ignored, seed, 104).weekly for seed in r.seeds]
+    first = float(np.mean([w.participation_rate.iloc[:52].mean() for w in weekly]))
+    second = float(np.mean([w.participation_rate.iloc[52:].mean() for w in weekly]))
+    return [
+        Check("explaining decisions keeps at least 6 points more people (two years)",
+              f"{_pct(b.retention)} vs {_pct(a.retention)}", f"≥ {_pct(a.retention + 0.06)}",
+              b.retention >= a.retention + 0.06),
+        Check("... and at least 1.2 x the participation",
+              f"{_pct(b.participation_rate)} vs {_pct(a.participation_rate)}",
+              f"≥ {_pct(1.2 * a.participation_rate)}",
+              b.participation_rate >= 1.2 * a.participation_rate),
+        Check("views ignored: second-year participation at most 0.8 x the first",
+              f"{_pct(second)} vs {_pct(first)}", f"≤ {_pct(0.8 * first)}",
+              second <= 0.8 * first),
+    ]
+
+
+def p6(r: Runs) -> list[Check]:
+    base = presets.get("mixed_methods").replace(email_decision_share=0.6)
+    ex = r.summary(base.replace(inclusive_communication=False))
+    inc = r.summary(base.replace(inclusive_communication=True))
+    return [Check("including users between meetings keeps at least 2 points more trust",
+                  f"{_pct(inc.trust)} vs {_pct(ex.trust)}", f"≥ {_pct(ex.trust + 0.02)}",
+                  inc.trust >= ex.trust + 0.02)]
+
+
+def p7(r: Runs) -> list[Check]:
+    base = presets.get("mixed_methods")
+    supported = base.replace(buddying=True, ground_rules=True)
+
+    def kept(people: pd.DataFrame) -> float:
+        quiet = people.took_part & (people.confidence_at_start < 0.4)
+        return 1.0 - people.loc[quiet, "dropped_out"].mean()
+
+    sv, bv = r.summary(supported).quiet_voice, r.summary(base).quiet_voice
+    sk, bk = r.people_mean(supported, kept), r.people_mean(base, kept)
+    return [
+        Check("buddying and ground rules raise the voice of less confident people by 0.2",
+              f"{sv:.2f} vs {bv:.2f}", f"≥ {bv + 0.2:.2f}", sv >= bv + 0.2),
+        Check("... and keep at least 3 points more of them",
+              f"{_pct(sk)} vs {_pct(bk)}", f"≥ {_pct(bk + 0.03)}", sk >= bk + 0.03),
+    ]
+
+
+def p8(r: Runs) -> list[Check]:
+    base = presets.get("mixed_methods")
+    low, high = base.replace(power_sharing=0.2), base.replace(power_sharing=0.8)
+    trained = high.replace(staff_training=True)
+    lo, hi, tr = r.summary(low), r.summary(high), r.summary(trained)
+
+    def efficacy(people: pd.DataFrame) -> float:
+        return people.loc[people.times >= 3, "efficacy"].mean()
+
+    el, eh = r.people_mean(low, efficacy), r.people_mean(high, efficacy)
+    return [
+        Check("power 0.8 gives at least 1.5 x the influence of power 0.2",
+              f"{_pct(hi.influence)} vs {_pct(lo.influence)}", f"≥ {_pct(1.5 * lo.influence)}",
+              hi.influence >= 1.5 * lo.influence),
+        Check("... and at least 0.04 more efficacy among regulars",
+              f"{eh:.3f} vs {el:.3f}", f"≥ {el + 0.04:.3f}", eh >= el + 0.04),
+        Check("... and, untrained, at least 0.2 more staff anxiety",
+              f"{hi.staff_anxiety:.3f} vs {lo.staff_anxiety:.3f}",
+              f"≥ {lo.staff_anxiety + 0.2:.3f}", hi.staff_anxiety >= lo.staff_anxiety + 0.2),
+        Check("... and at least 0.1 more resistance",
+              f"{hi.resistance:.3f} vs {lo.resistance:.3f}", f"≥ {lo.resistance + 0.1:.3f}",
+              hi.resistance >= lo.resistance + 0.1),
+        Check("training prevents the anxiety (at least 0.2 less)",
+              f"{tr.staff_anxiety:.3f} vs {hi.staff_anxiety:.3f}",
+              f"≤ {hi.staff_anxiety - 0.2:.3f}", tr.staff_anxiety <= hi.staff_anxiety - 0.2),
+        Check("... and the resistance (at least 0.1 less)",
+              f"{tr.resistance:.3f} vs {hi.resistance:.3f}", f"≤ {hi.resistance - 0.1:.3f}",
+              tr.resistance <= hi.resistance - 0.1),
+    ]
+
+
+def _gbp(x: float) -> str:
+    return f"£{x:,.0f}"
+
+
+def p9(r: Runs) -> list[Check]:
+    full = presets.get("full_coproduction")
+    one, five = r.summary(full, weeks=52), r.summary(full, weeks=260)
+    return [
+        Check("after one year, full coproduction shows a net cost",
+              _gbp(one.net_benefit), "< £0", one.net_benefit < 0),
+        Check("... with benefit under a tenth of the cost",
+              f"{_gbp(one.benefit)} vs {_gbp(one.cost)}", f"< {_gbp(0.1 * one.cost)}",
+              one.benefit < 0.1 * one.cost),
+        Check("after five years it shows a net return", _gbp(five.net_benefit), "> £0",
+              five.net_benefit > 0),
+    ]
+
+
+def p10(r: Runs) -> list[Check]:
+    default = r.summary(Scenario(frontline_seats=0.0))
+    included = r.summary(Scenario(frontline_seats=0.6))
+    share = 1 - round(0.3 * 15) / 15
+    return [
+        Check("with no seats kept, front-line staff get at most half their share of voice",
+              f"{_pct(default.frontline_voice)} vs share {_pct(share)}",
+              f"≤ {_pct(0.5 * share)}", default.frontline_voice <= 0.5 * share),
+        Check("keeping 60% of seats for them raises it by at least 15 points",
+              f"{_pct(included.frontline_voice)} vs {_pct(default.frontline_voice)}",
+              f"≥ {_pct(default.frontline_voice + 0.15)}",
+              included.frontline_voice >= default.frontline_voice + 0.15),
+    ]
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(1, "Questionnaires reach more people and a more representative mix than forums "
+               "or focus groups, but give less influence.", "briefing paper", p1),
+    Pattern(2, "Forums and focus groups over-represent the confident and articulate.",
+            "briefing paper (Gibbs 1997)", p2),
+    Pattern(3, "Several methods in tandem engage more, and more representatively, than any "
+               "one alone.", "briefing paper", p3),
+    Pattern(4, "Removing practical barriers raises participation of the people who have "
+               "those needs, and narrows the representativeness gap.",
+            "briefing paper (NLIAH 2010)", p4),
+    Pattern(5, "Feedback with a rationale sustains participation; ignoring views without a "
+               "rationale collapses it.", "briefing paper; Mathie et al. 2018", p5),
+    Pattern(6, "Email decisions that exclude service users erode trust.", "briefing paper", p6),
+    Pattern(7, "Buddying and ground rules raise the voice and retention of less confident "
+               "people.", "briefing paper (NLIAH 2010)", p7),
+    Pattern(8, "Higher power sharing raises influence and efficacy, but without staff "
+               "training it raises staff anxiety and resistance.",
+            "briefing paper (Needham & Carr 2009)", p8),
+    Pattern(9, "Benefits lag costs: a short horizon makes coproduction look like a cost, a "
+               "long one shows its return.", "briefing paper", p9),
+    Pattern(10, "Managers dominate professional working parties unless front-line staff are "
+                "deliberately included.", "briefing paper", p10),
+)
+
+__all__ = ["Check", "PATTERNS", "Pattern", "Runs", "SEEDS"]

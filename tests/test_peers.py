@@ -1,0 +1,75 @@
+"""Peers and thresholds: peer support changes who joins and who stays, and joining can tip.
+
+Briefing paper: "engaging peer support networks is an effective way of
+transferring knowledge and supporting change" (Boyle et al. 2010, the fourth
+characteristic). Joining follows a threshold model (Granovetter 1978): a
+person is pulled in once enough of their peers are involved. Effects are means
+over fixed seeds, with the size stated in each test.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from coprod_sim import presets, run
+from coprod_sim.mechanisms.attendance import TIPPING
+from coprod_sim.model import CoproductionModel
+
+SEEDS = range(8)
+
+
+@cache
+def tail(name: str, seed: int, **changes) -> dict:
+    r = run(presets.get(name), seed=seed, **changes)
+    return {**r.weekly.iloc[-13:].mean(numeric_only=True).to_dict(),
+            "ever": r.summary["ever_took_part"]}
+
+
+def mean(name: str, key: str, **changes) -> float:
+    return float(np.mean([tail(name, s, **changes)[key] for s in SEEDS]))
+
+
+def test_peer_support_changes_who_joins_and_who_stays_by_a_visible_size():
+    without = dict(peer_support=False)
+    with_ = dict(peer_support=True)
+    # at least 5 percentage points more take part, and 5 more of those who took part stay
+    assert mean("default", "participation_rate", **with_) >= \
+        mean("default", "participation_rate", **without) + 0.05
+    assert mean("default", "retention", **with_) >= mean("default", "retention", **without) + 0.05
+
+
+def test_peers_bring_in_people_the_invitations_missed():
+    joined = []
+    for seed in range(4):
+        model = CoproductionModel(presets.get("peer_tipping"), rng=seed)
+        first = model.state.reached.copy()
+        for _ in range(52):
+            model.step()
+        joined.append(np.mean(model.state.ever_part[~first]))
+    assert np.mean(joined) >= 0.1  # a tenth of the people first missed take part
+
+
+@pytest.mark.slow
+def test_joining_tips_a_small_change_in_reach_gives_a_sharp_change_in_participation():
+    lever, (lo, hi), step = TIPPING["lever"], TIPPING["range"], TIPPING["step"]
+    values = np.round(np.arange(lo, hi + 1e-9, step), 4)
+    seeds = range(4)
+
+    def curve(**changes):
+        return np.array([np.mean([run(presets.get(TIPPING["preset"]), seed=s,
+                                      weeks=TIPPING["weeks"], **{lever: float(v)}, **changes)
+                                  .summary[TIPPING["outcome"]] for s in seeds])
+                         for v in values])
+
+    peers = curve()
+    alone = curve(mech_peer_recruitment=False)
+    jump = np.diff(peers)
+    # the sharpest step: at least 0.12 more ever take part for 0.025 more reach ...
+    assert jump.max() >= 0.12, peers.round(2)
+    # ... at least four times the average step of the same range without peers
+    assert jump.max() >= 4 * np.diff(alone).mean(), (peers.round(2), alone.round(2))
+    # over the whole range peers multiply the effect of reach at least 2.5 times
+    assert peers[-1] - peers[0] >= 2.5 * (alone[-1] - alone[0])
