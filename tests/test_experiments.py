@@ -1,6 +1,7 @@
 """Experiments API: designs, seeds, backends agree, resume, failures, reproduce, sensitivity."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 from coprod_sim import PARAMETERS, Scenario, run
 from coprod_sim.cli import UsageError
 from coprod_sim.experiments import (
+    Plan,
     analyse,
     build_plan,
     experiment_from_dict,
@@ -175,16 +177,20 @@ def test_manifest_records_versions_design_seeds_and_reproduces_a_run(tmp_path):
     manifest = json.loads((tmp_path / "res.manifest.json").read_text())
     assert manifest["coprod_sim_version"] and manifest["versions"]["mesa"]
     assert manifest["experiment"]["kind"] == "grid"
-    assert [r[3] for r in manifest["runs"]] == result.runs["seed"].tolist()
+    plan = Plan.from_dict(manifest)
+    assert [r[3] for r in plan.runs] == result.runs["seed"].tolist()
     assert manifest["started"] and manifest["finished"]
     for run_id in (0, 13):
         rep = reproduce_run(tmp_path / "res.manifest.json", run_id)
         assert rep.matches, rep.differences[:3]
         assert rep.checked > 8 * 20
     # a tampered table is caught
-    table = pd.read_parquet(tmp_path / "res.parquet")
+    out = tmp_path / "res.parquet"
+    table = pd.read_parquet(out).sort_values("run")
     table.loc[table["run"] == 13, "trust"] += 0.01
-    table.to_parquet(tmp_path / "res.parquet")
+    shutil.rmtree(out)
+    out.mkdir()
+    table.to_parquet(out / "part-000000000-000000015-00000000.parquet")
     rep = reproduce_run(tmp_path / "res.parquet", 13)
     assert not rep.matches and any(d.startswith("trust") for d in rep.differences)
 
@@ -218,12 +224,13 @@ def test_interrupted_sweep_resumes_without_losing_or_repeating_runs(tmp_path, se
         run_experiment(exp, out, workers=2, chunk_size=3, progress=False, on_chunk=interrupt)
     assert not out.exists()
     parts = tmp_path / "res.parts"
-    committed = sorted(parts.glob("part-*-runs.parquet"))
+    committed = sorted((parts / "runs").glob("part-*.parquet"))
     assert len(committed) == 2
     done_before = sum(len(pd.read_parquet(p)) for p in committed)
     # leftovers of a write cut short must not leak into the results
-    (parts / ".part-x.tmp").write_text("half")
-    serial_result.weekly.head(3).to_parquet(parts / "part-0000099-0000099-deadbeef-weekly.parquet")
+    (parts / "runs" / ".part-x.tmp").write_text("half")
+    serial_result.weekly.head(3).to_parquet(
+        parts / "weekly" / "part-000000099-000000099-deadbeef.parquet")
 
     resumed = resume(out, workers=2, chunk_size=4, progress=False)
     assert resumed.notes and "already done" in resumed.notes[0]
