@@ -107,20 +107,9 @@ def _report(result: Any) -> int:
 
 
 def _analyse_and_plot(result: Any, large_text: bool = False) -> None:
-    from coprod_sim.experiments.execute import write_table
-    from coprod_sim.experiments.sensitivity import analyse, save_plots
+    from coprod_sim.experiments.sensitivity import analyse_and_report
 
-    sens = analyse(result)
-    write_table(sens.indices, result.paths.indices)
-    plots = save_plots(sens, result.paths.plots, large_text=large_text)
-    for note in sens.notes:
-        print(note)
-    print(f"Indices:      {result.paths.indices} ({len(sens.indices)} rows)")
-    print(f"Charts:       {result.paths.plots}/ ({len(plots)} PNG files)")
-    main = {"saltelli": "ST", "morris": "mu_star", "latin": "S1"}[sens.method]
-    rank = sens.ranking()
-    print(f"\nMain index ({main}) by lever and outcome:")
-    print(rank.round(3).to_string())
+    print(analyse_and_report(result, large_text=large_text))
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
@@ -254,3 +243,7 @@ register("sweep", add_sweep)
 register("sensitivity", add_sensitivity)
 register("resume", add_resume)
 register("reproduce", add_reproduce)
+
+from coprod_sim.experiments.discover_cli import add_discover  # noqa: E402 - light module
+
+register("discover", add_discover)
