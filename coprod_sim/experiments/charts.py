@@ -285,7 +285,7 @@ def plot_peeling(disc: Box, *, large_text: bool = False) -> Chart:
     """PRIM's peeling trajectory: coverage against density, the chosen box marked."""
     size = _sizes(large_text)
     traj = disc.trajectory
-    fig = _new(9 if large_text else 7, 6 if large_text else 5)
+    fig = _new(11 if large_text else 9, 6 if large_text else 5)
     ax = fig.add_subplot()
     dims = traj["res_dim"].astype(int)
     colours = [OKABE_ITO[[4, 0, 2, 5, 6, 1, 7][min(d, 6)]] for d in dims]
@@ -296,21 +296,24 @@ def plot_peeling(disc: Box, *, large_text: bool = False) -> Chart:
                    label=f"{d} lever{'s' if d != 1 else ''} restricted")
     chosen = traj.iloc[disc.chosen]
     ax.scatter([chosen["coverage"]], [chosen["density"]], s=220, facecolors="none",
-               edgecolors=BLACK, linewidths=2, zorder=3, label="chosen box")
-    ax.axhline(disc.base_rate, color=VERMILLION, linestyle="--", linewidth=1,
-               label=f"all runs ({disc.base_rate:.0%})")
+               edgecolors=BLACK, linewidths=2, zorder=3, label="PRIM's chosen box")
+    if getattr(disc, "dropped", None):
+        ax.scatter([disc.coverage], [disc.density], marker="*", s=260, color=BLACK,
+                   edgecolors="#FFFFFF", zorder=4, label="box described\n(weak limits dropped)")
+    ax.axhline(disc.base_rate, color=BLACK, linestyle=":", linewidth=1.2,
+               label=f"density of all runs ({disc.base_rate:.0%})")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("Coverage: share of the runs of interest inside the box", fontsize=size)
     ax.set_ylabel("Density: share of the box's runs that are of interest", fontsize=size)
     ax.tick_params(labelsize=size)
-    ax.legend(fontsize=size - 1, loc="lower left")
+    ax.legend(fontsize=size - 1, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
     title = f"PRIM peeling: where {disc.condition_text}"
     text = ("Each point is a box; moving left, PRIM trims the levers' ranges to make the box "
-            "purer. The ringed box is the one described.")
+            "purer, holding fewer of the runs of interest.")
     alt = (f"Line chart of PRIM's peeling trajectory for {disc.condition_text}: coverage "
-           f"against density for {len(traj)} boxes; the chosen box has coverage "
-           f"{chosen['coverage']:.0%} and density {chosen['density']:.0%}.")
+           f"against density for {len(traj)} boxes; the box described has coverage "
+           f"{disc.coverage:.0%} and density {disc.density:.0%}.")
     return _finish(fig, ax, title, text, alt, size)
 
 

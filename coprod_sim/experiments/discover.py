@@ -61,6 +61,7 @@ class Box:
         mass: Share of all runs inside the chosen box.
         runs: Runs inside the chosen box.
         sentence: The box in plain words.
+        dropped: Restrictions PRIM made that were dropped as not significant.
     """
 
     condition_text: str
@@ -73,6 +74,7 @@ class Box:
     mass: float
     runs: int
     sentence: str
+    dropped: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def box(self) -> list[dict[str, Any]]:
@@ -111,13 +113,18 @@ class Discovery:
 
     def report(self) -> str:
         """Every box in plain words, with the share of runs meeting the condition."""
-        lines = [f"{self.n_interest} of {self.n_runs} runs ({self.n_interest / self.n_runs:.0%}) "
-                 f"have {self.condition_text}. Levers PRIM could restrict: "
-                 + ", ".join(_label(x) for x in self.levers) + "."]
+        lines = [f"In {self.n_interest} of {self.n_runs} runs "
+                 f"({self.n_interest / self.n_runs:.0%}), {self.condition_text}. "
+                 "Levers PRIM could restrict: " + ", ".join(_label(x) for x in self.levers)
+                 + "."]
         for i, box in enumerate(self.boxes, 1):
             lines.append(f"\nBox {i}: {box.sentence}")
             for lim in box.limits:
-                lines.append(f"  - {lim['text']}")
+                lines.append(f"  - {lim['text']} (without it: {lim['density_without']:.0%} "
+                             f"of runs; quasi-p {lim['quasi_p']:.3f})")
+            for lim in box.dropped:
+                lines.append(f"  (PRIM also trimmed: {lim['text']}; dropped, as it made no "
+                             f"clear difference: quasi-p {lim['quasi_p']:.2f})")
         lines += self.notes
         return "\n".join(lines)
 
@@ -170,7 +177,7 @@ def _restriction(lever: str, lim: pd.Series, full: pd.Series, x: pd.Series
         words = f"at least {_number(low, kind)}"
     else:
         words = f"at most {_number(high, kind)}"
-    text = f"{name} is {words}"
+    text = f"{name} {words}" if name.endswith(" is") else f"{name} is {words}"
     span = (hi_all - lo_all) or 1.0
     return {"lever": lever, "kind": kind, "low": low, "high": high, "text": text, "range": words,
             "low_unit": (low - lo_all) / span, "high_unit": (high - lo_all) / span}
@@ -184,6 +191,59 @@ def _sentence(cond: str, limits: list[dict[str, Any]], density: float,
         return f"{cond[0].upper() + cond[1:]} in {density:.0%} of all runs."
     return (f"{cond[0].upper() + cond[1:]} in {density:.0%} of runs where {where}; "
             f"this box holds {coverage:.0%} of all such runs.")
+
+
+def _inside(x: pd.DataFrame, limits: list[dict[str, Any]], skip: str | None = None
+            ) -> np.ndarray:
+    """Which runs fall inside the box given by ``limits`` (leaving out lever ``skip``)."""
+    mask = np.ones(len(x), dtype=bool)
+    for lim in limits:
+        if lim["lever"] == skip:
+            continue
+        col = x[lim["lever"]]
+        if lim["kind"] == "set":
+            mask &= col.astype(str).isin(lim["values"]).to_numpy()
+        else:
+            values = col.to_numpy(dtype=float)
+            mask &= (values >= lim["low"]) & (values <= lim["high"])
+    return mask
+
+
+def prune(limits: list[dict[str, Any]], x: pd.DataFrame, y: np.ndarray,
+          remaining: np.ndarray, alpha: float = 0.05
+          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Drop restrictions that make no significant difference (Bryant & Lempert 2010).
+
+    For each restriction, the quasi-p-value is the chance of at least the
+    box's count of runs of interest if the box had the density it has without
+    that restriction (a one-sided binomial test, as in the EMA Workbench).
+    Restrictions with a quasi-p above ``alpha`` are dropped, the least
+    significant first, until every one left is significant.
+
+    Returns:
+        ``(kept, dropped)``; each restriction gains ``quasi_p`` and
+        ``density_without``.
+    """
+    from scipy.stats import binomtest
+
+    kept, dropped = list(limits), []
+    while kept:
+        inside = _inside(x, kept) & remaining
+        k, n = int(y[inside].sum()), int(inside.sum())
+        worst = None
+        for lim in kept:
+            without = _inside(x, kept, skip=lim["lever"]) & remaining
+            p0 = float(y[without].mean()) if without.any() else 0.0
+            lim["density_without"] = p0
+            lim["quasi_p"] = (float(binomtest(k, n, p0, alternative="greater").pvalue)
+                              if n and 0 < p0 < 1 else 0.0)
+            if worst is None or lim["quasi_p"] > worst["quasi_p"]:
+                worst = lim
+        if worst is None or worst["quasi_p"] <= alpha:
+            break
+        kept.remove(worst)
+        dropped.append(worst)
+    return kept, dropped
 
 
 def lever_table(runs: pd.DataFrame, levers: list[str] | None = None) -> pd.DataFrame:
@@ -265,6 +325,7 @@ def discover(results: Any, outcome: str, *, above: float | None = None,
     found = Discovery(outcome, direction, threshold, list(x.columns), len(y), int(y.sum()))
     prim = _prim(x, y)
     init = prim.box_init
+    remaining = np.ones(len(y), dtype=bool)
     for _ in range(boxes):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -278,12 +339,22 @@ def discover(results: Any, outcome: str, *, above: float | None = None,
         pick = int(traj.loc[ok, "density"].idxmax()) if len(ok) else 0
         lims = box.box_lims[pick]
         limits = [r for r in (_restriction(c, lims[c], init[c], x[c]) for c in x.columns) if r]
-        row = traj.iloc[pick]
+        limits, dropped = prune(limits, x, y, remaining)
+        if not limits:
+            if not found.boxes:
+                found.notes.append("PRIM found no restriction that clearly raises the share "
+                                   "of these runs.")
+            break
+        inside = _inside(x, limits)
+        k, n = int(y[inside & remaining].sum()), int((inside & remaining).sum())
+        density = k / n if n else 0.0
+        coverage = k / int(y.sum())
         found.boxes.append(Box(
             condition_text=cond, base_rate=float(y.mean()), trajectory=traj, chosen=pick,
-            limits=limits, coverage=float(row["coverage"]), density=float(row["density"]),
-            mass=float(row["mass"]), runs=int(row["n"]),
-            sentence=_sentence(cond, limits, float(row["density"]), float(row["coverage"]))))
+            limits=limits, coverage=coverage, density=density, mass=n / len(y), runs=n,
+            sentence=_sentence(cond, limits, density, coverage), dropped=dropped))
+        remaining &= ~_inside(x, [r for r in (_restriction(c, lims[c], init[c], x[c])
+                                             for c in x.columns) if r])
         box.select(pick)  # the next box is looked for among the runs outside this one
     if not found.boxes:
         found.notes.append("PRIM found no box denser than the runs as a whole.")
