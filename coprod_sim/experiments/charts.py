@@ -227,11 +227,13 @@ def plot_morris(sens: Sensitivity, outcome: str, *, large_text: bool = False) ->
                          .to_numpy(float))
     ax.errorbar(mu, sigma, xerr=conf, fmt="o", color=BLUE, ecolor=BLACK, capsize=3,
                 markersize=8 if large_text else 6, elinewidth=1)
-    for name, x, y in zip(table.index, mu, sigma, strict=True):
-        ax.annotate(label(name), (x, y), textcoords="offset points", xytext=(6, 4),
-                    fontsize=size - 1)
     top = float(np.nanmax(np.concatenate([mu + conf, sigma]))) if len(mu) else 1.0
     top = top * 1.15 if top > 0 else 1.0
+    for name, x, y in zip(table.index, mu, sigma, strict=True):
+        right = x > 0.55 * top  # labels of points on the right go to their left
+        ax.annotate(label(name), (x, y), textcoords="offset points",
+                    xytext=(-6, 6) if right else (6, 6), ha="right" if right else "left",
+                    fontsize=size - 1)
     ax.plot([0, top], [0, top], color=VERMILLION, linestyle="--", linewidth=1,
             label="sigma = mu*")
     ax.set_xlim(min(0.0, float(np.nanmin(mu - conf)) if len(mu) else 0.0), top)

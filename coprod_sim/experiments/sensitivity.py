@@ -417,7 +417,7 @@ def check(sens: Sensitivity, limits: dict[str, float] | None = None) -> list[str
         if len(over):
             widest = over.loc[(over["conf"] / allowed[over.index]).idxmax()]
             ratio = (widest["conf"] / (0.8 * allowed[widest.name])) ** 2
-            out.append(f"{name}: intervals are wide (up to ± {widest['conf']:.2f}, for "
+            out.append(f"{name}: intervals are wide (up to ± {widest['conf']:.2g}, for "
                        f"{widest['measure']} of {_label(widest['parameter'])}); "
                        f"{_more_samples(sens, ratio)}.")
         conv = sens.convergence
