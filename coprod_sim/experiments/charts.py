@@ -1,9 +1,10 @@
 """Publication-grade charts of research results: sensitivity indices and scenario boxes.
 
 Every chart is a :class:`coprod_sim.plots.Chart` (a matplotlib Figure, made
-without pyplot) with ``title``, ``caption`` (one plain line, drawn under the
-chart and wrapped to its width, never cut off) and ``alt_text`` (a longer
-description for screen readers, stored in every exported file).
+through pyplot so that Jupyter shows it inline) with ``title``, ``caption``
+(one plain line, drawn under the chart and wrapped to its width, never cut
+off) and ``alt_text`` (a longer description for screen readers, stored in
+every exported file).
 
 * Axes always cover the values drawn, intervals included: a Sobol index
   estimated above 1 or below 0 (estimation error) shows as such, and the
@@ -69,7 +70,16 @@ def _sizes(large_text: bool) -> int:
 
 
 def _new(width: float, height: float) -> Chart:
-    return Chart(figsize=(width, height), layout="constrained")
+    """A new chart, through pyplot so that Jupyter shows it inline (close it when saved)."""
+    import matplotlib.pyplot as plt
+
+    return plt.figure(FigureClass=Chart, figsize=(width, height), layout="constrained")
+
+
+def _close(fig: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 def _finish(fig: Chart, ax: Any, title: str, caption: str, alt: str, size: int) -> Chart:
@@ -410,6 +420,7 @@ def save_plots(sens: Sensitivity, folder: str | os.PathLike, *, large_text: bool
         written += save_figure(fig, folder / name, formats=formats)
         lines += [f"## {name}", "", f"**{fig.title}**", "", fig.alt_text, "",
                   f"Caption: {fig.caption}", ""]
+        _close(fig)
     if figures:
         atomic_write(folder / "alt-text.md", "\n".join(lines).encode("utf-8"))
     return written

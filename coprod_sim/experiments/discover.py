@@ -395,6 +395,8 @@ def save_discovery(found: Discovery, folder: str | os.PathLike, *,
 
     Files are named ``<outcome>-<above|below>-<threshold>[-box<N>].*``.
     """
+    import matplotlib.pyplot as plt
+
     from coprod_sim.experiments.charts import plot_box, plot_peeling, save_figure
     from coprod_sim.fileio import atomic_write
 
@@ -404,9 +406,10 @@ def save_discovery(found: Discovery, folder: str | os.PathLike, *,
     written: list[Path] = []
     for i, box in enumerate(found.boxes, 1):
         tag = stem if i == 1 else f"{stem}-box{i}"
-        written += save_figure(plot_peeling(box, large_text=large_text),
-                               folder / f"{tag}.peeling")
-        written += save_figure(plot_box(box, large_text=large_text), folder / f"{tag}.box")
+        for kind, plot in (("peeling", plot_peeling), ("box", plot_box)):
+            fig = plot(box, large_text=large_text)
+            written += save_figure(fig, folder / f"{tag}.{kind}")
+            plt.close(fig)
         csv = folder / f"{tag}.trajectory.csv"
         atomic_write(csv, box.trajectory.to_csv(index=False).encode("utf-8"))
         written.append(csv)
