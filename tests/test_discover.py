@@ -106,3 +106,6 @@ def test_discover_command_refuses_bad_input_in_one_line(tmp_path, capsys):
                  "--above", "0.4"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Traceback" not in err[0]
+    assert main(["discover", str(EXAMPLE), "--outcome", "influence", "--above", "0.4"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "run it first" in err[0]

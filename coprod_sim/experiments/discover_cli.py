@@ -46,9 +46,14 @@ def _boxes(text: str) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     """Find the ranges of levers where an outcome is above (or below) a threshold."""
+    from coprod_sim.cli import UsageError
     from coprod_sim.experiments.discover import discover, save_discovery
     from coprod_sim.experiments.execute import output_paths
 
+    if str(args.results).lower().endswith(".toml"):
+        raise UsageError(f"{args.results} is an experiment file, not results; run it first "
+                         f"(coprod-sim sweep {args.results} --out results/discover.parquet), "
+                         "then discover on results/discover.parquet")
     levers = [x.strip() for x in args.levers.split(",") if x.strip()] if args.levers else None
     found = discover(args.results, args.outcome, above=args.above, below=args.below,
                      levers=levers, min_coverage=args.min_coverage, boxes=args.boxes)
