@@ -60,7 +60,7 @@ def test_interrupted_sweep_resumes_from_the_command_line(tmp_path, capsys, expec
                              "--out", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 60
-    while len(list(parts.glob("part-*-runs.parquet"))) < 3:
+    while len(list(parts.glob("runs/part-*.parquet"))) < 3:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "sweep wrote no checkpoint"
         time.sleep(0.05)
@@ -69,7 +69,7 @@ def test_interrupted_sweep_resumes_from_the_command_line(tmp_path, capsys, expec
     assert proc.returncode == 130, err
     assert "coprod-sim resume" in err
     assert not out.exists()
-    done = sum(len(pd.read_parquet(p)) for p in parts.glob("part-*-runs.parquet"))
+    done = sum(len(pd.read_parquet(p)) for p in parts.glob("runs/part-*.parquet"))
     assert 0 < done < len(expected.runs)
 
     assert main(["resume", str(out), "--workers", "2", "--no-progress"]) == 0

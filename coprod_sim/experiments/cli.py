@@ -184,6 +184,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             print("  " + line)
     else:
         print("Installed software matches the recorded versions.")
+    for line in rep.software_cautions:
+        print(f"  Note: {line}.")
     if changed:
         print("  Levers changed from the defaults: "
               + ", ".join(f"{k}={v!r}" for k, v in changed.items()))

@@ -66,6 +66,9 @@ POLL_SECONDS = 2.0
 #: Chunks in flight per worker (local processes and Dask).
 IN_FLIGHT_PER_WORKER = 2
 
+#: Most runs in one automatically sized chunk (bounds the memory of one result).
+MAX_CHUNK = 200
+
 #: Version of the output layout (1: single files, 0.1.0; 2: dataset folders).
 LAYOUT = 2
 
@@ -486,11 +489,12 @@ def iter_chunks(pending: Iterator[int], remaining: int, tasks: Callable[[int], A
     With ``chunk_size`` every chunk has that many runs. Otherwise chunks shrink
     as the work runs out ("guided" scheduling): each holds about a sixth of a
     worker's share of what is left (at most 50 runs, at least a fortieth of a
-    worker's share of the whole), so there are few chunks while much work
-    remains and the last ones are small, leaving no worker idle long at the
-    end. ``workers()`` is asked each time, so workers that join later count.
+    worker's share of the whole but never more than :data:`MAX_CHUNK`), so
+    there are few chunks while much work remains and the last ones are small,
+    leaving no worker idle long at the end. ``workers()`` is asked each time,
+    so workers that join later count.
     """
-    smallest = max(1, math.ceil(remaining / (max(1, workers()) * 40)))
+    smallest = min(MAX_CHUNK, max(1, math.ceil(remaining / (max(1, workers()) * 40))))
     while remaining > 0:
         size = chunk_size or max(smallest, min(50, math.ceil(remaining /
                                                              (max(1, workers()) * 6))))
@@ -667,7 +671,7 @@ def _dask(chunks: Iterator[Chunk], weekly: bool, client: Any, own: bool
                 done = set()
             except Exception as err:  # the scheduler itself is gone
                 raise WorkersGone(f"lost the Dask scheduler ({type(err).__name__})") from None
-            if not done:
+            if not done or alone_since is not None:
                 if _threads(client) == 0:
                     alone_since = alone_since or time.monotonic()
                     if time.monotonic() - alone_since >= WORKERS_GONE_AFTER:
@@ -676,14 +680,17 @@ def _dask(chunks: Iterator[Chunk], weekly: bool, client: Any, own: bool
                 else:
                     alone_since = None
                 continue
-            alone_since = None
             for fut in done:
-                chunk = inflight.pop(fut)
                 try:
-                    result: Any = fut.result()
+                    # the result lives on a worker: if it left meanwhile, the task runs
+                    # again, so wait a little and otherwise look again later
+                    result: Any = fut.result(timeout=POLL_SECONDS)
+                except TimeoutError:
+                    continue
                 except Exception as err:
                     result = err
-                yield chunk, result
+                alone_since = None
+                yield inflight.pop(fut), result
             fill()
     finally:
         try:

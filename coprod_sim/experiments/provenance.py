@@ -98,13 +98,22 @@ def differences(recorded: dict[str, Any] | None) -> list[str]:
         if then_git.get("commit") != now_git.get("commit"):
             lines.append(f"code commit: recorded {then_git.get('commit', '?')[:12]}, "
                          f"now {now_git['commit'][:12]}")
-        if then_git.get("dirty"):
-            lines.append("the recorded run was made from a checkout with uncommitted changes")
-        if now_git.get("dirty"):
-            lines.append("this checkout has uncommitted changes")
     elif then_git and not now_git:
         lines.append(f"code commit: recorded {then_git.get('commit', '?')[:12]}, now not "
                      "run from a git checkout")
+    return lines
+
+
+def cautions(recorded: dict[str, Any] | None) -> list[str]:
+    """Plain lines on uncommitted changes, then or now: the commit alone does not name the code."""
+    then_git = (recorded or {}).get("git") or {}
+    now_git = git_info() or {}
+    lines = []
+    if then_git.get("dirty"):
+        lines.append("the recorded run was made from a checkout with uncommitted changes, so "
+                     "its commit does not fully name its code")
+    if now_git.get("dirty"):
+        lines.append("this checkout has uncommitted changes")
     return lines
 
 

@@ -13,7 +13,7 @@ import pyarrow.dataset as ds
 from coprod_sim.cli import UsageError
 from coprod_sim.experiments.design import Plan
 from coprod_sim.experiments.execute import load_manifest, read_table
-from coprod_sim.experiments.provenance import differences, summary_line
+from coprod_sim.experiments.provenance import cautions, differences, summary_line
 from coprod_sim.experiments.worker import run_one
 from coprod_sim.scenario import Scenario
 
@@ -40,6 +40,7 @@ class Reproduction:
     checked: int = 0
     differences: list[str] = field(default_factory=list)
     software_differences: list[str] = field(default_factory=list)
+    software_cautions: list[str] = field(default_factory=list)
     recorded: str = ""
 
     @property
@@ -85,7 +86,8 @@ def reproduce_run(out: str | os.PathLike, run: int) -> Reproduction:
     scenario = plan.scenario(point)
     summary, weekly = run_one(scenario.name, scenario.to_dict(), seed)
     rep = Reproduction(run, seed, scenario, summary, weekly,
-                       software_differences=software, recorded=summary_line(recorded))
+                       software_differences=software, software_cautions=cautions(recorded),
+                       recorded=summary_line(recorded))
     only = ds.field("run") == run
     if paths.runs.exists():
         table = read_table(paths.runs, where=only)
