@@ -232,8 +232,7 @@ def scale(runs: int, weeks: int, people: int, workers: int) -> int:
           f"({'within' if client < 1024 * mb else 'ABOVE'} the 1 GB goal); "
           f"{target / rate / 60:.0f} min at {weeks} weeks with {workers} workers here; at 52 "
           f"weeks about {target / rate * long_run / short_run / 3600:.1f} h (one 52-week run "
-          f"takes {long_run / short_run:.1f}x a {weeks}-week run), and the weekly table "
-          f"{52 / weeks * target / runs * big['bytes'] / mb / 1024:.1f} GB on disk.")
+          f"takes {long_run / short_run:.1f}x a {weeks}-week run).")
     return 0 if client < 1024 * mb else 1
 
 

@@ -319,3 +319,19 @@ def test_workers_with_other_package_versions_are_refused():
 
     with pytest.raises(UsageError, match="numpy 0.0.1"):
         execute_module.check_versions(Client())
+
+
+def test_a_checkpoint_stopped_as_it_started_is_simply_replaced(tmp_path):
+    out = tmp_path / "r.parquet"
+    (tmp_path / "r.parts" / "runs").mkdir(parents=True)  # no plan.json, nothing saved
+    assert sweep(write_exp(tmp_path), out) == 0
+    assert len(pd.read_parquet(out)) == 6
+
+
+def test_work_is_cut_into_chunks_as_it_proceeds():
+    import itertools
+    pending = itertools.count()  # endless: nothing may list it whole
+    chunks = execute_module.iter_chunks(pending, 10**12, lambda r: r, lambda: 2)
+    first = next(chunks)
+    assert first == list(range(len(first))) and len(first) == execute_module.MAX_CHUNK
+    assert next(pending) == len(first)  # only one chunk was taken

@@ -382,6 +382,8 @@ class Checkpoint:
         if not self.folder.is_dir():
             raise _Damaged(f"{self.folder.name} is a file, not a checkpoint folder")
         if not self.plan_file.exists():
+            if not store.part_files(self.runs_dir) and not store.part_files(self.weekly_dir):
+                return None  # stopped as it started: nothing saved, nothing to lose
             raise _Damaged(f"{self.folder.name} has no plan.json (it was not written by a "
                            "sweep, or the sweep was stopped as it started)")
         header = _read_json(self.plan_file)
