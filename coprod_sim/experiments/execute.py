@@ -629,7 +629,12 @@ def check_versions(client: Any) -> None:
         raise UsageError("the Dask workers run other versions of Dask's packages than this "
                          f"client: {' '.join(str(err).split())}") from None
     mine = package_versions()
-    theirs = client.run(worker_versions)
+    try:
+        theirs = client.run(worker_versions)
+    except Exception as err:  # e.g. coprod-sim not installed on a worker
+        raise UsageError(f"the Dask workers could not report their package versions "
+                         f"({type(err).__name__}: {err}); install coprod-sim "
+                         f"{mine['coprod_sim']} on every worker") from None
     problems = [f"{addr}: {pkg} {v.get(pkg)} (here {mine[pkg]})"
                 for addr, v in sorted(theirs.items()) for pkg in mine if v.get(pkg) != mine[pkg]]
     if problems:
