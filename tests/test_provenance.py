@@ -121,6 +121,7 @@ def test_the_runs_table_has_no_ambiguous_last_week_columns(finished):
     assert list(runs["pathway"].cat.categories) == list(PARAMETERS["pathway"].choices)
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")  # inside dask, pandas 3.1
 def test_results_are_read_lazily(finished):
     result = load_results(finished)
     assert isinstance(result.weekly_dataset, ds.Dataset)
