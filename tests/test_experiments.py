@@ -10,9 +10,11 @@ import pytest
 from coprod_sim import PARAMETERS, Scenario, run
 from coprod_sim.cli import UsageError
 from coprod_sim.experiments import (
+    Experiment,
     Plan,
     analyse,
     build_plan,
+    design_size,
     experiment_from_dict,
     load_results,
     make_factor,
@@ -25,6 +27,7 @@ from coprod_sim.experiments import (
     save_plots,
 )
 from coprod_sim.experiments import worker as worker_module
+from coprod_sim.experiments.design import describe_size
 
 SMALL = {"n_people": 40}
 
@@ -113,6 +116,25 @@ def test_sampled_designs_stay_within_the_table_ranges(kind, samples, expected):
     if kind != "morris":  # a Morris trajectory can repeat a level
         assert values["power_sharing"].nunique() > 1
     assert np.asarray(plan.unit).shape == (expected, 4)
+
+
+@pytest.mark.parametrize("kind,replicates", [("grid", 1), ("latin", 3), ("saltelli", 3),
+                                             ("morris", 3)])
+def test_sensitivity_designs_have_replicates_by_default(kind, replicates):
+    spec = {"weeks": 4, "design": {"kind": kind},
+            "factors": {"power_sharing": [0.2, 0.6], "use_forum": [False, True]}}
+    if kind != "grid":
+        spec["design"]["samples"] = 4
+        spec["factors"] = {"power_sharing": {}, "use_forum": {}}
+    exp = experiment_from_dict(spec)
+    assert exp.replicates == replicates
+    assert len(build_plan(exp).runs) == design_size(exp)[1] == design_size(exp)[0] * replicates
+    line = describe_size(exp)
+    assert f"x {replicates} replicate" in line
+    assert ("is the default" in line) == (kind != "grid")
+    explicit = experiment_from_dict({**spec, "replicates": 1})
+    assert explicit.replicates == 1 and "default" not in describe_size(explicit)
+    assert Experiment(kind=kind).replicates == replicates  # the same default in Python
 
 
 def test_factor_mapping_from_unit_interval():
@@ -297,6 +319,7 @@ def test_failed_run_is_reported_and_other_runs_are_kept(tmp_path, monkeypatch,
 # --- sensitivity ------------------------------------------------------------------
 def sampled_spec(kind, samples, **extra):
     spec = {"name": f"tiny_{kind}", "base": "mixed_methods", "weeks": 8, "seed": 3,
+            "replicates": 1,  # kept fast: sampled designs default to 3 replicates
             "set": dict(SMALL), "design": {"kind": kind, "samples": samples},
             "factors": {"power_sharing": {}, "invitation_reach": {}, "pay_expenses": {}},
             "outputs": {"weekly": False,

@@ -55,6 +55,17 @@ DEFAULT_OUTCOMES = ("participation_rate", "representativeness", "influence", "to
 #: Summary values that are not outcome columns but can be analysed.
 EXTRA_SUMMARY = ("mean_participation_rate", "peak_participants", "payback_week")
 
+#: Runs (seeds) per design point when an experiment does not say: sensitivity
+#: designs average over seeds so that seed noise can be measured and kept out of
+#: the indices; a grid runs each point once unless told otherwise.
+DEFAULT_REPLICATES = {"grid": 1, "latin": 3, "saltelli": 3, "morris": 3}
+
+
+def default_replicates(kind: str) -> int:
+    """Replicates per design point when none are given (3 for sampled designs, 1 for grids)."""
+    return DEFAULT_REPLICATES.get(kind, 1)
+
+
 _TOP_KEYS = ("name", "description", "base", "base_file", "weeks", "replicates", "seed",
              "same_seeds", "set", "design", "factors", "scenarios", "outputs")
 _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
@@ -241,7 +252,8 @@ class Experiment:
             trajectories.
         levels: Morris grid levels (even number, default 4).
         second_order: Saltelli: also estimate second-order (pair) indices.
-        replicates: Runs (seeds) per design point.
+        replicates: Runs (seeds) per design point (default: 3 for sampled
+            designs, 1 for grids; see :data:`DEFAULT_REPLICATES`).
         seed: Base seed; run seeds and the design sample derive from it.
         design_seed: Seed for the SALib sample (default: ``seed``).
         same_seeds: Use the same seeds at every design point (common random
@@ -260,7 +272,7 @@ class Experiment:
     samples: int = 0
     levels: int = 4
     second_order: bool = False
-    replicates: int = 1
+    replicates: int | None = None
     seed: int = 0
     design_seed: int | None = None
     same_seeds: bool = True
@@ -268,6 +280,13 @@ class Experiment:
     weekly: bool = True
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
     source: str | None = None
+    #: True when ``replicates`` was not given and took the design's default.
+    replicates_by_default: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.replicates is None:
+            self.replicates = default_replicates(self.kind)
+            self.replicates_by_default = True
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly description (stored in the manifest)."""
@@ -358,9 +377,6 @@ def experiment_from_dict(data: Mapping[str, Any], source: str | None = None,
     _check_keys(data, _TOP_KEYS, "", source)
     name = _want(data, "name", str, "text", source, "experiment")
     description = _want(data, "description", str, "text", source, "")
-    replicates = _want(data, "replicates", int, "a whole number from 1 to 10000", source, 1)
-    if not 1 <= replicates <= 10000:
-        raise ExperimentError("replicates", replicates, "a whole number from 1 to 10000", source)
     seed = _want(data, "seed", int, "a whole number from 0 to 2**63", source, 0)
     if not 0 <= seed < 2**63:
         raise ExperimentError("seed", seed, "a whole number from 0 to 2**63", source)
@@ -375,6 +391,9 @@ def experiment_from_dict(data: Mapping[str, Any], source: str | None = None,
     if kind not in KINDS:
         raise ExperimentError("design.kind", kind, "one of " + ", ".join(repr(k) for k in KINDS),
                               source)
+    replicates = _want(data, "replicates", int, "a whole number from 1 to 10000", source)
+    if replicates is not None and not 1 <= replicates <= 10000:
+        raise ExperimentError("replicates", replicates, "a whole number from 1 to 10000", source)
     samples = _want(design, "samples", int, "a whole number of at least 2", source, 0,
                     "design.")
     levels = _want(design, "levels", int, "an even whole number from 2 to 20", source, 4,
@@ -527,9 +546,13 @@ def describe_size(exp: Experiment) -> str:
     """One line: points x replicates = runs, and weeks per run."""
     points, runs = design_size(exp)
     weeks = exp.weeks or max(s.weeks for s in exp.scenarios)
-    return (f"Design: {points:,} point{'s' if points != 1 else ''} x {exp.replicates:,} "
+    line = (f"Design: {points:,} point{'s' if points != 1 else ''} x {exp.replicates:,} "
             f"replicate{'s' if exp.replicates != 1 else ''} = {runs:,} run"
             f"{'s' if runs != 1 else ''} of {weeks} weeks ({exp.kind}).")
+    if exp.replicates_by_default and exp.kind in SAMPLED:
+        line += (f" {exp.replicates} replicates is the default for a {exp.kind} design "
+                 "(set replicates in the file to change it).")
+    return line
 
 
 def check_size(exp: Experiment, confirmed: bool = False, limit: int = CONFIRM_RUNS) -> None:
