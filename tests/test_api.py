@@ -93,3 +93,11 @@ def test_points_run_through_the_experiment_runner_and_weekly_outcomes(table):
     assert result.runs["power_sharing"].tolist() == [0.1, 0.1, 0.9, 0.9]
     mine = outcomes_from_weekly(result.weekly, {"weeks_taking_part": weeks_taking_part})
     assert mine["weeks_taking_part"].tolist() == table["weeks_taking_part"].tolist()
+
+
+def test_a_large_evaluation_needs_confirming(monkeypatch):
+    from coprod_sim.experiments import design
+    monkeypatch.setattr(design, "CONFIRM_RUNS", 3)
+    with pytest.raises(UsageError, match="4 runs.*yes=True"):
+        evaluate(POINTS, seeds=2, **BASE)
+    assert len(evaluate(POINTS, seeds=2, yes=True, summary=False, **BASE)) == 4

@@ -4,6 +4,7 @@ Table-driven: each case is a command line plus the files it needs, the words
 the message must hold, and (for files) that nothing is read forever.
 """
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -149,3 +150,44 @@ def test_a_huge_grid_is_planned_lazily_in_little_memory(monkeypatch):
     assert set(values.values()) == {1.0} and len(values) == 5
     assert plan.points[1][1]["email_decision_share"] == pytest.approx(1 / 99)
     assert len(str(plan.to_dict())) < 20_000
+
+
+def test_a_plan_is_size_checked_too_and_resume_keeps_the_confirmation(tmp_path, monkeypatch,
+                                                                      capsys):
+    from coprod_sim.experiments import load_results, resume, run_experiment
+    monkeypatch.setattr(design_module, "CONFIRM_RUNS", 4)  # a 6-run design counts as large
+    exp = experiment_from_dict({"weeks": 4, "replicates": 3, "set": {"n_people": 40},
+                                "factors": {"power_sharing": [0.1, 0.9]}})
+    plan = build_plan(exp)
+    out = tmp_path / "r.parquet"
+    with pytest.raises(design_module.ExperimentError, match="6 runs.*--yes"):
+        run_experiment(plan, out, workers=1, progress=False)
+    assert not any(tmp_path.iterdir())  # refused before anything was written
+
+    class Stop(Exception):
+        pass
+
+    def interrupt(done, total):
+        raise Stop
+
+    with pytest.raises(Stop):  # confirmed, then stopped after the first chunk
+        run_experiment(plan, out, workers=1, chunk_size=2, progress=False, yes=True,
+                       on_chunk=interrupt)
+    resumed = resume(out, workers=1, progress=False)  # no second confirmation needed
+    assert resumed.complete and resumed.manifest["size_confirmed"] is True
+    assert len(load_results(out).runs) == 6
+
+    # a checkpoint that does not record the confirmation: resume asks for --yes
+    other = tmp_path / "old.parquet"
+    with pytest.raises(Stop):
+        run_experiment(plan, other, workers=1, chunk_size=2, progress=False, yes=True,
+                       on_chunk=interrupt)
+    header = tmp_path / "old.parts" / "plan.json"
+    stored = json.loads(header.read_text())
+    del stored["size_confirmed"]
+    header.write_text(json.dumps(stored))
+    capsys.readouterr()
+    assert main(["resume", str(other), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "6 runs" in err and "--yes" in err and "Traceback" not in err
+    assert main(["resume", str(other), "--workers", "1", "--no-progress", "--yes"]) == 0

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from coprod_sim.cli import UsageError
+from coprod_sim.experiments import design
 from coprod_sim.experiments.design import Plan, run_seed, versions
 from coprod_sim.parameters import PARAMETERS
 from coprod_sim.scenario import Scenario, ScenarioError
@@ -251,7 +252,8 @@ def evaluate(points: pd.DataFrame, *, seeds: int | Sequence[int] = 3, seed: int 
              weekly_outcomes: Mapping[str, Outcome] | None = None,
              base: Scenario | str | None = None, weeks: int | None = None,
              workers: int | None = 1, scheduler: Any = None, summary: bool = True,
-             same_seeds: bool = True, progress: bool = False) -> pd.DataFrame:
+             same_seeds: bool = True, progress: bool = False, yes: bool = False
+             ) -> pd.DataFrame:
     """Run every row of ``points`` with several seeds; return one tidy row per run.
 
     Args:
@@ -275,6 +277,10 @@ def evaluate(points: pd.DataFrame, *, seeds: int | Sequence[int] = 3, seed: int 
             (common random numbers, so differences between points are not
             chance); False draws other seeds for each point.
         progress: Show a progress bar.
+        yes: Confirm more than
+            :data:`~coprod_sim.experiments.design.CONFIRM_RUNS` runs (the table
+            is held in memory; for more, use :func:`plan_from_points` with
+            ``run_experiment``, which streams to Parquet).
 
     Returns:
         One row per run, in point then replicate order: ``point``,
@@ -283,7 +289,8 @@ def evaluate(points: pd.DataFrame, *, seeds: int | Sequence[int] = 3, seed: int 
 
     Raises:
         UsageError: for a column that is not a lever, a refused value (naming
-            the row), bad seeds or an outcome that is not a function.
+            the row), bad seeds, an outcome that is not a function, or more runs
+            than allowed without ``yes``.
     """
     import cloudpickle
 
@@ -292,6 +299,15 @@ def evaluate(points: pd.DataFrame, *, seeds: int | Sequence[int] = 3, seed: int 
     clash = set(outcomes) & set(weekly_outcomes)
     if clash:
         raise UsageError(f"outcome name {sorted(clash)[0]!r} is given twice")
+    per_point = (int(seeds) if isinstance(seeds, (int, np.integer))
+                 else len(seeds) if isinstance(seeds, Sequence) else 0)
+    if isinstance(points, pd.DataFrame):
+        n_runs = len(points) * per_point
+        if n_runs > design.CONFIRM_RUNS and not yes:  # before checking every row
+            raise UsageError(f"evaluate would make {n_runs:,} runs; allowed: at most "
+                             f"{design.CONFIRM_RUNS:,}, or pass yes=True to confirm (or use "
+                             "plan_from_points with run_experiment, which streams to "
+                             "Parquet)")
     full = validate_points(points, base, weeks)
     seed_lists = _seeds(seeds, seed, len(full), same_seeds)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)

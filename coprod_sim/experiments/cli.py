@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
             result = run_experiment(exp, args.out, workers=args.workers,
                                     scheduler=args.scheduler, chunk_size=args.chunk_size,
                                     progress=not args.no_progress, restart=args.restart,
-                                    force=args.force, yes=True, command=command)
+                                    force=args.force, yes=args.yes, command=command)
     except KeyboardInterrupt:
         if paths.parts.exists():
             _stopped(paths.out)
@@ -158,7 +158,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     try:
         with _stop_on_sigterm():
             result = resume(args.results, workers=args.workers, scheduler=args.scheduler,
-                            chunk_size=args.chunk_size, progress=not args.no_progress)
+                            chunk_size=args.chunk_size, progress=not args.no_progress,
+                            yes=args.yes)
     except KeyboardInterrupt:
         _stopped(args.results)
         raise
@@ -229,6 +230,9 @@ def add_resume(sub: Any) -> None:
     """Add ``coprod-sim resume``."""
     p = sub.add_parser("resume", help="finish an interrupted sweep (or retry failed runs)")
     p.add_argument("results", help="the --out file of the interrupted sweep")
+    p.add_argument("--yes", action="store_true",
+                   help="confirm a design of more than 200,000 runs (not needed when the "
+                   "sweep was started with --yes: that is recorded)")
     _run_options(p)
     p.set_defaults(func=cmd_resume)
 

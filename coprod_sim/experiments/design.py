@@ -555,7 +555,7 @@ def describe_size(exp: Experiment) -> str:
     return line
 
 
-def check_size(exp: Experiment, confirmed: bool = False, limit: int = CONFIRM_RUNS) -> None:
+def check_size(exp: Experiment, confirmed: bool = False, limit: int | None = None) -> None:
     """Refuse designs that cannot fit in memory, and large ones unless ``confirmed``.
 
     Raises:
@@ -567,9 +567,27 @@ def check_size(exp: Experiment, confirmed: bool = False, limit: int = CONFIRM_RU
                               f"a size that gives at most {MAX_SAMPLED_POINTS:,} points (this "
                               f"{exp.kind} design has {points:,}, drawn whole in memory)",
                               exp.source)
+    _check_runs(runs, confirmed, limit, exp.source)
+
+
+def _check_runs(runs: int, confirmed: bool, limit: int | None, source: str | None) -> None:
+    limit = CONFIRM_RUNS if limit is None else limit
     if runs > limit and not confirmed:
         raise ExperimentError("design size", f"{runs:,} runs", f"at most {limit:,} runs, "
-                              "or add --yes to confirm a design this large", exp.source)
+                              "or add --yes to confirm a design this large (yes=True in "
+                              "Python)", source)
+
+
+def check_plan_size(plan: Plan, confirmed: bool = False, limit: int | None = None) -> None:
+    """Refuse a plan of more than ``limit`` runs unless ``confirmed`` (as :func:`check_size`).
+
+    A plan is already built (its sampled points drawn), so only the number of
+    runs is checked.
+
+    Raises:
+        ExperimentError: naming the size and what is allowed.
+    """
+    _check_runs(len(plan.runs), confirmed, limit, plan.experiment.get("source"))
 
 
 # ---------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from coprod_sim.experiments.design import (
     Experiment,
     Plan,
     build_plan,
+    check_plan_size,
     check_size,
     load_experiment,
 )
@@ -845,8 +846,10 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
         restart: Discard an unfinished sweep of a *different* plan (or a damaged
             checkpoint) at ``out``.
         force: Replace finished results (of any experiment) or other files at ``out``.
-        yes: Confirm a design larger than
-            :data:`~coprod_sim.experiments.design.CONFIRM_RUNS` runs.
+        yes: Confirm a design (an experiment or a plan) of more than
+            :data:`~coprod_sim.experiments.design.CONFIRM_RUNS` runs. The
+            confirmation is recorded in the checkpoint and the manifest, and
+            :func:`resume` passes it on.
         command: ``"sweep"`` or ``"sensitivity"`` (recorded for ``resume``).
         on_chunk: Called as ``on_chunk(done, total)`` after each chunk is saved.
         start_method: ``"fork"``, ``"forkserver"`` or ``"spawn"`` for local
@@ -866,6 +869,11 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
         experiment = load_experiment(experiment)
     if isinstance(experiment, Experiment):
         check_size(experiment, confirmed=yes)
+    elif isinstance(experiment, Plan):
+        check_plan_size(experiment, confirmed=yes)
+    else:
+        raise UsageError(f"experiment is a {type(experiment).__name__}; allowed: an "
+                         "Experiment, a Plan or the path of an experiment file (.toml)")
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
@@ -899,7 +907,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
             raise
     try:
         return _run(plan, fingerprint, paths, header, client, own, backend, workers,
-                    scheduler, chunk_size, progress, force, command, on_chunk, start_method)
+                    scheduler, chunk_size, progress, force, command, on_chunk, start_method,
+                    bool(yes))
     finally:
         if own and client is not None and client.status not in ("closed", "closing"):
             client.close()
@@ -908,8 +917,8 @@ def run_experiment(experiment: Experiment | Plan | str | os.PathLike,
 def _run(plan: Plan, fingerprint: str, paths: Paths | None, header: dict[str, Any] | None,
          client: Any, own: bool, backend: str, workers: int, scheduler: Any,
          chunk_size: int | None, progress: bool, force: bool, command: str,
-         on_chunk: Callable[[int, int], None] | None, start_method: str | None
-         ) -> SweepResult:
+         on_chunk: Callable[[int, int], None] | None, start_method: str | None,
+         confirmed: bool = False) -> SweepResult:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     checkpoint = None
     done: set[int] = set()
@@ -927,7 +936,7 @@ def _run(plan: Plan, fingerprint: str, paths: Paths | None, header: dict[str, An
                 notes.insert(0, f"Resuming: {len(done)} of {total} runs were already done.")
             checkpoint.start({"fingerprint": fingerprint, "command": command,
                               "started": started, "format": paths.fmt, "layout": LAYOUT,
-                              "plan": plan.to_dict()})
+                              "size_confirmed": confirmed, "plan": plan.to_dict()})
         except OSError as err:
             raise UsageError(f"cannot write {err.filename or paths.parts}: "
                              f"{err.strerror or err}; choose another --out") from None
@@ -1024,6 +1033,7 @@ def _run(plan: Plan, fingerprint: str, paths: Paths | None, header: dict[str, An
         "worker_cpu_seconds_this_session": round(worker_cpu, 3),
         "backend": backend_name(backend, workers, scheduler),
         "runs_planned": total, "runs_finished": n_finished,
+        "size_confirmed": confirmed,
         "failures": failures,
         "provenance": provenance(),
         "outputs": ({"runs": paths.runs.name, "weekly": paths.weekly.name if plan.weekly
@@ -1108,11 +1118,17 @@ def pending_header(out: str | os.PathLike) -> dict[str, Any] | None:
 
 def resume(out: str | os.PathLike, *, workers: int | None = None, scheduler: Any = None,
            chunk_size: int | None = None, progress: bool = True,
-           on_chunk: Callable[[int, int], None] | None = None) -> SweepResult:
+           on_chunk: Callable[[int, int], None] | None = None,
+           yes: bool = False) -> SweepResult:
     """Finish an interrupted sweep (or retry its failed runs) from its checkpoints.
 
+    A large design confirmed when the sweep started (``yes=True``, ``--yes``)
+    needs no confirmation again: the checkpoint records it. ``yes`` confirms
+    one that does not (a checkpoint written before this was recorded).
+
     Raises:
-        UsageError: if there is nothing to resume at ``out``.
+        UsageError: if there is nothing to resume at ``out``, or the design is
+            too large and was not confirmed.
     """
     paths = output_paths(out)
     header = pending_header(paths.out)
@@ -1124,6 +1140,7 @@ def resume(out: str | os.PathLike, *, workers: int | None = None, scheduler: Any
     plan = Plan.from_dict(header["plan"])
     return run_experiment(plan, paths.out, workers=workers, scheduler=scheduler,
                           chunk_size=chunk_size, progress=progress,
+                          yes=yes or header.get("size_confirmed") is True,
                           command=header.get("command", "sweep"), on_chunk=on_chunk)
 
 
