@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_sweep.py            # 192 runs per timing
     .venv/bin/python benchmarks/bench_sweep.py --runs 384 --repeat 3
+    .venv/bin/python benchmarks/bench_sweep.py --scale 10000 --weeks 8 --people 40
 
 Each timing is a whole ``run_experiment`` call (planning, chunking, running,
 collecting and assembling the tidy tables; nothing written to disk). Worker
@@ -18,6 +19,11 @@ caches, memory, host cores, other programs). So the benchmark also times two
 bare processes with no runner at all, taking turns with the runner's timings:
 that is the machine's ceiling at that moment, and the share of it the runner
 reaches is what the runner itself controls.
+
+``--scale RUNS`` measures instead a sweep streamed to disk (runs and weekly
+tables as Parquet datasets): its throughput and the peak resident memory of
+the client (this process) and of the workers, at RUNS/10 and RUNS runs, and
+extrapolates both to 10^5 runs. The goal is a client that stays under 1 GB.
 """
 
 from __future__ import annotations
@@ -113,6 +119,123 @@ def report(name: str, one: tuple, two: tuple) -> bool:
     return speedup >= 1.8
 
 
+class Peak:
+    """Samples the resident memory of this process (the client) and its children."""
+
+    def __init__(self, every: float = 0.1):
+        import threading
+
+        import psutil
+        self.proc = psutil.Process()
+        self.client = self.children = 0
+        self.every, self._stop = every, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+        while not self._stop.is_set():
+            self.client = max(self.client, self.proc.memory_info().rss)
+            total = 0
+            for child in self.proc.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.children = max(self.children, total)
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+
+
+def scale_once(runs: int, weeks: int, people: int, workers: int, folder) -> dict:
+    """One streamed sweep to disk: seconds, peak memory, memory over time, rows written."""
+    import gc
+
+    from coprod_sim.experiments import load_results
+    gc.collect()
+    out = folder / f"scale-{runs}.parquet"
+    exp = experiment(runs, weeks, people)
+    trace: list[tuple[int, int]] = []
+    with Peak() as peak:
+        def note(done, total):
+            trace.append((done, peak.proc.memory_info().rss))
+        start = time.perf_counter()
+        result = run_experiment(exp, out, workers=workers, progress=False, on_chunk=note)
+        seconds = time.perf_counter() - start
+    assert result.complete, result.failures[:1]
+    loaded = load_results(out)  # lazy: counts rows from the Parquet metadata
+    weekly_rows = loaded.weekly_dataset.count_rows()
+    files = len(list(out.glob("*.parquet")))
+    m = result.manifest
+    return {"runs": runs, "seconds": seconds, "client": peak.client, "workers": peak.children,
+            "weekly_rows": weekly_rows, "files": files, "trace": trace,
+            "busy": m["worker_seconds_this_session"] / (workers * seconds),
+            "bytes": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())}
+
+
+def growth(trace: list[tuple[int, int]]) -> float:
+    """Bytes of client memory per run over the second half of a sweep (least squares)."""
+    import numpy as np
+    half = trace[len(trace) // 2:]
+    if len(half) < 3:
+        return 0.0
+    x = np.array([d for d, _ in half], dtype=float)
+    y = np.array([r for _, r in half], dtype=float)
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def scale(runs: int, weeks: int, people: int, workers: int) -> int:
+    """Peak memory and throughput of a streamed sweep of ``runs`` runs, and the extrapolation."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from coprod_sim.experiments.worker import run_one
+    mb = 1024 * 1024
+    print(f"Scale: {runs:,} runs of {people} people x {weeks} weeks (short runs, so the "
+          f"benchmark takes minutes), {workers} local workers, runs and weekly tables "
+          f"streamed to Parquet; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.2f}")
+    run_experiment(experiment(8, 4, 40, seed=99), workers=workers, progress=False)  # warm
+    folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    try:
+        big = scale_once(runs, weeks, people, workers, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    rate = big["runs"] / big["seconds"]
+    print(f"  {big['runs']:,} runs in {big['seconds']:.1f} s: {rate:.1f} runs/s (workers busy "
+          f"{big['busy']:.0%} of the time)")
+    print(f"  peak resident memory: client {big['client'] / mb:.0f} MB, workers together "
+          f"{big['workers'] / mb:.0f} MB")
+    print(f"  written: {big['weekly_rows']:,} weekly rows and {big['runs']:,} run rows in "
+          f"{big['files']} part files per table, {big['bytes'] / mb:.0f} MB on disk")
+    per_run = max(0.0, growth(big["trace"]))
+    target = 100_000
+    client = big["client"] + per_run * (target - big["runs"])
+    t0 = time.perf_counter()
+    for i in range(3):
+        run_one("x", {"n_people": people, "weeks": 52}, i)
+    long_run = (time.perf_counter() - t0) / 3
+    t0 = time.perf_counter()
+    for i in range(3):
+        run_one("x", {"n_people": people, "weeks": weeks}, i)
+    short_run = (time.perf_counter() - t0) / 3
+    print(f"  client memory over the second half of the sweep grows {per_run / 1024:.2f} KB "
+          "per run (least squares)")
+    print(f"Extrapolation to {target:,} runs: client peak about {client / mb:.0f} MB "
+          f"({'within' if client < 1024 * mb else 'ABOVE'} the 1 GB goal); "
+          f"{target / rate / 60:.0f} min at {weeks} weeks with {workers} workers here; at 52 "
+          f"weeks about {target / rate * long_run / short_run / 3600:.1f} h (one 52-week run "
+          f"takes {long_run / short_run:.1f}x a {weeks}-week run).")
+    return 0 if client < 1024 * mb else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=192, help="runs per timing (multiple of 4)")
@@ -120,7 +243,14 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="timings per setting (best kept)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster")
+    parser.add_argument("--scale", type=int, metavar="RUNS", default=None,
+                        help="instead: peak memory and throughput of a streamed sweep of RUNS "
+                        "runs to Parquet (and of RUNS/10), with the extrapolation to 10^5 "
+                        "(e.g. --scale 10000 --weeks 8 --people 40)")
+    parser.add_argument("--workers", type=int, default=2, help="workers for --scale")
     args = parser.parse_args()
+    if args.scale:
+        return scale(args.scale, args.weeks, args.people, args.workers)
     exp = experiment(args.runs, args.weeks, args.people)
     warm = experiment(8, 4, 40, seed=99)
     print(f"{args.runs} runs of {args.people} people x {args.weeks} weeks per timing; "

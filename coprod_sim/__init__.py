@@ -9,13 +9,12 @@ Public API::
 """
 
 from coprod_sim import presets
+from coprod_sim._version import __version__
 from coprod_sim.model import CoproductionModel
 from coprod_sim.outcomes import OUTCOMES, define
 from coprod_sim.parameters import GROUPS, PARAMETERS, Param
 from coprod_sim.runner import RunResult, bands, run, run_replicates
 from coprod_sim.scenario import Scenario, ScenarioError
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CoproductionModel", "GROUPS", "OUTCOMES", "PARAMETERS", "Param", "RunResult",

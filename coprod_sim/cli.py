@@ -118,6 +118,8 @@ def summary_text(result: RunResult) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario, print its summary and write files asked for."""
+    if not 0 <= args.seed < 2**63:
+        raise UsageError(f"--seed is {args.seed}; allowed: a whole number from 0 to 2**63 - 1")
     if args.out and Path(args.out).suffix.lower() not in (".csv", ".json"):
         raise UsageError(f"--out must end in .csv or .json, got {Path(args.out).name!r}")
     scenario = load_scenario(args.preset, args.scenario, args.set)
@@ -155,9 +157,26 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def cmd_outcomes(args: argparse.Namespace) -> int:
-    """Print the outcome definitions."""
+    """Print every column of the weekly and runs tables: outcomes, then summary-only ones."""
+    from coprod_sim.columns import DROPPED, IDS, RENAMED, SUMMARY_ONLY
+
+    width = 26
+    print("Outcomes (one column each in the weekly table; in a sweep's runs table each is "
+          "its value in the last week of the run):")
     for o in OUTCOMES.values():
-        print(f"{o.name:<24} {o.definition}")
+        note = ""
+        if o.name in RENAMED:
+            note = f" [runs table: {RENAMED[o.name]}]"
+        elif o.name in DROPPED:
+            note = " [weekly table only]"
+        print(f"  {o.name:<{width}} {o.definition} ({o.unit}){note}")
+    print("\nRun summary only (the runs table of a sweep):")
+    for c in SUMMARY_ONLY.values():
+        print(f"  {c.name:<{width}} {c.definition} ({c.unit})")
+    print("\nIdentifiers (every row of a sweep's tables; every lever is a column too, see "
+          "`coprod-sim params`):")
+    for c in IDS.values():
+        print(f"  {c.name:<{width}} {c.definition}")
     return 0
 
 
@@ -183,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="as a Markdown table")
     p.set_defaults(func=cmd_params)
     sub.add_parser("presets", help="list the presets").set_defaults(func=cmd_presets)
-    sub.add_parser("outcomes", help="what each outcome means").set_defaults(func=cmd_outcomes)
+    sub.add_parser("outcomes", help="what each outcome and table column means"
+                   ).set_defaults(func=cmd_outcomes)
     # its options are coprod_sim.serve's; main() hands them over unparsed
     sub.add_parser("dashboard", add_help=False,
                    help="serve a dashboard in the browser (--dashboard, --room, --port ...)")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import tomli_w
 
-from coprod_sim.fileio import atomic_write
+from coprod_sim.fileio import MAX_TEXT_BYTES, FileProblem, atomic_write, read_text_capped
 from coprod_sim.parameters import PARAMETERS, Param, defaults
 
 #: Keys a scenario file may hold besides parameters.
@@ -219,15 +219,17 @@ class Scenario(Mapping[str, Any]):
             raise ScenarioError([("file type", path.suffix or "(none)", "'.toml' or '.json'")],
                                 str(path))
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise ScenarioError([("file", str(path), f"a readable file ({err.strerror})")],
-                                str(path)) from None
-        except UnicodeDecodeError:
-            raise ScenarioError([("file", path.name, "a text file in UTF-8")],
+            text = read_text_capped(path)
+        except FileProblem as err:
+            raise ScenarioError([("file", str(path), f"a readable regular text file of at "
+                                  f"most {MAX_TEXT_BYTES:,} bytes (it {err.strerror})")],
                                 str(path)) from None
         try:
-            data = tomllib.loads(text) if kind == ".toml" else json.loads(text)
+            data = (tomllib.loads(text) if kind == ".toml"
+                    else json.loads(text, object_pairs_hook=_unique_keys))
+        except _DuplicateKey as err:
+            raise ScenarioError([("file", path.name, f"JSON with each key once ({err} is "
+                                  "given twice)")], str(path)) from None
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
             raise ScenarioError([("file", path.name, f"valid {kind[1:].upper()} ({err})")],
                                 str(path)) from None
@@ -251,6 +253,19 @@ class Scenario(Mapping[str, Any]):
         text = tomli_w.dumps(data) if kind == ".toml" else json.dumps(data, indent=2) + "\n"
         atomic_write_text(path, text)
         return path
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object names a key twice (the later value would silently win)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(repr(key))
+        out[key] = value
+    return out
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

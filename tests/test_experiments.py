@@ -1,6 +1,7 @@
 """Experiments API: designs, seeds, backends agree, resume, failures, reproduce, sensitivity."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -9,8 +10,11 @@ import pytest
 from coprod_sim import PARAMETERS, Scenario, run
 from coprod_sim.cli import UsageError
 from coprod_sim.experiments import (
+    Experiment,
+    Plan,
     analyse,
     build_plan,
+    design_size,
     experiment_from_dict,
     load_results,
     make_factor,
@@ -23,6 +27,7 @@ from coprod_sim.experiments import (
     save_plots,
 )
 from coprod_sim.experiments import worker as worker_module
+from coprod_sim.experiments.design import describe_size
 
 SMALL = {"n_people": 40}
 
@@ -113,6 +118,25 @@ def test_sampled_designs_stay_within_the_table_ranges(kind, samples, expected):
     assert np.asarray(plan.unit).shape == (expected, 4)
 
 
+@pytest.mark.parametrize("kind,replicates", [("grid", 1), ("latin", 3), ("saltelli", 3),
+                                             ("morris", 3)])
+def test_sensitivity_designs_have_replicates_by_default(kind, replicates):
+    spec = {"weeks": 4, "design": {"kind": kind},
+            "factors": {"power_sharing": [0.2, 0.6], "use_forum": [False, True]}}
+    if kind != "grid":
+        spec["design"]["samples"] = 4
+        spec["factors"] = {"power_sharing": {}, "use_forum": {}}
+    exp = experiment_from_dict(spec)
+    assert exp.replicates == replicates
+    assert len(build_plan(exp).runs) == design_size(exp)[1] == design_size(exp)[0] * replicates
+    line = describe_size(exp)
+    assert f"x {replicates} replicate" in line
+    assert ("is the default" in line) == (kind != "grid")
+    explicit = experiment_from_dict({**spec, "replicates": 1})
+    assert explicit.replicates == 1 and "default" not in describe_size(explicit)
+    assert Experiment(kind=kind).replicates == replicates  # the same default in Python
+
+
 def test_factor_mapping_from_unit_interval():
     ints = make_factor("staff_seats", {"low": 2, "high": 5})
     assert [ints.from_unit(u) for u in (0, 0.24, 0.26, 0.74, 0.76, 1.0)] == [2, 2, 3, 4, 5, 5]
@@ -175,16 +199,20 @@ def test_manifest_records_versions_design_seeds_and_reproduces_a_run(tmp_path):
     manifest = json.loads((tmp_path / "res.manifest.json").read_text())
     assert manifest["coprod_sim_version"] and manifest["versions"]["mesa"]
     assert manifest["experiment"]["kind"] == "grid"
-    assert [r[3] for r in manifest["runs"]] == result.runs["seed"].tolist()
+    plan = Plan.from_dict(manifest)
+    assert [r[3] for r in plan.runs] == result.runs["seed"].tolist()
     assert manifest["started"] and manifest["finished"]
     for run_id in (0, 13):
         rep = reproduce_run(tmp_path / "res.manifest.json", run_id)
         assert rep.matches, rep.differences[:3]
         assert rep.checked > 8 * 20
     # a tampered table is caught
-    table = pd.read_parquet(tmp_path / "res.parquet")
+    out = tmp_path / "res.parquet"
+    table = pd.read_parquet(out).sort_values("run")
     table.loc[table["run"] == 13, "trust"] += 0.01
-    table.to_parquet(tmp_path / "res.parquet")
+    shutil.rmtree(out)
+    out.mkdir()
+    table.to_parquet(out / "part-000000000-000000015-00000000.parquet")
     rep = reproduce_run(tmp_path / "res.parquet", 13)
     assert not rep.matches and any(d.startswith("trust") for d in rep.differences)
 
@@ -218,12 +246,13 @@ def test_interrupted_sweep_resumes_without_losing_or_repeating_runs(tmp_path, se
         run_experiment(exp, out, workers=2, chunk_size=3, progress=False, on_chunk=interrupt)
     assert not out.exists()
     parts = tmp_path / "res.parts"
-    committed = sorted(parts.glob("part-*-runs.parquet"))
+    committed = sorted((parts / "runs").glob("part-*.parquet"))
     assert len(committed) == 2
     done_before = sum(len(pd.read_parquet(p)) for p in committed)
     # leftovers of a write cut short must not leak into the results
-    (parts / ".part-x.tmp").write_text("half")
-    serial_result.weekly.head(3).to_parquet(parts / "part-0000099-0000099-deadbeef-weekly.parquet")
+    (parts / "runs" / ".part-x.tmp").write_text("half")
+    serial_result.weekly.head(3).to_parquet(
+        parts / "weekly" / "part-000000099-000000099-deadbeef.parquet")
 
     resumed = resume(out, workers=2, chunk_size=4, progress=False)
     assert resumed.notes and "already done" in resumed.notes[0]
@@ -290,6 +319,7 @@ def test_failed_run_is_reported_and_other_runs_are_kept(tmp_path, monkeypatch,
 # --- sensitivity ------------------------------------------------------------------
 def sampled_spec(kind, samples, **extra):
     spec = {"name": f"tiny_{kind}", "base": "mixed_methods", "weeks": 8, "seed": 3,
+            "replicates": 1,  # kept fast: sampled designs default to 3 replicates
             "set": dict(SMALL), "design": {"kind": kind, "samples": samples},
             "factors": {"power_sharing": {}, "invitation_reach": {}, "pay_expenses": {}},
             "outputs": {"weekly": False,
@@ -336,8 +366,8 @@ def test_sensitivity_plots_have_title_caption_and_palette(tmp_path):
     overview = plot_overview(sens)
     assert overview.axes[0].get_title() and overview.caption
     files = save_plots(sens, tmp_path / "plots")
-    assert {p.name for p in files} == {"influence.png", "participation_rate.png", "trust.png",
-                                       "overview.png"}
+    assert {p.name for p in files if p.suffix == ".png" and p.name.count(".") == 1} == {
+        "influence.png", "participation_rate.png", "trust.png", "overview.png"}
     import matplotlib.pyplot as plt
     plt.close("all")
 

@@ -1,6 +1,7 @@
 """Command line: sweep, sensitivity, resume and reproduce on the shipped example files."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,14 +37,28 @@ def test_sweep_command_writes_tables_and_manifest(tmp_path, capsys, expected):
     assert "Reproduced exactly" in capsys.readouterr().out
 
 
+def reduced_copy(path, folder, **values):
+    """The shipped file with a few top-level or [design]/[set] values changed (comments kept)."""
+    text = path.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text, n = re.subn(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", text)
+        assert n == 1, f"{key} not found once in {path.name}"
+    copy = folder / path.name
+    copy.write_text(text, encoding="utf-8")
+    return copy
+
+
 def test_sensitivity_command_writes_indices_and_charts(tmp_path, capsys):
+    # the shipped file, made small (the full example runs in tests/test_sensitivity.py, slow)
+    small = reduced_copy(SENSITIVITY, tmp_path, samples=8, weeks=6, n_people=40)
     out = tmp_path / "sens.parquet"
-    assert main(["sensitivity", str(SENSITIVITY), "--workers", "2", "--no-progress",
+    assert main(["sensitivity", str(small), "--workers", "2", "--no-progress",
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Main index (ST)" in text
     indices = pd.read_csv(tmp_path / "sens.indices.csv")
     exp = load_experiment(SENSITIVITY)
+    assert load_experiment(small).factors == exp.factors
     assert set(indices["outcome"]) == set(exp.outcomes)
     assert set(indices["parameter"]) == {f.name for f in exp.factors}
     charts = sorted(p.name for p in (tmp_path / "sens.plots").glob("*.png"))
@@ -60,7 +75,7 @@ def test_interrupted_sweep_resumes_from_the_command_line(tmp_path, capsys, expec
                              "--out", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 60
-    while len(list(parts.glob("part-*-runs.parquet"))) < 3:
+    while len(list(parts.glob("runs/part-*.parquet"))) < 3:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "sweep wrote no checkpoint"
         time.sleep(0.05)
@@ -69,7 +84,7 @@ def test_interrupted_sweep_resumes_from_the_command_line(tmp_path, capsys, expec
     assert proc.returncode == 130, err
     assert "coprod-sim resume" in err
     assert not out.exists()
-    done = sum(len(pd.read_parquet(p)) for p in parts.glob("part-*-runs.parquet"))
+    done = sum(len(pd.read_parquet(p)) for p in parts.glob("runs/part-*.parquet"))
     assert 0 < done < len(expected.runs)
 
     assert main(["resume", str(out), "--workers", "2", "--no-progress"]) == 0

@@ -15,6 +15,9 @@ from coprod_sim.experiments.design import (
     Factor,
     Plan,
     build_plan,
+    check_plan_size,
+    check_size,
+    design_size,
     experiment_from_dict,
     load_experiment,
     make_factor,
@@ -39,7 +42,9 @@ from coprod_sim.experiments.sensitivity import (
 
 __all__ = [
     "DEFAULT_OUTCOMES", "Experiment", "ExperimentError", "Factor", "OKABE_ITO", "Plan",
-    "Reproduction", "Sensitivity", "SweepResult", "analyse", "build_plan",
+    "Reproduction", "Sensitivity", "SweepResult", "analyse", "build_plan", "check_plan_size",
+    "check_size",
+    "design_size",
     "experiment_from_dict", "load_experiment", "load_results", "make_factor", "output_paths",
     "plot_indices", "plot_overview", "reproduce_run", "resume", "run_experiment", "run_seed",
     "save_plots",

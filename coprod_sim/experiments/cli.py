@@ -11,8 +11,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from coprod_sim.cli import UsageError, register
@@ -38,9 +41,40 @@ def _run_options(p: argparse.ArgumentParser, out_required: bool = True) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def _start_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--restart", action="store_true",
+                   help="discard an unfinished sweep of a different experiment (or a damaged "
+                   "checkpoint) at --out")
+    p.add_argument("--force", action="store_true",
+                   help="replace finished results (or other files) at --out")
+    p.add_argument("--yes", action="store_true",
+                   help="confirm a design of more than 200,000 runs")
+
+
 def _stopped(out: Any) -> None:
     print(f"\nStopped. Finished runs are saved; carry on with: coprod-sim resume {out}",
           file=sys.stderr)
+
+
+class Terminated(KeyboardInterrupt):
+    """The sweep was asked to stop (SIGTERM): stop like Ctrl+C, keeping finished runs."""
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM (``kill``, a batch system's time limit) like Ctrl+C while running."""
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _report(result: Any) -> int:
@@ -49,11 +83,16 @@ def _report(result: Any) -> int:
     for note in result.notes:
         print(note)
     paths = result.paths
-    print(f"{len(result.runs)} of {len(result.plan.runs)} runs finished "
-          f"({result.manifest['backend']}, {result.manifest['seconds_this_session']:.1f} s).")
-    print(f"Runs table:   {paths.runs} (one row per run)")
-    if result.weekly is not None:
-        print(f"Weekly table: {paths.weekly} (one row per run and week)")
+    manifest = result.manifest
+    if "seconds_this_session" not in manifest:  # already finished: nothing ran now
+        print(f"{result.runs_finished} of {len(result.plan.runs)} runs finished.")
+    else:
+        print(f"{result.runs_finished} of {len(result.plan.runs)} runs finished "
+              f"({manifest['backend']}, {manifest['seconds_this_session']:.1f} s).")
+    layout = " (a folder of Parquet files)" if paths.fmt == "parquet" else ""
+    print(f"Runs table:   {paths.runs} (one row per run){layout}")
+    if result.plan.weekly:
+        print(f"Weekly table: {paths.weekly} (one row per run and week){layout}")
     print(f"Manifest:     {paths.manifest}")
     if result.failures:
         print(f"\n{len(result.failures)} run(s) failed; the other results are saved. "
@@ -68,37 +107,32 @@ def _report(result: Any) -> int:
 
 
 def _analyse_and_plot(result: Any, large_text: bool = False) -> None:
-    from coprod_sim.experiments.execute import write_table
-    from coprod_sim.experiments.sensitivity import analyse, save_plots
+    from coprod_sim.experiments.sensitivity import analyse_and_report
 
-    sens = analyse(result)
-    write_table(sens.indices, result.paths.indices)
-    plots = save_plots(sens, result.paths.plots, large_text=large_text)
-    for note in sens.notes:
-        print(note)
-    print(f"Indices:      {result.paths.indices} ({len(sens.indices)} rows)")
-    print(f"Charts:       {result.paths.plots}/ ({len(plots)} PNG files)")
-    main = {"saltelli": "ST", "morris": "mu_star", "latin": "S1"}[sens.method]
-    rank = sens.ranking()
-    print(f"\nMain index ({main}) by lever and outcome:")
-    print(rank.round(3).to_string())
+    print(analyse_and_report(result, large_text=large_text))
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
-    from coprod_sim.experiments.design import SAMPLED, load_experiment
-    from coprod_sim.experiments.execute import output_paths, run_experiment
+    from coprod_sim.experiments.design import SAMPLED, check_size, describe_size, load_experiment
+    from coprod_sim.experiments.execute import check_writable, output_paths, run_experiment
 
+    paths = output_paths(args.out)
     exp = load_experiment(args.experiment)
     if command == "sensitivity" and exp.kind not in SAMPLED:
         raise UsageError(f"design kind in {args.experiment} is {exp.kind!r}; `sensitivity` "
                          "needs 'saltelli', 'morris' or 'latin' (use `sweep` for grids)")
-    paths = output_paths(args.out)
+    print(describe_size(exp), flush=True)
+    check_size(exp, confirmed=args.yes)
+    check_writable(paths)
     try:
-        result = run_experiment(exp, args.out, workers=args.workers, scheduler=args.scheduler,
-                                chunk_size=args.chunk_size, progress=not args.no_progress,
-                                restart=args.restart, command=command)
+        with _stop_on_sigterm():
+            result = run_experiment(exp, args.out, workers=args.workers,
+                                    scheduler=args.scheduler, chunk_size=args.chunk_size,
+                                    progress=not args.no_progress, restart=args.restart,
+                                    force=args.force, yes=args.yes, command=command)
     except KeyboardInterrupt:
-        _stopped(paths.out)
+        if paths.parts.exists():
+            _stopped(paths.out)
         raise
     status = _report(result)
     if command == "sensitivity" and status == 0:
@@ -122,8 +156,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     header = pending_header(args.results)
     try:
-        result = resume(args.results, workers=args.workers, scheduler=args.scheduler,
-                        chunk_size=args.chunk_size, progress=not args.no_progress)
+        with _stop_on_sigterm():
+            result = resume(args.results, workers=args.workers, scheduler=args.scheduler,
+                            chunk_size=args.chunk_size, progress=not args.no_progress,
+                            yes=args.yes)
     except KeyboardInterrupt:
         _stopped(args.results)
         raise
@@ -141,6 +177,16 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     changed = {k: v for k, v in rep.scenario.changes().items()}
     print(f"Run {rep.run}: scenario {rep.scenario.name!r}, seed {rep.seed}, "
           f"{rep.scenario.weeks} weeks")
+    print(f"Recorded with: {rep.recorded}")
+    if rep.software_differences:
+        print("Software differs from the recorded run, so numbers may differ for that "
+              "reason alone:")
+        for line in rep.software_differences:
+            print("  " + line)
+    else:
+        print("Installed software matches the recorded versions.")
+    for line in rep.software_cautions:
+        print(f"  Note: {line}.")
     if changed:
         print("  Levers changed from the defaults: "
               + ", ".join(f"{k}={v!r}" for k, v in changed.items()))
@@ -162,8 +208,7 @@ def add_sweep(sub: Any) -> None:
     p = sub.add_parser("sweep", help="run an experiment file (many scenarios x seeds)")
     p.add_argument("experiment", help="experiment file (.toml), see docs/research.md")
     p.add_argument("--out", required=True, help="results file (.parquet, or .csv)")
-    p.add_argument("--restart", action="store_true",
-                   help="discard an unfinished sweep of a different experiment at --out")
+    _start_options(p)
     _run_options(p)
     p.set_defaults(func=cmd_sweep)
 
@@ -175,8 +220,7 @@ def add_sensitivity(sub: Any) -> None:
     p.add_argument("experiment", help="experiment file (.toml) with design kind saltelli, "
                    "morris or latin")
     p.add_argument("--out", required=True, help="results file (.parquet, or .csv)")
-    p.add_argument("--restart", action="store_true",
-                   help="discard an unfinished sweep of a different experiment at --out")
+    _start_options(p)
     p.add_argument("--large-text", action="store_true", help="larger text in the charts")
     _run_options(p)
     p.set_defaults(func=cmd_sensitivity)
@@ -186,6 +230,9 @@ def add_resume(sub: Any) -> None:
     """Add ``coprod-sim resume``."""
     p = sub.add_parser("resume", help="finish an interrupted sweep (or retry failed runs)")
     p.add_argument("results", help="the --out file of the interrupted sweep")
+    p.add_argument("--yes", action="store_true",
+                   help="confirm a design of more than 200,000 runs (not needed when the "
+                   "sweep was started with --yes: that is recorded)")
     _run_options(p)
     p.set_defaults(func=cmd_resume)
 
@@ -202,3 +249,7 @@ register("sweep", add_sweep)
 register("sensitivity", add_sensitivity)
 register("resume", add_resume)
 register("reproduce", add_reproduce)
+
+from coprod_sim.experiments.discover_cli import add_discover  # noqa: E402 - light module
+
+register("discover", add_discover)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow.dataset as ds
 
 from coprod_sim.cli import UsageError
 from coprod_sim.experiments.design import Plan
-from coprod_sim.experiments.execute import output_paths, read_table
+from coprod_sim.experiments.execute import load_manifest, read_table
+from coprod_sim.experiments.provenance import cautions, differences, summary_line
 from coprod_sim.experiments.worker import run_one
 from coprod_sim.scenario import Scenario
 
@@ -38,6 +39,9 @@ class Reproduction:
     weekly: pd.DataFrame
     checked: int = 0
     differences: list[str] = field(default_factory=list)
+    software_differences: list[str] = field(default_factory=list)
+    software_cautions: list[str] = field(default_factory=list)
+    recorded: str = ""
 
     @property
     def matches(self) -> bool:
@@ -64,15 +68,16 @@ def reproduce_run(out: str | os.PathLike, run: int) -> Reproduction:
         run: The run index (the ``run`` column).
 
     Returns:
-        A :class:`Reproduction`; ``.matches`` is True when every stored value agrees.
+        A :class:`Reproduction`; ``.matches`` is True when every stored value agrees;
+        ``.software_differences`` names each recorded package version or code
+        commit that differs from what is installed now.
 
     Raises:
         UsageError: if the manifest is missing or the run is not in it.
     """
-    paths = output_paths(out)
-    if not paths.manifest.exists():
-        raise UsageError(f"no manifest at {paths.manifest}")
-    manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    paths, manifest = load_manifest(out)
+    recorded = manifest.get("provenance") or {"versions": manifest.get("versions")}
+    software = differences(recorded)
     plan = Plan.from_dict(manifest)
     if not isinstance(run, int) or not 0 <= run < len(plan.runs):
         raise UsageError(f"--run is {run!r}; allowed: a run number from 0 to "
@@ -80,9 +85,12 @@ def reproduce_run(out: str | os.PathLike, run: int) -> Reproduction:
     _, point, _, seed = plan.runs[run]
     scenario = plan.scenario(point)
     summary, weekly = run_one(scenario.name, scenario.to_dict(), seed)
-    rep = Reproduction(run, seed, scenario, summary, weekly)
+    rep = Reproduction(run, seed, scenario, summary, weekly,
+                       software_differences=software, software_cautions=cautions(recorded),
+                       recorded=summary_line(recorded))
+    only = ds.field("run") == run
     if paths.runs.exists():
-        table = read_table(paths.runs)
+        table = read_table(paths.runs, where=only)
         stored = table[table["run"] == run]
         if len(stored) == 1:
             row = stored.iloc[0]
@@ -94,7 +102,7 @@ def reproduce_run(out: str | os.PathLike, run: int) -> Reproduction:
                     if not _same(row[key], value):
                         rep.differences.append(f"{key}: stored {row[key]!r}, now {value!r}")
     if paths.weekly.exists() and plan.weekly:
-        table = read_table(paths.weekly)
+        table = read_table(paths.weekly, where=only)
         stored = table[table["run"] == run].reset_index(drop=True)
         if len(stored):
             if len(stored) != len(weekly):
