@@ -19,6 +19,7 @@ from coprod_sim import PARAMETERS
 from coprod_sim.calibration import fit as F
 from coprod_sim.calibration import report as R
 from coprod_sim.calibration import targets as T
+from coprod_sim.calibration.gaps import KNOWN_GAPS
 from coprod_sim.calibration.patterns import PATTERNS
 from coprod_sim.cli import main
 
@@ -37,14 +38,30 @@ def text() -> str:
     return REPORT.read_text(encoding="utf-8")
 
 
-def test_the_report_is_a_full_run_and_every_check_holds():
+def test_the_report_is_a_full_run_and_every_check_that_does_not_hold_is_a_known_gap():
+    """Every check holds except the listed known gaps (issue 8), and each of those still fails.
+
+    A new failure fails this test; so does a known gap that starts to hold (then remove it
+    from ``coprod_sim/calibration/gaps.py``).
+    """
     d = data()
     assert not d["quick"], "the committed report was made with --quick"
-    failing = [c["name"] for checks in d["sections"].values() for c in checks
-               if not c["holds"]]
-    assert not failing, f"checks that do not hold: {failing}"
+    failing = {c["name"] for checks in d["sections"].values() for c in checks
+               if not c["holds"]}
+    new = sorted(failing - set(KNOWN_GAPS))
+    assert not new, f"checks that do not hold and are not known gaps: {new}"
+    fixed = sorted(set(KNOWN_GAPS) - failing)
+    assert not fixed, f"known gaps that now hold (remove them from gaps.py): {fixed}"
     total = sum(len(c) for c in d["sections"].values())
-    assert f"**{total} of {total} checks hold.**" in text()
+    held = total - len(failing)
+    assert f"**{held} of {total} checks hold.**" in text()
+    # the report says plainly which checks do not hold, each with its figure
+    assert "## What does not hold" in text() and "## Known gaps" in text()
+    for name, claim in KNOWN_GAPS.items():
+        assert re.search(rf"^- .*{re.escape(name)}: known gap: measured .+; the claim: "
+                         rf"{re.escape(claim)}$", text(), re.MULTILINE), STALE
+    assert "NOT a known gap" not in text().split("## What does not hold")[1].split(
+        "## Known gaps")[0].replace("unless marked **NOT a known gap**", "")
 
 
 def test_every_pattern_test_is_in_the_report():

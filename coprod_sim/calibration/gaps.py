@@ -41,8 +41,8 @@ GAP_NOTES: tuple[str, ...] = (
     "**Calibration not re-fitted.** The constants in "
     "`coprod_sim/calibration/fitted.toml` were fitted (optuna) against a slightly earlier "
     "model; the mechanisms changed after the fit and the fit has not been run again. Every "
-    "calibration target still holds, but the patterns and levers below were not part of "
-    "that fit.",
+    "calibration target still holds, but the patterns, levers, scale check and tipping "
+    "were not part of that fit.",
     "**Panel inactivity: no stable forum core.** Forum regulars do not settle into a "
     "stable core, so a forum's mix is closer to the people invited than the evidence "
     "says, and the questionnaire is not more representative than a forum (pattern 1: "
