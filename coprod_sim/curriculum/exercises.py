@@ -327,11 +327,17 @@ EX1 = Challenge(
                            "up front; choose it if you can afford it elsewhere."),
                       Hint("peer_support", False, "a funded peer network costs money each "
                            "week."))),
-        Target("representativeness", at_least=0.80, tolerance=0.02,
+        Target("representativeness", at_least=0.85, tolerance=0.02,
                why="The people taking part do not yet match everyone affected. Younger "
                    "people and people in deprived areas are the least likely to take part, "
-                   "and forums and focus groups favour the confident (Gibbs 1997).",
-               hints=_REP_HINTS),
+                   "forums and focus groups favour the confident (Gibbs 1997), and groups "
+                   "nobody invites cannot take part at all.",
+               hints=(Hint("invite_families", True, "step 1 of the CAFA (2012) model is "
+                           "to identify every group the change affects, including "
+                           "families."),
+                      Hint("invite_community", True, "the wider community is affected "
+                           "too (CAFA 2012)."),
+                      *_REP_HINTS)),
         Target("retention", at_least=0.80, tolerance=0.02,
                why="Too many of the people who took part have dropped out. People leave "
                    "when their views seem to vanish, when taking part costs them, or "
