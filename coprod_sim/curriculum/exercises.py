@@ -443,10 +443,10 @@ EX4 = Challenge(
                       Hint("use_focus_groups", False, "focus groups cost staff time at "
                            "every meeting; ask whether they add enough to pay for it."))),
         Target("influence", at_least=0.30, tolerance=0.02,
-               why="Too few of service users' views are being adopted. In this model the "
-                   "benefits come from changes that users' views shaped: a plan where "
-                   "people take part but change little can run for years and never pay "
-                   "back.",
+               why="Too few of service users' views are being adopted. People take part "
+                   "but change little, so their involvement risks being tokenistic. In this "
+                   "model the benefits come from changes that users' views shaped, so a "
+                   "plan that adopts few of them gets less back from the long game.",
                hints=(Hint("power_sharing", 0.7, "share power so views can be adopted."),
                       Hint("feedback_rationale", True, "feedback keeps people involved."),
                       Hint("staff_training", True, "trained staff are more open to "
