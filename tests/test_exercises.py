@@ -46,7 +46,7 @@ def test_solution_passes_with_margin(key):
 # (challenge, a plausible wrong answer, words the feedback must contain)
 WRONG = [
     ("ex1", (("use_focus_groups", True), ("use_interviews", True), ("staff_training", True),
-             ("peer_support", True)), ["£12,000", "Cost so far", "Things you could try"]),
+             ("peer_support", True)), ["£6,200", "Cost so far", "Things you could try"]),
     ("ex1", (("use_forum", False),), ["Representative mix", "Missed"]),
     ("ex2", (("hearing_loop", True), ("expenses_per_visit", 60.0), ("accessible_venue", True)),
      ["Still involved", "views go nowhere", "Explain decisions"]),

@@ -65,14 +65,16 @@ def test_a_moment_asked_counted_and_revealed(store):
     panel = RoomPanel(store)
     qid = panel.ask("05_email")
     assert store.current().key == "05_email" and store.current().state == "open"
+    options = store.question(qid).options  # the moment's own: Plan A, Plan B, About the same
+    assert len(options) == 3
     for i in range(12):
-        store.submit(qid, device(i), choice=("Go up", "Go down", "Stay about the same")[i % 3])
+        store.submit(qid, device(i), choice=options[i % 3])
     panel.refresh()
     assert "<b>12</b> have answered" in panel.count.value
     assert "4 (33%)" in panel.bars.value
     result = panel.reveal()
     assert store.current().state == "revealed"
-    assert result["answer"] in PLAN_OPTIONS
+    assert result["answer"] in options
     assert result["room"].startswith("4 of 12 in the room (33%) chose the model's answer")
     assert any(line.startswith("Why: ") for line in result["lines"])
     assert 'class="model"' in panel.bars.value  # the model's answer marked on the room's bars
@@ -116,11 +118,11 @@ def test_the_plan_on_screen_the_room_predicts_then_the_trainer_reveals(store, tr
 def test_export_writes_a_csv_beside_the_session_and_offers_a_download(store):
     panel = RoomPanel(store)
     qid = panel.ask("05_email")
-    store.submit(qid, device(1), choice="Go up", name="Ann")
+    store.submit(qid, device(1), choice="Plan B", name="Ann")
     path = panel.export()
     assert path == store.path.with_suffix(".csv")
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    assert [(r["answer"], r["name"]) for r in rows] == [("Go up", "Ann")]
+    assert [(r["answer"], r["name"]) for r in rows] == [("Plan B", "Ann")]
     assert 'download="' in panel.export_link.value
     assert "Saved 1 answers" in panel.message.value
 

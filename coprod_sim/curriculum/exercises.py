@@ -327,11 +327,17 @@ EX1 = Challenge(
                            "up front; choose it if you can afford it elsewhere."),
                       Hint("peer_support", False, "a funded peer network costs money each "
                            "week."))),
-        Target("representativeness", at_least=0.80, tolerance=0.02,
+        Target("representativeness", at_least=0.85, tolerance=0.02,
                why="The people taking part do not yet match everyone affected. Younger "
                    "people and people in deprived areas are the least likely to take part, "
-                   "and forums and focus groups favour the confident (Gibbs 1997).",
-               hints=_REP_HINTS),
+                   "forums and focus groups favour the confident (Gibbs 1997), and groups "
+                   "nobody invites cannot take part at all.",
+               hints=(Hint("invite_families", True, "step 1 of the CAFA (2012) model is "
+                           "to identify every group the change affects, including "
+                           "families."),
+                      Hint("invite_community", True, "the wider community is affected "
+                           "too (CAFA 2012)."),
+                      *_REP_HINTS)),
         Target("retention", at_least=0.80, tolerance=0.02,
                why="Too many of the people who took part have dropped out. People leave "
                    "when their views seem to vanish, when taking part costs them, or "
@@ -437,10 +443,10 @@ EX4 = Challenge(
                       Hint("use_focus_groups", False, "focus groups cost staff time at "
                            "every meeting; ask whether they add enough to pay for it."))),
         Target("influence", at_least=0.30, tolerance=0.02,
-               why="Too few of service users' views are being adopted. In this model the "
-                   "benefits come from changes that users' views shaped: a plan where "
-                   "people take part but change little can run for years and never pay "
-                   "back.",
+               why="Too few of service users' views are being adopted. People take part "
+                   "but change little, so their involvement risks being tokenistic. In this "
+                   "model the benefits come from changes that users' views shaped, so a "
+                   "plan that adopts few of them gets less back from the long game.",
                hints=(Hint("power_sharing", 0.7, "share power so views can be adopted."),
                       Hint("feedback_rationale", True, "feedback keeps people involved."),
                       Hint("staff_training", True, "trained staff are more open to "

@@ -117,17 +117,18 @@ _LIST: list[Moment] = [
         outcome="ever_took_part"),
     Compare(
         "04_barriers", "04",
-        "Plan A makes no adjustments. Plan B offers large print, plain language, a hearing "
-        "loop, an accessible venue, meeting times that suit people, paid expenses and "
-        "contact for people who are not online. Which plan has more people with an access "
-        "need taking part?",
+        "Both plans invite everyone affected and reach nine in ten of them, with a forum "
+        "and a questionnaire. Plan A makes no adjustments. Plan B offers large print, "
+        "plain language, a hearing loop, an accessible venue, meeting times that suit "
+        "people, paid expenses and contact for people who are not online. Which plan has "
+        "more people with an access need taking part?",
         "Each barrier that is removed lets in the people who face it (NLIAH 2010). A "
         "barrier that nobody removes quietly shuts out the people who have that need. "
         "Look at the second line too: people with no access need are counted there. If "
         "they take part more as well, ask why; in the model, people who take part bring "
         "their peers along.",
-        plans=[Plan("Plan A", _D, "no adjustments"),
-               Plan("Plan B", _D.replace(**_BARRIERS), "seven barriers removed")],
+        plans=[Plan("Plan A", _D.replace(**_EVERYONE), "no adjustments"),
+               Plan("Plan B", _D.replace(**_EVERYONE, **_BARRIERS), "seven barriers removed")],
         outcome="part_with_needs", same_within=0.015, also=("part_without_needs",)),
     Compare(
         "04_quiet", "04",
