@@ -37,7 +37,8 @@ DASHBOARDS = ("trainer", "compare", "explorer")
 
 @pytest.fixture(scope="module")
 def server():
-    srv = VoilaServer("all", pool=0).start()
+    # every test opens its own page: room for all of them (the cap has its own tests)
+    srv = VoilaServer("all", pool=0, max_kernels=30).start()
     yield srv
     srv.stop()
 
