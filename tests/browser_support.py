@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -63,6 +65,30 @@ def playwright_missing() -> str | None:
         return ("Debian's chromium is not installed (apt-get install chromium); "
                 "Playwright's own browser download does not work here")
     return None
+
+
+def require_browser() -> None:
+    """Skip the calling test module when no browser can run (fail instead in CI)."""
+    missing = playwright_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run in CI: {missing}", pytrace=False)
+        pytest.skip(missing, allow_module_level=True)
+
+
+def stop_process_group(proc: subprocess.Popen | None, grace: float = 10) -> None:
+    """Stop a server started in its own process group, and every kernel left in it."""
+    if proc is None or proc.poll() is not None:
+        return
+    pgid = os.getpgid(proc.pid)
+    os.killpg(pgid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(pgid, signal.SIGKILL)
+        proc.wait(5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)  # kernels left in the group
 
 
 @dataclass
@@ -200,16 +226,7 @@ class VoilaServer:
 
     def stop(self) -> None:
         """Stop Voila and its kernels (the process group this server started)."""
-        if self.proc is not None and self.proc.poll() is None:
-            pgid = os.getpgid(self.proc.pid)
-            os.killpg(pgid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(pgid, signal.SIGKILL)
-                self.proc.wait(5)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)  # kernels left in the group
+        stop_process_group(self.proc, grace=10)
         if getattr(self, "_log", None):
             self._log.close()
 

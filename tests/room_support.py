@@ -12,7 +12,6 @@ import contextlib
 import http.cookiejar
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from browser_support import stop_process_group  # noqa: E402
 
 from coprod_sim.room.store import Store  # noqa: E402
 from coprod_sim.serve import free_port, voila_command  # noqa: E402
@@ -104,16 +105,7 @@ class RoomServer:
 
     def stop(self) -> None:
         """Stop the server and its kernels (the process group it started)."""
-        if self.proc is not None and self.proc.poll() is None:
-            pgid = os.getpgid(self.proc.pid)
-            os.killpg(pgid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(pgid, signal.SIGKILL)
-                self.proc.wait(5)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
+        stop_process_group(self.proc, grace=15)
         if getattr(self, "_log", None):
             self._log.close()
 

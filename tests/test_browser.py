@@ -21,16 +21,12 @@ from browser_support import (
     axe_violations,
     browser,
     describe_violations,
-    playwright_missing,
+    require_browser,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-_missing = playwright_missing()
-if _missing:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {_missing}", pytrace=False)
-    pytest.skip(_missing, allow_module_level=True)
+require_browser()
 
 DASHBOARDS = ("trainer", "compare", "explorer")
 

@@ -20,7 +20,7 @@ from browser_support import (
     axe_source,
     browser,
     describe_violations,
-    playwright_missing,
+    require_browser,
 )
 from room_support import Device, RoomServer
 
@@ -28,11 +28,7 @@ from coprod_sim.room.questions import moment_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-_missing = playwright_missing()
-if _missing:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {_missing}", pytrace=False)
-    pytest.skip(_missing, allow_module_level=True)
+require_browser()
 
 SHOTS = Path(os.environ.get("COPROD_SCREENSHOTS") or tempfile.mkdtemp(prefix="room-shots-"))
 

@@ -8,21 +8,15 @@ set, in which case that is a failure.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from browser_support import browser, playwright_missing
+from browser_support import browser, require_browser
 
 from coprod_sim.lab import launch
 from coprod_sim.workspace import prepare
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-_missing = playwright_missing()
-if _missing:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {_missing}", pytrace=False)
-    pytest.skip(_missing, allow_module_level=True)
+require_browser()
 
 
 @pytest.fixture(scope="module")

@@ -141,24 +141,27 @@ def response(traces, params, compare=None) -> float:
     return _rate(traces, _methods(params, "questionnaire"))
 
 
+def _response_ratio(traces, params, group, reference, nobody: str) -> float:
+    """Response of ``group`` relative to ``reference`` (both filters on the traces)."""
+    methods = _methods(params, "questionnaire")
+    ref = _rate(traces, methods, reference)
+    if ref == 0:
+        raise MeasureError(nobody)
+    return _rate(traces, methods, group) / ref
+
+
 def age_response_gap(traces, params, compare=None) -> float:
     """Response of the youngest age band relative to the oldest (ages 16-34 vs 65+)."""
-    methods = _methods(params, "questionnaire")
-    young = _rate(traces, methods, lambda t: t.age == 0)
-    old = _rate(traces, methods, lambda t: t.age == t.age.max())
-    if old == 0:
-        raise MeasureError("nobody in the oldest age band responded")
-    return young / old
+    return _response_ratio(traces, params, lambda t: t.age == 0,
+                           lambda t: t.age == t.age.max(),
+                           "nobody in the oldest age band responded")
 
 
 def deprivation_response_gap(traces, params, compare=None) -> float:
     """Response of the most deprived fifth relative to the least deprived fifth."""
-    methods = _methods(params, "questionnaire")
-    most = _rate(traces, methods, lambda t: t.dep == 0)
-    least = _rate(traces, methods, lambda t: t.dep == t.dep.max())
-    if least == 0:
-        raise MeasureError("nobody in the least deprived fifth responded")
-    return most / least
+    return _response_ratio(traces, params, lambda t: t.dep == 0,
+                           lambda t: t.dep == t.dep.max(),
+                           "nobody in the least deprived fifth responded")
 
 
 def focus_group_no_show(traces, params, compare=None) -> float:
