@@ -59,10 +59,6 @@ GAP_NOTES: tuple[str, ...] = (
     "falls short of three times the average step (figures under Tipping), and the "
     "sharpest step of `tests/test_peers.py`'s sweep is 0.105 more people ever taking part "
     "for 0.025 more reach, against the 0.12 it claims.",
-    "**Power sharing 'off' is centred at 0.5.** With `mech_power_sharing` switched off, "
-    "adoption behaves as if power sharing were 0.5, so at the default power sharing of 0.4 "
-    "`explain` can say that power sharing *lowered* influence (found by an independent "
-    "review). Read the explanation of power sharing below 0.5 with care.",
 )
 
 
