@@ -67,7 +67,8 @@ class People:
     ``on_agenda`` (their main concern is already on the professionals' agenda).
 
     Dynamic: ``reached``, ``engaged``, ``aware_forum``, ``motivation``, ``trust``,
-    ``efficacy``, ``fatigue``, ``confidence``, ``last_part`` (week, -999 never),
+    ``efficacy``, ``fatigue``, ``confidence``, ``commitment`` (to the standing forum,
+    0-1), ``last_part`` (week, -999 never),
     ``times``, ``method_times`` (per method), ``views``, ``adopted``, ``ever_part``,
     ``dropped_week``, ``focus_accepted``, ``forum_first`` / ``forum_dropped``
     (week of first forum meeting / of going quiet, -1 none).
@@ -134,6 +135,9 @@ class People:
         # agenda (questions set by professionals can only hear those concerns).
         self.on_agenda = rng.random(n) < c.agenda_overlap
         self.joined = np.zeros(n, dtype=bool)  # crossed their threshold (sticky)
+        # Commitment to the standing forum (0-1): a habit and a role that build with
+        # each meeting attended and fade with each one missed (attendance.commitment).
+        self.commitment = np.zeros(n)
 
         self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
         self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)

@@ -17,8 +17,6 @@ from __future__ import annotations
 #: Report check name -> the claim it fails (the report shows the figure it measured beside
 #: it; the figures when the list was made are in docs/validation.md and the xfail reasons).
 KNOWN_GAPS: dict[str, str] = {
-    "pattern 1: questionnaires' mix at least 0.02 more representative than a forum":
-        "questionnaire at least 0.02 more representative than a forum",
     "scale default retention (fixed size)":
         "a difference of at most 0.10 between 200 and 2,000 people",
     "scale default influence (fixed size)":
@@ -43,12 +41,6 @@ GAP_NOTES: tuple[str, ...] = (
     "model; the mechanisms changed after the fit and the fit has not been run again. Every "
     "calibration target still holds, but the patterns, levers, scale check and tipping "
     "were not part of that fit.",
-    "**Panel inactivity: no stable forum core.** Forum regulars do not settle into a "
-    "stable core, so a forum's mix is closer to the people invited than the evidence "
-    "says, and the questionnaire is not more representative than a forum (pattern 1: "
-    "0.770 vs 0.788). The forum's confidence lift with the confidence bias on versus off "
-    "(`tests/test_mechanisms.py::test_confidence_bias_draws_the_confident_to_forums`) is "
-    "also short of its claim (0.066 against at least 0.056 + 0.03).",
     "**Scale dependence of the default design.** Between 200 and 2,000 people the default "
     "design's retention and tokenism rise, and influence and the users' share of the plan "
     "fall, by more than the 0.10 allowed (about 0.14-0.18), because the forum's 12 seats "

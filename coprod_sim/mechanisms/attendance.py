@@ -120,6 +120,38 @@ TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05
            "step": 0.025, "outcome": "ever_took_part", "weeks": 104}
 
 
+def commitment_pull(model: Model) -> np.ndarray:
+    """Log-odds each person adds to coming to the standing forum: their commitment.
+
+    Commitment to a standing group (Piliavin, Grube & Callero 2002: taking part
+    builds a role identity that keeps people coming; Agass et al. 1991 and the
+    paper, Gibbs 1997: forums keep a small self-selected core of the already
+    engaged) is ``commitment_weight`` at full commitment, 0 when
+    ``mech_commitment`` is off. It builds and fades in :func:`commit`.
+    """
+    if not model.levers.mech_commitment:
+        return np.zeros(model.state.n)
+    return model.constants.commitment_weight * model.state.commitment
+
+
+def commit(model: Model, wk: Week) -> None:
+    """Commitment to the standing forum builds with each meeting attended and fades when missed.
+
+    A habit and a role (Piliavin, Grube & Callero 2002): each forum meeting a
+    person comes to closes ``commitment_gain`` of the gap to full commitment;
+    each one they are invited to and miss loses ``commitment_decay`` of it (so
+    someone who stops coming loses the habit within a few meetings). Part of
+    the attendance mechanism, switched by ``mech_commitment``.
+    """
+    s, st, c = model.levers, model.state, model.constants
+    if not s.mech_commitment or not wk.running[FORUM]:
+        return
+    came = wk.took[:, FORUM]
+    missed = wk.invited[:, FORUM] & ~came
+    st.commitment[came] += c.commitment_gain * (1.0 - st.commitment[came])
+    st.commitment[missed] *= 1.0 - c.commitment_decay
+
+
 def invite(model: Model, wk: Week) -> None:
     """Mechanism 1: invitations reach people by each method's reach.
 
@@ -152,8 +184,10 @@ def decide_attendance(model: Model, wk: Week) -> None:
     it; peers who are involved pull people in past their threshold
     (Granovetter 1978); forums and focus groups favour the confident and
     articulate (Gibbs 1997, cited by the paper); a clear purpose helps people
-    choose to come (GSCC et al. 2007). Meetings have seats: when more want a
-    forum seat than there are, regulars keep theirs (the self-selected core).
+    choose to come (GSCC et al. 2007); commitment to a standing forum, built by
+    coming, keeps its members coming (Piliavin, Grube & Callero 2002;
+    :func:`commit`). Meetings have seats: when more want a forum seat than
+    there are, regulars keep theirs (the self-selected core).
     """
     s, st = model.levers, model.state
     took = _choose(model, wk) if wk.invited.any() else wk.invited
@@ -163,6 +197,7 @@ def decide_attendance(model: Model, wk: Week) -> None:
     wk.took, wk.part = took, part
     wk.hours = took @ hours
     wk.depth = np.where(part, (took * DEPTH).max(axis=1), 0)
+    commit(model, wk)
     if part.any():
         st.last_part[part] = model.week
         st.times += took.sum(axis=1)
@@ -201,6 +236,7 @@ def attendance_chance(model: Model) -> np.ndarray:
     base = np.log(chance / (1 - chance))
     base[QUESTIONNAIRE] += c.questionnaire_calibration
     logit = base + drive(model)[:, None] - model.barrier_penalty
+    logit[:, FORUM] += commitment_pull(model)
     if s.mech_confidence_bias:
         logit = logit + np.outer(effective_confidence(model) - 0.5, c.array("confidence_bias")) \
             + np.outer(st.articulacy - 0.5, c.array("articulacy_bias"))
@@ -241,4 +277,4 @@ def _choose(model: Model, wk: Week) -> np.ndarray:
 
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
            "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
-           "drive", "TIPPING"]
+           "drive", "commitment_pull", "commit", "TIPPING"]

@@ -1,4 +1,4 @@
-"""Mechanisms 8a-8c: dropping out, peers recruiting peers, and standing groups drifting.
+"""Mechanisms 8a-8d: dropping out, peers recruiting peers, standing groups drifting, life exits.
 
 Briefing paper: people whose views go unheard "disengage from the process";
 "engaging peer support networks is an effective way of transferring knowledge
@@ -23,7 +23,9 @@ def drop_out(model: Model, wk: Week) -> None:
     peer support network, Boyle et al. 2010): who stays depends on peers.
     Clear roles (the 4Rs, NLIAH 2010, made clear by ``roles_4rs`` or a step
     model's roles step) lower the point at which people give up
-    (``roles_tolerance``).
+    (``roles_tolerance``). Commitment to a standing forum holds its members in
+    too (``commitment_hold``; Piliavin, Grube & Callero 2002: a role identity
+    keeps people taking part through disappointments).
     """
     s, st, rng, c = model.levers, model.state, model.rng, model.constants
     np.clip(st.motivation, 0, 1, out=st.motivation)
@@ -33,12 +35,37 @@ def drop_out(model: Model, wk: Week) -> None:
         return
     wk.peer_share = peer_share(model)  # after this week's activities; recruitment reuses it
     held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * s.peer_support)
+    # A member's role in a standing group carries them through tiredness and low
+    # spirits, not through a loss of trust in the service (views ignored, decisions
+    # taken behind their backs): commitment is a margin on motivation only.
+    committed = c.commitment_hold * st.commitment if s.mech_commitment else 0.0
     tolerance = st.tolerance * (c.roles_tolerance if model.roles_clear else 1.0)
-    low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
+    low = (st.motivation + held + committed < tolerance) | (st.trust + held < tolerance)
     leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
     st.engaged[leaving] = False
     st.joined[leaving] = False
     st.dropped_week[leaving] = model.week
+
+
+def leave_life(model: Model, wk: Week) -> None:
+    """Mechanism 8d: a few people stop each year for reasons of their own life.
+
+    People move away, fall ill, take on caring or lose interest whatever the
+    design: NCVO's Time Well Spent survey (2019) finds life changes and other
+    commitments the commonest reasons volunteers stop. Each engaged person who
+    has taken part stops with yearly chance ``life_exit_rate`` (an assumption,
+    5% a year: the model's figure, not a measured one), so even the best design
+    keeps fewer than all of its people over five years.
+    """
+    s, st, rng, c = model.levers, model.state, model.rng, model.constants
+    if not s.mech_life_exits or c.life_exit_rate <= 0:
+        return
+    hazard = 1.0 - (1.0 - c.life_exit_rate) ** (1 / 52)
+    leaving = st.engaged & st.ever_part & (rng.random(st.n) < hazard)
+    if leaving.any():
+        st.engaged[leaving] = False
+        st.joined[leaving] = False
+        st.dropped_week[leaving] = model.week
 
 
 def recruit_peers(model: Model, wk: Week) -> None:
