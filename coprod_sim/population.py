@@ -63,7 +63,7 @@ class People:
     2 conversation, 3 partnership), ``tolerance``, ``base_offset`` (log-odds from the
     segment gap).
 
-    ``threshold`` (Granovetter joining threshold: share of peers involved),
+    ``threshold`` (Granovetter joining threshold: how many involved peers it takes),
     ``on_agenda`` (their main concern is already on the professionals' agenda).
 
     Dynamic: ``reached``, ``engaged``, ``aware_forum``, ``motivation``, ``trust``,
@@ -128,13 +128,15 @@ class People:
         # more confident) are likelier to (Agass et al. 1991; the paper: forums
         # draw the already engaged). Exactly ``forum_awareness`` of those reached.
         self.aware_forum = aware_of_forum(self, s.forum_awareness, c.awareness_skew, rng)
-        # Granovetter (1978) joining thresholds: the share of one's peers who must
-        # be involved before peers pull one in.
-        self.threshold = np.clip(rng.normal(c.threshold_mean, c.threshold_sd, n), 0.0, 1.0)
+        # Granovetter (1978) joining thresholds: how many of one's peers must be
+        # involved before peers pull one in (a count, as in Granovetter's model;
+        # at least one: nobody is pulled in by peers when none is involved).
+        self.threshold = np.maximum(rng.normal(c.threshold_mean, c.threshold_sd, n), 0.5)
         # Whether what matters most to a person is already on the professionals'
         # agenda (questions set by professionals can only hear those concerns).
         self.on_agenda = rng.random(n) < c.agenda_overlap
         self.joined = np.zeros(n, dtype=bool)  # crossed their threshold (sticky)
+        self.joined_week = np.full(n, -999, dtype=np.int64)  # week they joined by peers
         # Commitment to the standing forum (0-1): a habit and a role that build with
         # each meeting attended and fade with each one missed (attendance.commitment).
         self.commitment = np.zeros(n)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod_sim.mechanisms.attendance import peer_share
+from coprod_sim.mechanisms.attendance import peer_share, peers_felt
 from coprod_sim.state import Model, Week
 
 
@@ -73,23 +73,25 @@ def recruit_peers(model: Model, wk: Week) -> None:
 
     Briefing paper: peer support networks transfer knowledge and support change
     (Boyle et al. 2010). A person not reached joins, at ``peer_recruitment_rate``
-    a week, once the share of their peers involved reaches their Granovetter
+    a week, once the number of their peers involved reaches their Granovetter
     (1978) threshold (a funded peer support network makes each tie count more).
     """
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
+    s, st, rng = model.levers, model.state, model.rng
     if not s.mech_peer_recruitment or s.peer_recruitment_rate == 0:
         return
     outside = ~st.reached
     if not outside.any():
         return
     share = wk.peer_share if wk.peer_share is not None else peer_share(model)
-    share = share * (1.0 + c.peer_support_boost * s.peer_support)
-    ready = outside & (share > 0) & (share >= st.threshold)
+    felt = peers_felt(model, share * model.degree)
+    ready = outside & (felt > 0) & (felt >= st.threshold)
     joining = ready & (rng.random(st.n) < s.peer_recruitment_rate)
     if not joining.any():
         return
     st.reached[joining] = True
     st.engaged[joining] = True
+    st.joined[joining] = True
+    st.joined_week[joining] = model.week
     st.aware_forum[joining] = rng.random(int(joining.sum())) < s.forum_awareness
 
 
