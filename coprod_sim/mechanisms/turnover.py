@@ -51,8 +51,8 @@ def leave_life(model: Model, wk: Week) -> None:
     """Mechanism 8d: a few people stop each year for reasons of their own life.
 
     People move away, fall ill, take on caring or lose interest whatever the
-    design: NCVO's Time Well Spent survey (2019) finds life changes and other
-    commitments the commonest reasons volunteers stop. Each engaged person who
+    design: life changes and other commitments are the commonest reasons
+    volunteers stop (NCVO 2019, Time Well Spent). Each engaged person who
     has taken part stops with yearly chance ``life_exit_rate`` (an assumption,
     5% a year: the model's figure, not a measured one), so even the best design
     keeps fewer than all of its people over five years.
