@@ -14,7 +14,7 @@ import numpy as np
 
 from coprod_sim.mechanisms.attendance import FOCUS, FORUM
 from coprod_sim.mechanisms.meetings import staff_talk_share
-from coprod_sim.mechanisms.steps import contact_boost, experience_boost
+from coprod_sim.mechanisms.steps import contact_boost, experience_boost, joint_evaluation
 from coprod_sim.state import Model, Week
 
 #: Openness learning from a meeting's contact with service users, against a unit of
@@ -52,18 +52,22 @@ def update_anxiety(model: Model, wk: Week) -> None:
 def contact(model: Model, wk: Week) -> np.ndarray:
     """Each staff member's contact with service users in this week's meetings.
 
-    Seated staff meet the users of each forum or focus group held this week,
-    weighted by the users' share of the talking time (1 - the staff's share,
+    Seated staff meet the users of each forum or focus group held this week;
+    in co-assessment every member of staff meets users to judge the change
+    (:func:`coprod_sim.mechanisms.steps.joint_evaluation`). Each is weighted by
+    the users' share of the talking time (1 - the staff's share,
     :func:`coprod_sim.mechanisms.meetings.staff_talk_share`) and strengthened in
     a step that builds alliances (:func:`coprod_sim.mechanisms.steps.contact_boost`).
-    Staff who are not seated, and every design without meetings, have none.
+    Otherwise staff who are not seated, and every design without meetings, have none.
     """
     sf, took = model.staff_state, wk.took
     held = int(took[:, FORUM].any()) + int(took[:, FOCUS].any())
-    if held == 0:
+    judged = joint_evaluation(model)
+    if held == 0 and not judged:
         return np.zeros(sf.n)
     users = 1.0 - staff_talk_share(model.levers.power_sharing)
-    return sf.seat * (held * users * contact_boost(model))
+    # every member of staff on the change takes part in judging it with users
+    return (sf.seat * (held * contact_boost(model)) + judged) * users
 
 
 def update_openness(model: Model, wk: Week) -> None:

@@ -31,8 +31,9 @@ project's own state; a person's own state moves by g / 4 a week):
   change with staff (efficacy and confidence rise; value as assets);
 - ``evaluate``: with users in co-assessment, the people involved judge what
   changed (efficacy of those whose views were adopted rises) and staff see
-  what worked (good experiences count twice in openness learning,
-  :func:`experience_boost`, and contact with users counts as in an alliance).
+  what worked (they meet users to judge it, a meeting of contact of its own,
+  :func:`joint_evaluation`, and good experiences count twice in openness
+  learning, :func:`experience_boost`).
 
 The alliance and evaluation steps act through staff learning
 (:func:`coprod_sim.mechanisms.staff.update_openness`), so with
@@ -107,23 +108,24 @@ ALLIANCE_BOOST = 2.0
 
 
 def contact_boost(model: Model) -> float:
-    """Factor on staff's contact with users this week.
-
-    ``ALLIANCE_BOOST`` in an alliance step, and in an evaluation step with users in
-    co-assessment (staff and users judge the change together).
-    """
-    s = model.levers
-    if not s.mech_step_actions:
-        return 1.0
-    action = model.step_action
-    if action == "alliance" or (action == "evaluate" and s.stage_co_assessment):
+    """Factor on staff's contact with users this week: ``ALLIANCE_BOOST`` in an alliance step."""
+    if model.levers.mech_step_actions and model.step_action == "alliance":
         return ALLIANCE_BOOST
     return 1.0
 
 
+def joint_evaluation(model: Model) -> bool:
+    """Whether staff and users judge the change together this week (co-assessment).
+
+    In an evaluation step with users in co-assessment, the seated staff meet
+    service users to judge what changed, a meeting of its own whatever the
+    activities' cadence.
+    """
+    s = model.levers
+    return bool(s.mech_step_actions and s.stage_co_assessment
+                and model.step_action == "evaluate")
+
+
 def experience_boost(model: Model) -> float:
     """Factor on staff's good experiences this week: 2 while users judge the change with them."""
-    s = model.levers
-    if s.mech_step_actions and s.stage_co_assessment and model.step_action == "evaluate":
-        return 2.0
-    return 1.0
+    return 2.0 if joint_evaluation(model) else 1.0
