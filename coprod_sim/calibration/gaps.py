@@ -44,8 +44,9 @@ GAP_NOTES: tuple[str, ...] = (
     "and the questionnaire by the 200-person mix gives the 200-person rates within 0.05 "
     "(`tests/test_scale.py`): the gap is composition, not a scale dependence of the "
     "mechanisms, and the report's flat 0.10 (0.05 for fatigue) rule does not yet use the "
-    "mix. The one within-method difference: forum members' retention is about 0.06 lower at "
-    "2,000 (a full forum rotates more people through its seats, and at 200 its members are "
+    "mix. The one within-method difference: forum members' tokenism and retention are up to "
+    "about 0.07 lower at 2,000 (the forum is always full there, so its members are more "
+    "often regulars and it rotates more people through its seats; at 200 its members are "
     "a larger share of everyone's peers, who hold them in).",
 )
 
