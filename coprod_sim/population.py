@@ -140,6 +140,10 @@ class People:
         # Commitment to the standing forum (0-1): a habit and a role that build with
         # each meeting attended and fade with each one missed (attendance.commitment).
         self.commitment = np.zeros(n)
+        # Life events (moving away, illness, caring) have their own random stream, drawn
+        # the same week by week whatever the design, so two designs run with the same
+        # seed lose the same people to their lives (turnover.leave_life).
+        self.life_rng = _own_stream(rng)
 
         self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
         self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)
@@ -158,6 +162,14 @@ class People:
         self.focus_accepted = np.zeros(n, dtype=np.int64)
         self.forum_first = np.full(n, -1, dtype=np.int64)
         self.forum_dropped = np.full(n, -1, dtype=np.int64)
+
+
+def _own_stream(rng: np.random.Generator) -> np.random.Generator:
+    """A generator of its own, spawned from ``rng``'s seed without drawing from ``rng``."""
+    seed_seq = getattr(rng.bit_generator, "seed_seq", None)
+    if seed_seq is not None:
+        return np.random.default_rng(seed_seq.spawn(1)[0])
+    return np.random.default_rng(int(rng.integers(2**63)))
 
 
 def engaged_index(people: People) -> np.ndarray:

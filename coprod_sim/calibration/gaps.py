@@ -33,7 +33,8 @@ GAP_NOTES: tuple[str, ...] = (
     "`coprod_sim/calibration/fitted.toml` were fitted (optuna) against a slightly earlier "
     "model; the mechanisms changed after the fit and the fit has not been run again. Every "
     "calibration target still holds, but the patterns, levers, scale check and tipping "
-    "were not part of that fit; the forum's base chance (0.45), the commitment constants "
+    "were not part of that fit; the forum's base chance (0.35), the cost barrier (0.55), "
+    "the commitment constants "
     "and the thresholds (counts) were set by hand for the model with a forum core.",
     "**The default design's method mix changes with scale.** Between 200 and 2,000 people "
     "the default design's tokenism rises and its influence, users' share of the plan and "

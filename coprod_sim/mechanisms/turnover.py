@@ -35,12 +35,10 @@ def drop_out(model: Model, wk: Week) -> None:
         return
     wk.peer_share = peer_share(model)  # after this week's activities; recruitment reuses it
     held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * s.peer_support)
-    # A member's role in a standing group carries them through tiredness and low
-    # spirits, not through a loss of trust in the service (views ignored, decisions
-    # taken behind their backs): commitment is a margin on motivation only.
-    committed = c.commitment_hold * st.commitment if s.mech_commitment else 0.0
+    if s.mech_commitment:  # a member's role in a standing group holds them in too
+        held = held + c.commitment_hold * st.commitment
     tolerance = st.tolerance * (c.roles_tolerance if model.roles_clear else 1.0)
-    low = (st.motivation + held + committed < tolerance) | (st.trust + held < tolerance)
+    low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
     leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
     st.engaged[leaving] = False
     st.joined[leaving] = False
@@ -55,13 +53,16 @@ def leave_life(model: Model, wk: Week) -> None:
     volunteers stop (NCVO 2019, Time Well Spent). Each engaged person who
     has taken part stops with yearly chance ``life_exit_rate`` (an assumption,
     5% a year: the model's figure, not a measured one), so even the best design
-    keeps fewer than all of its people over five years.
+    keeps fewer than all of its people over five years. The draws come from
+    a stream of their own (``People.life_rng``), the same whatever the design.
     """
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
+    s, st, c = model.levers, model.state, model.constants
     if not s.mech_life_exits or c.life_exit_rate <= 0:
         return
     hazard = 1.0 - (1.0 - c.life_exit_rate) ** (1 / 52)
-    leaving = st.engaged & st.ever_part & (rng.random(st.n) < hazard)
+    # Drawn from the people's own stream of life events: the same draws whatever the
+    # design, so comparing two designs with one seed compares their effects, not luck.
+    leaving = st.engaged & st.ever_part & (st.life_rng.random(st.n) < hazard)
     if leaving.any():
         st.engaged[leaving] = False
         st.joined[leaving] = False
