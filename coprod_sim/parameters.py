@@ -482,8 +482,9 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
     "flexible_timing": ((("part_need_time_of_day", UP),), _INTERVIEW_CONTEXT,
                         "Removes the time-of-day barrier."),
     "pay_expenses": ((("part_need_cost", UP),),
-                     {"preset": "interviews_only", "interviews_per_round": 50,
-                      "n_people": 400, "n_staff": 30, "seeds": 16},
+                     {"preset": "forum_only", "n_people": 400, "n_staff": 30,
+                      "forum_seats": 40, "forum_awareness": 0.6, "invitation_reach": 1.0,
+                      "weeks": 26, "seeds": 32},
                      "Payment doubles the odds for people who cannot afford to come "
                      "(Edwards et al. 2002)."),
     "digital_inclusion": ((("part_need_digital", UP),), _NEEDS_CONTEXT,

@@ -122,7 +122,7 @@ def test_even_the_best_design_loses_a_few_people_to_their_own_lives():
     with_exits, without = retention(), retention(mech_life_exits=False)
     # Without life exits full coproduction keeps almost everyone for five years ...
     assert without >= 0.98
-    # ... with 5% a year (an assumption), between 60% and 90% (about 0.77: 1 - 0.95^5 is
+    # ... with 5% a year (an assumption), between 60% and 90% (about 0.8: 1 - 0.95^5 is
     # 0.23 for people there from the start, less for those who joined later)
     assert 0.60 <= with_exits <= 0.90
     assert with_exits <= without - 0.08

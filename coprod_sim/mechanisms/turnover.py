@@ -50,9 +50,10 @@ def leave_life(model: Model, wk: Week) -> None:
 
     People move away, fall ill, take on caring or lose interest whatever the
     design: life changes and other commitments are the commonest reasons
-    volunteers stop (NCVO 2019, Time Well Spent). Each engaged person who
-    has taken part stops with yearly chance ``life_exit_rate`` (an assumption,
-    5% a year: the model's figure, not a measured one), so even the best design
+    volunteers stop (NCVO 2019, Time Well Spent). Each person still engaged
+    (whether or not they have taken part yet) stops with yearly chance
+    ``life_exit_rate`` (an assumption, 5% a year: the model's figure, not a
+    measured one), so even the best design
     keeps fewer than all of its people over five years. The draws come from
     a stream of their own (``People.life_rng``), the same whatever the design.
     """
@@ -62,11 +63,13 @@ def leave_life(model: Model, wk: Week) -> None:
     hazard = 1.0 - (1.0 - c.life_exit_rate) ** (1 / 52)
     # Drawn from the people's own stream of life events: the same draws whatever the
     # design, so comparing two designs with one seed compares their effects, not luck.
-    leaving = st.engaged & st.ever_part & (st.life_rng.random(st.n) < hazard)
+    # Everyone engaged, whether or not they have taken part yet: a life event does not
+    # wait for the design, and the same people leave in any two designs (one seed).
+    leaving = st.engaged & (st.life_rng.random(st.n) < hazard)
     if leaving.any():
         st.engaged[leaving] = False
         st.joined[leaving] = False
-        st.dropped_week[leaving] = model.week
+        st.dropped_week[leaving & st.ever_part] = model.week
 
 
 def recruit_peers(model: Model, wk: Week) -> None:
