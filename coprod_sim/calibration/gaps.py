@@ -33,7 +33,7 @@ GAP_NOTES: tuple[str, ...] = (
     "`coprod_sim/calibration/fitted.toml` were fitted (optuna) against a slightly earlier "
     "model; the mechanisms changed after the fit and the fit has not been run again. Every "
     "calibration target still holds, but the patterns, levers, scale check and tipping "
-    "were not part of that fit; the forum's base chance (0.35), the cost barrier (0.55), "
+    "were not part of that fit; the forum's base chance (0.35), the cost barrier (ln 2), "
     "the commitment constants "
     "and the thresholds (counts) were set by hand for the model with a forum core.",
     "**The default design's method mix changes with scale.** Between 200 and 2,000 people "
