@@ -40,9 +40,7 @@ def people_mean(scenario: Scenario, value, weeks: int = 52) -> float:
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param("forum_only", marks=pytest.mark.xfail(strict=True, reason=(
-        "known gap (issue 8): representativeness 0.770 (questionnaire) vs 0.788 (forum) "
-        "against the questionnaire at least 0.02 more representative"))),
+    "forum_only",
     "focus_groups_only",
 ])
 def test_1_questionnaires_reach_more_and_more_representatively_but_give_less_influence(name):

@@ -78,46 +78,100 @@ def barrier_penalty(model: Model) -> np.ndarray:
 def involved(model: Model) -> np.ndarray:
     """Who is involved, as a peer sees it: took part in the last half year, still engaged."""
     st = model.state
-    return (model.week - st.last_part < INVOLVED_WEEKS) & st.engaged
+    recent = np.maximum(st.last_part, st.joined_week)
+    return (model.week - recent < INVOLVED_WEEKS) & st.engaged
+
+
+def peer_count(model: Model) -> np.ndarray:
+    """How many of each person's peers are involved (took part in the last half year)."""
+    active = involved(model).astype(float)
+    return np.bincount(model.edges_src, weights=active[model.edges_dst], minlength=model.state.n)
 
 
 def peer_share(model: Model) -> np.ndarray:
     """Share of each person's peers who are involved (took part in the last half year)."""
-    active = involved(model).astype(float)
-    counts = np.bincount(model.edges_src, weights=active[model.edges_dst],
-                         minlength=model.state.n)
-    return counts / np.maximum(model.degree, 1.0)
+    return peer_count(model) / np.maximum(model.degree, 1.0)
+
+
+def peers_felt(model: Model, count: np.ndarray | None = None) -> np.ndarray:
+    """Involved peers as each person feels them (a peer support network makes each count more).
+
+    Granovetter's (1978) thresholds are a number of others already taking
+    part; a peer support network (``peer_support``, Boyle et al. 2010) makes
+    each involved peer count ``1 + peer_support_boost`` times.
+    """
+    s, c = model.levers, model.constants
+    count = peer_count(model) if count is None else count
+    return count * (1.0 + c.peer_support_boost * s.peer_support)
 
 
 def peer_pull(model: Model) -> np.ndarray:
     """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
 
-    A person is pulled in once the share of their peers who are involved
-    reaches their own threshold, and from then on stays pulled (they have
-    joined, as in Granovetter's model, until they drop out); the pull is
-    ``peer_weight``, and a funded peer support network (``peer_support``,
-    Boyle et al. 2010) makes it stronger (times ``1 + peer_support_boost``).
-    The tipping this gives: see :data:`TIPPING`.
+    A person is pulled in once the number of their peers who are involved
+    reaches their own threshold (:func:`peers_felt`; a count, as in
+    Granovetter's model, so a person with many ties is not held back by the
+    ones who stay away), and from then on stays pulled (they have joined, until
+    they drop out); the pull is ``peer_weight``, and a funded peer support
+    network (``peer_support``, Boyle et al. 2010) makes it stronger (times
+    ``1 + peer_support_boost``). The tipping this gives: see :data:`TIPPING`.
     """
     s, c, st = model.levers, model.constants, model.state
     weight = s.peer_weight * (1.0 + c.peer_support_boost * s.peer_support)
-    st.joined |= peer_share(model) >= st.threshold
+    new = ~st.joined & (peers_felt(model) >= st.threshold) & st.engaged
+    st.joined |= new
+    st.joined_week[new] = model.week
     return weight * st.joined
 
 
 #: Where the threshold model of joining tips (Granovetter 1978): in the
 #: ``peer_tipping`` scenario (everyone invited, few reached, a peer support
-#: network, 104 weeks), ``ever_took_part`` climbs steeply as
-#: ``invitation_reach`` goes from 0.05 to 0.3, with its sharpest step (about
-#: +0.15 to +0.2 for +0.025 of reach) near 0.1-0.15: below it, too few of
-#: anyone's peers are involved to pass their thresholds (mean
-#: ``threshold_mean``); above it, each person drawn in passes their peers over
-#: theirs (:func:`coprod_sim.mechanisms.turnover.recruit_peers`). Without peer
-#: recruitment the same range of reach moves participation little.
-#: ``tests/test_peers.py`` checks it; chart: ``outcome`` against ``lever`` over
-#: ``range`` in steps of ``step``.
-TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05, 0.3),
+#: network, 104 weeks), ``ever_took_part`` stays low while invitations reach
+#: fewer than about one in ten, then jumps (about +0.2 to +0.3 for +0.025 of
+#: reach, near 0.1-0.15) and levels off near everyone: below it too few people
+#: anywhere have enough involved peers (their threshold, a count: mean
+#: ``threshold_mean`` with a peer support network counting each peer twice)
+#: for joining to spread; above it each person who joins takes their peers
+#: over theirs and the cascade runs through the network
+#: (:func:`coprod_sim.mechanisms.turnover.recruit_peers`). Without peer
+#: recruitment the same range of reach moves participation smoothly and
+#: little. ``tests/test_peers.py`` checks it; chart (``coprod-sim validate``,
+#: docs/validation.md): ``outcome`` against ``lever`` over ``range`` in steps
+#: of ``step``.
+TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05, 0.5),
            "step": 0.025, "outcome": "ever_took_part", "weeks": 104}
+
+
+def commitment_pull(model: Model) -> np.ndarray:
+    """Log-odds each person adds to coming to the standing forum: their commitment.
+
+    Commitment to a standing group (Piliavin, Grube & Callero 2002: taking part
+    builds a role identity that keeps people coming; Agass et al. 1991 and the
+    paper, Gibbs 1997: forums keep a small self-selected core of the already
+    engaged) is ``commitment_weight`` at full commitment, 0 when
+    ``mech_commitment`` is off. It builds and fades in :func:`commit`.
+    """
+    if not model.levers.mech_commitment:
+        return np.zeros(model.state.n)
+    return model.constants.commitment_weight * model.state.commitment
+
+
+def commit(model: Model, wk: Week) -> None:
+    """Commitment to the standing forum builds with each meeting attended and fades when missed.
+
+    A habit and a role (Piliavin, Grube & Callero 2002): each forum meeting a
+    person comes to closes ``commitment_gain`` of the gap to full commitment;
+    each one they are invited to and miss loses ``commitment_decay`` of it (so
+    someone who stops coming loses the habit within a few meetings). Part of
+    the attendance mechanism, switched by ``mech_commitment``.
+    """
+    s, st, c = model.levers, model.state, model.constants
+    if not s.mech_commitment or not wk.running[FORUM]:
+        return
+    came = wk.took[:, FORUM]
+    missed = wk.invited[:, FORUM] & ~came
+    st.commitment[came] += c.commitment_gain * (1.0 - st.commitment[came])
+    st.commitment[missed] *= 1.0 - c.commitment_decay
 
 
 def invite(model: Model, wk: Week) -> None:
@@ -152,8 +206,10 @@ def decide_attendance(model: Model, wk: Week) -> None:
     it; peers who are involved pull people in past their threshold
     (Granovetter 1978); forums and focus groups favour the confident and
     articulate (Gibbs 1997, cited by the paper); a clear purpose helps people
-    choose to come (GSCC et al. 2007). Meetings have seats: when more want a
-    forum seat than there are, regulars keep theirs (the self-selected core).
+    choose to come (GSCC et al. 2007); commitment to a standing forum, built by
+    coming, keeps its members coming (Piliavin, Grube & Callero 2002;
+    :func:`commit`). Meetings have seats: when more want a forum seat than
+    there are, regulars keep theirs (the self-selected core).
     """
     s, st = model.levers, model.state
     took = _choose(model, wk) if wk.invited.any() else wk.invited
@@ -163,6 +219,7 @@ def decide_attendance(model: Model, wk: Week) -> None:
     wk.took, wk.part = took, part
     wk.hours = took @ hours
     wk.depth = np.where(part, (took * DEPTH).max(axis=1), 0)
+    commit(model, wk)
     if part.any():
         st.last_part[part] = model.week
         st.times += took.sum(axis=1)
@@ -190,7 +247,8 @@ def attendance_chance(model: Model) -> np.ndarray:
 
     Log-odds: the method's base chance, plus the person's drive (motivation,
     trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
-    barriers, plus confidence and articulacy for groups. Confidence is the
+    barriers (for focus groups, at the show-up instead: see :func:`_choose`),
+    plus confidence and articulacy for groups. Confidence is the
     confidence the person brings, a buddy's included (see
     :func:`coprod_sim.mechanisms.meetings.effective_confidence`).
     """
@@ -201,6 +259,10 @@ def attendance_chance(model: Model) -> np.ndarray:
     base = np.log(chance / (1 - chance))
     base[QUESTIONNAIRE] += c.questionnaire_calibration
     logit = base + drive(model)[:, None] - model.barrier_penalty
+    # Focus groups: practical barriers act on the day, when an accepted person
+    # turns up or not (_choose), not at the asking as well (each acts once).
+    logit[:, FOCUS] += model.barrier_penalty[:, FOCUS]
+    logit[:, FORUM] += commitment_pull(model)
     if s.mech_confidence_bias:
         logit = logit + np.outer(effective_confidence(model) - 0.5, c.array("confidence_bias")) \
             + np.outer(st.articulacy - 0.5, c.array("articulacy_bias"))
@@ -218,8 +280,11 @@ def _choose(model: Model, wk: Week) -> np.ndarray:
         order = np.lexsort((rng.random(willing.size), -st.method_times[willing, FORUM]))
         took[willing[order[s.forum_seats:]], FORUM] = False
     # Focus group: asked in turn until enough accept to cover the expected
-    # no-shows; then each accepted person turns up or not (their own barriers
-    # and drive decide, ``show_base``); the first focus_group_size take seats.
+    # no-shows; then each accepted person turns up or not; the first
+    # focus_group_size take seats. Each influence acts once: drive (motivation,
+    # trust, efficacy, purpose, peers) and confidence decide who accepts;
+    # practical barriers (travel, cost, access, the time of day) decide who
+    # turns up on the day (``show_base`` less the person's unmet barriers).
     if wk.running[FOCUS]:
         # Organisers ask people in turn, the already engaged likelier to be asked
         # (weights exp(recruit_skew x engaged index): the same mix at any size).
@@ -229,8 +294,7 @@ def _choose(model: Model, wk: Week) -> np.ndarray:
             w = np.exp(c.recruit_skew * engaged_index(st)[accepted])
             accepted = rng.choice(accepted, size=want, replace=False, p=w / w.sum())
         st.focus_accepted[accepted] += 1
-        show_logit = (c.show_base + 0.5 * (drive(model)[accepted])
-                      - 0.5 * model.barrier_penalty[accepted, FOCUS])
+        show_logit = c.show_base - model.barrier_penalty[accepted, FOCUS]
         shows = accepted[rng.random(accepted.size) < 1.0 / (1.0 + np.exp(-show_logit))]
         took[:, FOCUS] = False
         took[shows[: s.focus_group_size], FOCUS] = True
@@ -241,4 +305,4 @@ def _choose(model: Model, wk: Week) -> np.ndarray:
 
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
            "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
-           "drive", "TIPPING"]
+           "drive", "commitment_pull", "commit", "TIPPING"]

@@ -10,9 +10,9 @@ bring finance and governance issues (Boyle, Slay & Stephens 2010);
 email" and leaving service users out "may undermine the effort".
 
 The plan grows from the work: every view considered ends either in an item
-from the service user (the view adopted) or, with ``staff_items_per_view``, in
-an item of the staff's own; so the plan's share from users does not change
-with the number of people affected.
+from the service user (the view adopted) or, by chance (``staff_items_per_view``,
+fewer with more open staff), in an item of the staff's own; so the plan's
+share from users does not change with the number of people affected.
 """
 
 from __future__ import annotations
@@ -40,14 +40,17 @@ def adoption_chance(model: Model, method: np.ndarray) -> np.ndarray:
     plus power sharing (Needham & Carr 2009) and staff openness, minus
     organisational resistance and health/social care friction, plus
     ``in_stage`` when users take part in the current stage (Governance
-    International 2013).
+    International 2013). With ``mech_power_sharing`` off no power is shared
+    (the power term of power 0), so the switch measures what sharing power adds.
     """
     s, c = model.levers, model.constants
     seated = model.staff_state.seat
     openness = float(model.staff_state.openness[seated].mean()) if seated.any() else 0.5
     logit = np.log(s.adoption_rate / (1.0 - s.adoption_rate))
-    if s.mech_power_sharing:
-        logit += c.power_slope * (s.power_sharing - REFERENCE_POWER)
+    # Switched off, no power is shared: the term of power 0 (so at any power above 0,
+    # power sharing raises adoption), while adoption_rate stays the rate at REFERENCE_POWER.
+    power = s.power_sharing if s.mech_power_sharing else 0.0
+    logit += c.power_slope * (power - REFERENCE_POWER)
     logit += c.openness_slope * (openness - REFERENCE_OPENNESS)
     logit -= c.resistance_slope * model.resistance
     logit -= c.friction_slope * (1.0 - model.integration)
@@ -55,6 +58,18 @@ def adoption_chance(model: Model, method: np.ndarray) -> np.ndarray:
         logit += c.in_stage
     p = 1.0 / (1.0 + np.exp(-logit))
     return np.full(np.shape(method), p)
+
+
+def staff_item_chance(model: Model) -> float:
+    """Chance that a view considered and not adopted ends in a staff item of the plan.
+
+    ``staff_items_per_view`` for seated staff of openness 0.5; more open staff
+    write fewer items of their own over users' views (x (1.5 - openness), so
+    half as many at full openness, 1.5 times as many at none).
+    """
+    seated = model.staff_state.seat
+    openness = float(model.staff_state.openness[seated].mean()) if seated.any() else 0.5
+    return float(np.clip(model.constants.staff_items_per_view * (1.5 - openness), 0.0, 1.0))
 
 
 def own_views(model: Model, wk: Week) -> np.ndarray:
@@ -73,9 +88,10 @@ def adopt_views(model: Model, wk: Week) -> None:
     plans; how many are depends on the power shared (Needham & Carr 2009).
     A view given only in answer to questions set by professionals (its
     concern off their agenda) adds nothing of the user's own to the plan.
-    Every view considered and not adopted may end in a staff item instead.
+    Every view considered and not adopted may end in a staff item instead
+    (a binomial draw, :func:`staff_item_chance`).
     """
-    st, rng, c = model.state, model.rng, model.constants
+    st, rng = model.state, model.rng
     if not wk.gave_view.any():
         return
     own = own_views(model, wk)
@@ -92,7 +108,7 @@ def adopt_views(model: Model, wk: Week) -> None:
     model.plan_users += n_adopted
     model.views_considered += n_views
     model.own_views += int(np.count_nonzero(own))
-    wk.staff_items = c.staff_items_per_view * (n_views - n_adopted)
+    wk.staff_items = int(rng.binomial(n_views - n_adopted, staff_item_chance(model)))
     model.plan_staff += wk.staff_items
     wk.n_adopted = n_adopted
 

@@ -24,6 +24,9 @@ from coprod_sim.state import Model, Week
 
 #: People below this starting confidence count as "less confident" for quiet_voice.
 LESS_CONFIDENT = 0.4
+#: Comprehension of a person of no health literacy, with jargon and in plain language
+#: (assumption: plain language removes jargon, not every difference in what people follow).
+JARGON_FLOOR, PLAIN_FLOOR = 0.3, 0.7
 
 
 def buddied(model: Model) -> np.ndarray:
@@ -51,15 +54,19 @@ def comprehension(model: Model) -> np.ndarray:
     """How much of the discussion each person follows (0-1).
 
     Jargon lowers comprehension for people with low health literacy unless
-    plain language is used (briefing paper, NLIAH 2010); understanding grows
+    plain language is used (briefing paper, NLIAH 2010); in plain language
+    people still differ by literacy, less (base ``PLAIN_FLOOR`` +
+    (1 - ``PLAIN_FLOOR``) sqrt(literacy) against ``JARGON_FLOOR`` ... with
+    jargon), so nobody follows everything for sure; understanding grows
     as confidence grows (a confident person asks when lost), so buddying and
     growing confidence help people analyse the information (NLIAH 2010).
     """
     s, st, c = model.levers, model.state, model.constants
     if not s.mech_jargon or s.plain_language:
-        base = np.ones(st.n)
+        # no jargon: people still differ in what they follow (literacy), less so
+        base = PLAIN_FLOOR + (1.0 - PLAIN_FLOOR) * np.sqrt(st.literacy)
     else:
-        base = 0.3 + 0.7 * np.sqrt(st.literacy)
+        base = JARGON_FLOOR + (1.0 - JARGON_FLOOR) * np.sqrt(st.literacy)
     gain = c.understanding_from_confidence * (effective_confidence(model) - 0.5)
     return np.clip(base + (1.0 - base) * gain, 0.05, 1.0)
 
@@ -123,6 +130,11 @@ def share_voice(model: Model, wk: Week) -> None:
     st.views += wk.gave_view
 
 
+def staff_talk_share(power_sharing: float) -> float:
+    """The staff's share of a meeting's talking time: they talk more when less power is shared."""
+    return 0.6 - 0.4 * power_sharing
+
+
 def staff_voice(model: Model) -> None:
     """Share the staff's talking time in a meeting between managers and front-line staff.
 
@@ -137,7 +149,7 @@ def staff_voice(model: Model) -> None:
     seated = np.flatnonzero(sf.seat)
     if seated.size == 0:
         return
-    staff_share = 0.6 - 0.4 * s.power_sharing
+    staff_share = staff_talk_share(s.power_sharing)
     standing = np.where(sf.manager[seated],
                         c.manager_weight if s.mech_manager_dominance else 1.0, 1.0)
     weight = standing * (0.5 + sf.skill[seated]) * rng.gamma(

@@ -18,7 +18,9 @@ project's own state; a person's own state moves by g / 4 a week):
   towards 1 from ``purpose_clarity``);
 - ``engage``: people reached hear of the forum;
 - ``support``: the people involved are supported (confidence grows);
-- ``alliance``: staff and users build working alliances (staff grow more open);
+- ``alliance``: staff and users build working alliances: each meeting's contact
+  between staff and users counts :data:`ALLIANCE_BOOST` times over in staff's
+  openness learning (:func:`contact_boost`; no meetings, no alliance);
 - ``roles``: role, remit, relationships and responsibility are set out (from
   then on, as if ``roles_4rs``);
 - ``partner``: partner organisations join up (integration friction falls);
@@ -29,7 +31,13 @@ project's own state; a person's own state moves by g / 4 a week):
   change with staff (efficacy and confidence rise; value as assets);
 - ``evaluate``: with users in co-assessment, the people involved judge what
   changed (efficacy of those whose views were adopted rises) and staff see
-  what worked (openness rises).
+  what worked (they meet users to judge it, a meeting of contact of its own,
+  :func:`joint_evaluation`, and good experiences count twice in openness
+  learning, :func:`experience_boost`).
+
+The alliance and evaluation steps act through staff learning
+(:func:`coprod_sim.mechanisms.staff.update_openness`), so with
+``mech_staff_learning`` off they do not move openness.
 
 "Involved" is taking part in the last half year (as peers see it).
 """
@@ -51,7 +59,7 @@ def do_step(model: Model, wk: Week) -> None:
     Briefing paper: the step models (CAFA 2012, Hill 2012, Spencer, Dineen &
     Phillips 2013, the paper's seven-step summary). See the module's list.
     """
-    s, st, sf, rng = model.levers, model.state, model.staff_state, model.rng
+    s, st, rng = model.levers, model.state, model.rng
     if not s.mech_step_actions:
         return
     action = model.step_action
@@ -77,8 +85,6 @@ def do_step(model: Model, wk: Week) -> None:
     elif action == "support":
         p = involved(model)
         st.confidence[p] += q * (1 - st.confidence[p])
-    elif action == "alliance":
-        sf.openness += 0.5 * g * (1 - sf.openness)
     elif action == "roles":
         model.roles_clear = True
     elif action == "partner":
@@ -95,4 +101,31 @@ def do_step(model: Model, wk: Week) -> None:
         if s.stage_co_assessment:
             p = involved(model) & (st.adopted > 0)
             st.efficacy[p] += q * (1 - st.efficacy[p])
-            sf.openness += 0.5 * g * (1 - sf.openness)
+
+
+#: How many times over a meeting's staff-user contact counts in an alliance step.
+ALLIANCE_BOOST = 2.0
+
+
+def contact_boost(model: Model) -> float:
+    """Factor on staff's contact with users this week: ``ALLIANCE_BOOST`` in an alliance step."""
+    if model.levers.mech_step_actions and model.step_action == "alliance":
+        return ALLIANCE_BOOST
+    return 1.0
+
+
+def joint_evaluation(model: Model) -> bool:
+    """Whether staff and users judge the change together this week (co-assessment).
+
+    In an evaluation step with users in co-assessment, the seated staff meet
+    service users to judge what changed, a meeting of its own whatever the
+    activities' cadence.
+    """
+    s = model.levers
+    return bool(s.mech_step_actions and s.stage_co_assessment
+                and model.step_action == "evaluate")
+
+
+def experience_boost(model: Model) -> float:
+    """Factor on staff's good experiences this week: 2 while users judge the change with them."""
+    return 2.0 if joint_evaluation(model) else 1.0

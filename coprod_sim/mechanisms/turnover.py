@@ -1,4 +1,4 @@
-"""Mechanisms 8a-8c: dropping out, peers recruiting peers, and standing groups drifting.
+"""Mechanisms 8a-8d: dropping out, peers recruiting peers, standing groups drifting, life exits.
 
 Briefing paper: people whose views go unheard "disengage from the process";
 "engaging peer support networks is an effective way of transferring knowledge
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod_sim.mechanisms.attendance import peer_share
+from coprod_sim.mechanisms.attendance import peer_share, peers_felt
 from coprod_sim.state import Model, Week
 
 
@@ -23,7 +23,9 @@ def drop_out(model: Model, wk: Week) -> None:
     peer support network, Boyle et al. 2010): who stays depends on peers.
     Clear roles (the 4Rs, NLIAH 2010, made clear by ``roles_4rs`` or a step
     model's roles step) lower the point at which people give up
-    (``roles_tolerance``).
+    (``roles_tolerance``). Commitment to a standing forum holds its members in
+    too (``commitment_hold``; Piliavin, Grube & Callero 2002: a role identity
+    keeps people taking part through disappointments).
     """
     s, st, rng, c = model.levers, model.state, model.rng, model.constants
     np.clip(st.motivation, 0, 1, out=st.motivation)
@@ -33,6 +35,8 @@ def drop_out(model: Model, wk: Week) -> None:
         return
     wk.peer_share = peer_share(model)  # after this week's activities; recruitment reuses it
     held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * s.peer_support)
+    if s.mech_commitment:  # a member's role in a standing group holds them in too
+        held = held + c.commitment_hold * st.commitment
     tolerance = st.tolerance * (c.roles_tolerance if model.roles_clear else 1.0)
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
     leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
@@ -41,28 +45,57 @@ def drop_out(model: Model, wk: Week) -> None:
     st.dropped_week[leaving] = model.week
 
 
+def leave_life(model: Model, wk: Week) -> None:
+    """Mechanism 8d: a few people stop each year for reasons of their own life.
+
+    People move away, fall ill, take on caring or lose interest whatever the
+    design: life changes and other commitments are the commonest reasons
+    volunteers stop (NCVO 2019, Time Well Spent). Each person still engaged
+    (whether or not they have taken part yet) stops with yearly chance
+    ``life_exit_rate`` (an assumption, 5% a year: the model's figure, not a
+    measured one), so even the best design
+    keeps fewer than all of its people over five years. The draws come from
+    a stream of their own (``People.life_rng``), the same whatever the design.
+    """
+    s, st, c = model.levers, model.state, model.constants
+    if not s.mech_life_exits or c.life_exit_rate <= 0:
+        return
+    hazard = 1.0 - (1.0 - c.life_exit_rate) ** (1 / 52)
+    # Drawn from the people's own stream of life events: the same draws whatever the
+    # design, so comparing two designs with one seed compares their effects, not luck.
+    # Everyone engaged, whether or not they have taken part yet: a life event does not
+    # wait for the design, and the same people leave in any two designs (one seed).
+    leaving = st.engaged & (st.life_rng.random(st.n) < hazard)
+    if leaving.any():
+        st.engaged[leaving] = False
+        st.joined[leaving] = False
+        st.dropped_week[leaving & st.ever_part] = model.week
+
+
 def recruit_peers(model: Model, wk: Week) -> None:
     """Mechanism 8b: people not reached join when enough of their peers are involved.
 
     Briefing paper: peer support networks transfer knowledge and support change
     (Boyle et al. 2010). A person not reached joins, at ``peer_recruitment_rate``
-    a week, once the share of their peers involved reaches their Granovetter
+    a week, once the number of their peers involved reaches their Granovetter
     (1978) threshold (a funded peer support network makes each tie count more).
     """
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
+    s, st, rng = model.levers, model.state, model.rng
     if not s.mech_peer_recruitment or s.peer_recruitment_rate == 0:
         return
     outside = ~st.reached
     if not outside.any():
         return
     share = wk.peer_share if wk.peer_share is not None else peer_share(model)
-    share = share * (1.0 + c.peer_support_boost * s.peer_support)
-    ready = outside & (share > 0) & (share >= st.threshold)
+    felt = peers_felt(model, share * model.degree)
+    ready = outside & (felt > 0) & (felt >= st.threshold)
     joining = ready & (rng.random(st.n) < s.peer_recruitment_rate)
     if not joining.any():
         return
     st.reached[joining] = True
     st.engaged[joining] = True
+    st.joined[joining] = True
+    st.joined_week[joining] = model.week
     st.aware_forum[joining] = rng.random(int(joining.sum())) < s.forum_awareness
 
 
