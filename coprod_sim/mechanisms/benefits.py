@@ -20,10 +20,6 @@ from coprod_sim.state import Model, Week
 
 #: Weeks over which a benefit ramps up once it starts to show.
 RAMP_WEEKS = 13
-#: Room for improvement: adopted views per person affected at which the weekly
-#: benefit reaches half its ceiling; each further view adds less, as the
-#: service's fit to needs closes (assumption).
-ROOM_PER_PERSON = 0.75
 #: Unit costs in GBP (assumption).
 COSTS = {
     "forum_meeting": 120.0, "focus_group": 350.0, "interview": 45.0,
@@ -108,7 +104,7 @@ def benefit_flow(model: Model) -> float:
     ``value_per_view`` a unit at first, levelling off as the service's fit to
     needs closes.
     """
-    room = ROOM_PER_PERSON * model.state.n
+    room = model.constants.room_per_person * model.state.n
     units = model.improvement
     return model.levers.value_per_view * units / (1.0 + units / room)
 

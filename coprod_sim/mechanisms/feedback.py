@@ -23,7 +23,9 @@ def give_feedback(model: Model, wk: Week) -> None:
 
     - adopted: efficacy and trust move up towards 1;
     - not adopted, with a reason (``feedback_rationale``, or a buddy who
-      explains to a person they support): a small step down (the view was heard);
+      explains to a person they support): a small step down in efficacy and trust
+      (``rationale_softening`` of the full step: the view was heard, but a reason
+      is still a no, so trust never grows from rejections);
     - not adopted, no reason: a full step down in efficacy, trust and motivation;
     - in a meeting, being heard (a fair share of the talking time or more)
       raises motivation and being talked over lowers it (``heard_weight``), so
@@ -50,9 +52,9 @@ def give_feedback(model: Model, wk: Week) -> None:
     # understand and analyse the information).
     explained = np.full(st.n, True) if s.feedback_rationale else buddied(model)
     soft_down, hard_down = down & explained, down & ~explained
-    st.efficacy[soft_down] -= soft * lr * st.efficacy[soft_down]
-    st.trust[soft_down] += soft * lr * (1 - st.trust[soft_down])
-    st.efficacy[hard_down] -= lr * st.efficacy[hard_down]
     loss = model.constants.ignored_loss
+    st.efficacy[soft_down] -= soft * lr * st.efficacy[soft_down]
+    st.trust[soft_down] -= soft * loss * lr * st.trust[soft_down]
+    st.efficacy[hard_down] -= lr * st.efficacy[hard_down]
     st.trust[hard_down] -= loss * lr * st.trust[hard_down]
     st.motivation[hard_down] -= loss * lr * st.motivation[hard_down]

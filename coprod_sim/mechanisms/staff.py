@@ -17,10 +17,6 @@ from coprod_sim.mechanisms.meetings import staff_talk_share
 from coprod_sim.mechanisms.steps import contact_boost, experience_boost, joint_evaluation
 from coprod_sim.state import Model, Week
 
-#: Openness learning from a meeting's contact with service users, against a unit of
-#: skill (assumption: a weekly meeting at middle power teaches about twice what full training does).
-CONTACT_WEIGHT = 3.0
-
 
 def train_staff(model: Model, wk: Week) -> None:
     """Mechanism 7a: training raises staff skill over the first weeks.
@@ -37,15 +33,18 @@ def update_anxiety(model: Model, wk: Week) -> None:
     """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill.
 
     Briefing paper: the shift in power creates anxieties about risk. Each member
-    moves towards their own target, their sensitivity to risk (drawn at set-up,
-    :class:`coprod_sim.population.Staff`) x power shared x (1 - skill), so anxiety
-    differs between staff and between runs. Switched off, anxiety stays where it
-    started (the power shift adds nothing).
+    moves towards their own target: the anxiety the power shift brings, their
+    sensitivity to risk (drawn at set-up, :class:`coprod_sim.population.Staff`)
+    x power shared x (1 - skill), or where they started when that is higher.
+    So anxiety differs between staff and between runs, never falls below where
+    it started, and falls back as training raises skill.
+    Switched off, anxiety stays where it started (the power shift adds nothing).
     """
     s, sf = model.levers, model.staff_state
     if not s.mech_staff_anxiety:
         return
-    target = np.clip(sf.risk_sensitivity * s.power_sharing * (1 - sf.skill), 0, 1)
+    shift = np.clip(sf.risk_sensitivity * s.power_sharing * (1 - sf.skill), 0, 1)
+    target = np.maximum(sf.anxiety0, shift)
     sf.anxiety += model.constants.anxiety_pace * (target - sf.anxiety)
 
 
@@ -77,24 +76,31 @@ def update_openness(model: Model, wk: Week) -> None:
     coproduction are not immediate.
 
     Openness moves towards 1 by a share of the remaining gap each week, a share
-    that grows with skill (training), with good experiences (the share of the
-    changes adopted from users' views that have started to pay back, so
-    openness follows benefits, which lag; counted twice over when staff and
+    that grows with the skill staff gained in training, with good experiences
+    (how much of the room for improvement the changes adopted from users' views
+    have filled once they started to pay back,
+    ``improvement / (improvement + room_per_person x people)``, as the benefit
+    flow saturates; so openness follows benefits, which lag, and a handful of
+    adopted views is a handful of good experiences; counted twice over when staff and
     users judge the change together, :func:`coprod_sim.mechanisms.steps.experience_boost`)
     and with contact with service users in meetings (:func:`contact`, weight
-    :data:`CONTACT_WEIGHT`). So openness comes from behaviour and differs by
-    design. It never runs backwards and never reaches 1; anxiety acts through
-    organisational resistance (:func:`organisational_resistance`), not here.
+    ``contact_weight``). What was gained slips back towards where staff started
+    by ``openness_decay`` a week, so without training, contact or good
+    experiences nothing opens staff up (the cultural shift has causes), and
+    openness gained falls back when they stop. It never reaches 1; anxiety acts
+    through organisational resistance (:func:`organisational_resistance`), not here.
     Switched off, openness never changes (the step models' alliance and
     evaluation steps act through this mechanism, so they stop too).
     """
     s, sf, c = model.levers, model.staff_state, model.constants
     if not s.mech_staff_learning:
         return
-    good = min(1.0, model.improvement / model.plan_users) if model.plan_users else 0.0
-    pace = c.openness_pace * (sf.skill + good * experience_boost(model)
-                              + CONTACT_WEIGHT * contact(model, wk))
-    sf.openness += pace * (1.0 - sf.openness)
+    room = c.room_per_person * model.state.n
+    good = model.improvement / (model.improvement + room)
+    trained = np.maximum(sf.skill - sf.skill0, 0.0)
+    pace = c.openness_pace * (trained + good * experience_boost(model)
+                              + c.contact_weight * contact(model, wk))
+    sf.openness += pace * (1.0 - sf.openness) - c.openness_decay * (sf.openness - sf.openness0)
 
 
 def organisational_resistance(model: Model) -> float:

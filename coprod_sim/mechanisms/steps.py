@@ -19,7 +19,7 @@ project's own state; a person's own state moves by g / 4 a week):
 - ``engage``: people reached hear of the forum;
 - ``support``: the people involved are supported (confidence grows);
 - ``alliance``: staff and users build working alliances: each meeting's contact
-  between staff and users counts :data:`ALLIANCE_BOOST` times over in staff's
+  between staff and users counts ``alliance_boost`` (a constant) times over in staff's
   openness learning (:func:`contact_boost`; no meetings, no alliance);
 - ``roles``: role, remit, relationships and responsibility are set out (from
   then on, as if ``roles_4rs``);
@@ -104,13 +104,12 @@ def do_step(model: Model, wk: Week) -> None:
 
 
 #: How many times over a meeting's staff-user contact counts in an alliance step.
-ALLIANCE_BOOST = 2.0
 
 
 def contact_boost(model: Model) -> float:
-    """Factor on staff's contact with users this week: ``ALLIANCE_BOOST`` in an alliance step."""
+    """Factor on staff's contact with users this week: ``alliance_boost`` in an alliance step."""
     if model.levers.mech_step_actions and model.step_action == "alliance":
-        return ALLIANCE_BOOST
+        return model.constants.alliance_boost
     return 1.0
 
 
