@@ -8,8 +8,7 @@ list). The tests that assert these claims directly are marked
 ``xfail(strict=True)`` with the same figures, so they too must keep failing
 until someone fixes the model.
 
-The figures are those of the committed report (fitted constants of 10:27,
-fitted against a slightly earlier model).
+Empty when every check holds (the report then says so).
 """
 
 from __future__ import annotations
@@ -19,15 +18,7 @@ from __future__ import annotations
 KNOWN_GAPS: dict[str, str] = {}
 
 #: What the known gaps come from, in plain words (the "Known gaps" section of the report).
-GAP_NOTES: tuple[str, ...] = (
-    "**Calibration not re-fitted.** The constants in "
-    "`coprod_sim/calibration/fitted.toml` were fitted (optuna) against a slightly earlier "
-    "model; the mechanisms changed after the fit and the fit has not been run again. Every "
-    "calibration target still holds, but the patterns, levers, scale check and tipping "
-    "were not part of that fit; the forum's base chance (0.35), the cost barrier (ln 2), "
-    "the commitment constants "
-    "and the thresholds (counts) were set by hand for the model with a forum core.",
-)
+GAP_NOTES: tuple[str, ...] = ()
 
 
 def is_known(name: str) -> bool:
