@@ -285,14 +285,14 @@ def test_failed_run_is_reported_and_other_runs_are_kept(tmp_path, monkeypatch,
     exp = experiment_from_dict(grid_spec())
     bad_seed = int(serial_result.runs.loc[6, "seed"])
     bad_ps = float(serial_result.runs.loc[6, "power_sharing"])
-    real = worker_module.run_one
+    real = worker_module.run_batch
 
-    def flaky(name, values, seed):
-        if seed == bad_seed and values["power_sharing"] == bad_ps:
+    def flaky(runs, **options):  # a batch holding the bad run crashes
+        if any(seed == bad_seed and sc.power_sharing == bad_ps for sc, seed in runs):
             raise RuntimeError("simulated crash")
-        return real(name, values, seed)
+        return real(runs, **options)
 
-    monkeypatch.setattr(worker_module, "run_one", flaky)
+    monkeypatch.setattr(worker_module, "run_batch", flaky)
     out = tmp_path / "res.parquet"
     result = run_experiment(exp, out, workers=1, chunk_size=4, progress=False)
     failed_runs = sorted(f["run"] for f in result.failures)
@@ -309,7 +309,7 @@ def test_failed_run_is_reported_and_other_runs_are_kept(tmp_path, monkeypatch,
     manifest = json.loads((tmp_path / "res.manifest.json").read_text())
     assert [f["run"] for f in manifest["failures"]] == failed_runs
     # once the cause is fixed, resume runs only the failed runs
-    monkeypatch.setattr(worker_module, "run_one", real)
+    monkeypatch.setattr(worker_module, "run_batch", real)
     again = resume(out, workers=1, progress=False)
     assert again.manifest["runs_this_session"] == len(failed_runs)
     pd.testing.assert_frame_equal(again.runs, serial_result.runs)
