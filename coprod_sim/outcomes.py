@@ -9,14 +9,13 @@ beside the number), its bounds, and whether higher is better.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from coprod_sim.population import AGES, DEPRIVATION, NEED_LABELS, NEEDS, ROLES
-
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel
+from coprod_sim.presets import STAGES
 
 #: Weeks that count as "recent" participation (a quarter of a year).
 RECENT = 13
@@ -185,7 +184,7 @@ def ladder_rung(score: float) -> str:
 def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
                        age_share: np.ndarray, dep_share: np.ndarray,
                        role: np.ndarray | None = None,
-                       role_share: np.ndarray | None = None) -> float:
+                       role_share: np.ndarray | None = None) -> float | np.ndarray:
     """How closely the people taking part match everyone affected, beyond chance.
 
     For age bands, deprivation bands and (when given) roles (patients, carers,
@@ -197,144 +196,166 @@ def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
     averaged and taken from 1 (floored at 0).
     So a random sample scores near 1 at any size, and a group skewed the same
     way scores the same at any size; 0 when nobody took part.
+
+    Arrays may have a leading run axis (people on the last axis, shares
+    ``(runs, k)``); then one figure per run is returned.
     """
-    k = np.count_nonzero(took_part)
-    if k == 0:
-        return 0.0
-    n = age.size
-    fpc = max(n - k, 0) / max(n - 1, 1)
-    distance = 0.0
+    if np.ndim(took_part) == 1:
+        out = representativeness(
+            took_part[None], age[None], dep[None], np.asarray(age_share)[None],
+            np.asarray(dep_share)[None], None if role is None else role[None],
+            None if role_share is None else np.asarray(role_share)[None])
+        return float(out[0])
+    k = took_part.sum(axis=-1)
+    n = age.shape[-1]
+    safe_k = np.maximum(k, 1)
+    fpc = np.maximum(n - k, 0) / max(n - 1, 1)
+    distance = np.zeros(k.shape)
     dims = [(age, age_share), (dep, dep_share)]
     if role is not None and role_share is not None:
         dims.append((role, role_share))
     for codes, share in dims:
-        observed = np.bincount(codes[took_part], minlength=share.size) / k
-        chance = float((share * (1.0 - share)).sum()) / k * fpc
-        squared = float(((observed - share) ** 2).sum()) - chance
-        distance += np.sqrt(max(0.0, squared))
-    return float(max(0.0, 1.0 - distance / len(dims)))
+        counts = (took_part[..., None] & (codes[..., None] == np.arange(share.shape[-1]))
+                  ).sum(axis=-2)
+        observed = counts / safe_k[:, None]
+        chance = (share * (1.0 - share)).sum(axis=-1) / safe_k * fpc
+        squared = ((observed - share) ** 2).sum(axis=-1) - chance
+        distance = distance + np.sqrt(np.maximum(0.0, squared))
+    return np.where(k > 0, np.maximum(0.0, 1.0 - distance / len(dims)), 0.0)
+
+
+#: Columns of the weekly table that hold whole numbers (the rest are floats or text).
+INTEGER_COLUMNS = ("week", "participants", "dropped_out")
+#: Columns that hold text.
+TEXT_COLUMNS = ("stage", "ladder")
 
 
 class Recorder:
-    """Collects one row per week into ``model_vars`` (a dict of lists).
+    """Collects one row per run per week: every outcome computed for all runs at once.
 
-    Its attributes mirror what :func:`mesa.batch_run` reads from a Mesa
-    ``DataCollector`` (``model_vars``, ``_collection_steps`` and empty agent
-    records), so ``batch_run`` works with this model.
+    ``record(b)`` appends this week's outcomes (one array over runs per
+    column); :meth:`tables` gives one weekly DataFrame per run, with the same
+    columns and dtypes as a single run's table. :meth:`model_vars` gives one
+    run's columns as lists (what a Mesa ``DataCollector`` holds).
     """
 
-    def __init__(self, model: CoproductionModel):
-        st = model.state
-        self.model_vars: dict[str, list[Any]] = {name: [] for name in OUTCOMES}
-        self._collection_steps: list[int] = []
-        self._agent_records: dict = {}
-        self._agenttype_records: dict = {}
-        self.agent_reporters: dict = {}
-        self.agenttype_reporters: dict = {}
-        any_need = st.needs[:, :6].any(axis=1)
-        # Group codes for participation by group: one bincount per grouping.
-        self.groupings = [(st.age, len(AGES)), (st.dep, len(DEPRIVATION)),
-                          (st.role, len(ROLES)), (any_need.astype(np.int64) ^ 1, 2)]
-        sizes = np.concatenate([np.bincount(code, minlength=k) for code, k in self.groupings]
-                               + [st.needs.sum(axis=0)])
-        self.group_size = np.maximum(sizes, 1)
-        self.needs_f = st.needs.astype(float)
-        self._recent: np.ndarray | None = None
-        self._n_recent = 0
-        self._n_reached = -1
-        self._rep = 0.0
-        self._groups: list[float] = []
-        self._lift = 0.0
-        self._state = st
+    def __init__(self, b):
+        st = b.state
+        self.columns: dict[str, list[np.ndarray]] = {name: [] for name in OUTCOMES}
+        any_need = st.needs[:, :, :6].any(axis=-1)
+        # Group membership for participation by group: age, deprivation, role,
+        # with and without needs, then each need.
+        groups = [st.age[:, :, None] == np.arange(len(AGES)),
+                  st.dep[:, :, None] == np.arange(len(DEPRIVATION)),
+                  st.role[:, :, None] == np.arange(len(ROLES)),
+                  np.stack([any_need, ~any_need], axis=-1), st.needs]
+        self.groups = np.concatenate(groups, axis=-1)  # (runs, people, groups)
+        self.group_size = np.maximum(self.groups.sum(axis=1), 1)
+        self.stage_names = np.array(STAGES, dtype=object)
 
-    def _conf0_reached(self) -> float:
-        st = self._state
-        return float(st.confidence0[st.reached].mean()) if st.reached.any() else 0.0
-
-    def record(self, model: CoproductionModel) -> dict[str, Any]:
-        """Compute this week's outcomes, append them, and return them as a dict."""
-        st, sf = model.state, model.staff_state
-        week = model.week
-        # Who took part in the last 13 weeks changes only when someone takes part
-        # or someone's 13 weeks run out: otherwise last week's figures still hold.
-        n_reached_now = np.count_nonzero(st.reached)
-        same = (self._recent is not None and not model.current_week.part.any()
-                and n_reached_now == self._n_reached
-                and not np.any(st.last_part == week - RECENT))
-        self._n_reached = n_reached_now
-        if same:
-            recent, n_recent = self._recent, self._n_recent
-        else:
-            recent = week - st.last_part < RECENT
-            n_recent = np.count_nonzero(recent)
-            self._recent, self._n_recent = recent, n_recent
-            self._rep = representativeness(recent, st.age, st.dep, model.age_share,
-                                           model.dep_share, st.role, model.role_share)
-            counts = np.concatenate([np.bincount(code[recent], minlength=k)
-                                     for code, k in self.groupings]
-                                    + [recent.astype(float) @ self.needs_f])
-            self._groups = (counts / self.group_size).tolist()
-            self._lift = (float(st.confidence0[recent].mean() - self._conf0_reached())
-                          if n_recent else 0.0)
-        model.representativeness = self._rep
+    def record(self, b) -> None:
+        """Compute this week's outcomes for every run and append them."""
+        st, sf, wk = b.state, b.staff_state, b.current_week
+        week, n = b.week, st.n
+        recent = week - st.last_part < RECENT
+        n_recent = recent.sum(axis=-1)
+        safe_recent = np.maximum(n_recent, 1)
+        b.representativeness[:] = representativeness(recent, st.age, st.dep, b.age_share,
+                                                     b.dep_share, st.role, b.role_share)
+        counts = (recent[:, :, None] & self.groups).sum(axis=1)
+        group_rates = counts / self.group_size
+        reached = st.reached
+        n_reached_people = reached.sum(axis=-1)
+        conf0_reached = np.where(n_reached_people > 0, (st.confidence0 * reached).sum(axis=-1)
+                                 / np.maximum(n_reached_people, 1), 0.0)
+        lift = np.where(n_recent > 0, (st.confidence0 * recent).sum(axis=-1) / safe_recent
+                        - conf0_reached, 0.0)
         ever_mask = st.ever_part
-        ever = np.count_nonzero(ever_mask)
-        reached = st.reached.astype(float)
-        n_reached = max(1.0, reached.sum())
-        tally = model.tally
-        staff_air = sf.airtime.sum()
-        influence = model.plan_users / model.views_considered if model.views_considered else 0.0
-        plan = model.plan_users + model.plan_staff
-        plan_share = model.plan_users / plan if plan else 0.0
-        own = model.plan_users / model.own_views if model.own_views else 0.0
+        ever = ever_mask.sum(axis=-1)
+        safe_ever = np.maximum(ever, 1)
+        has_ever = ever > 0
+        n_reached = np.maximum(1.0, n_reached_people)
+        tally = b.tally
+        staff_air = sf.airtime.sum(axis=-1)
+        influence = _ratio(b.plan_users, b.views_considered)
+        plan = b.plan_users + b.plan_staff
+        plan_share = _ratio(b.plan_users, plan)
+        own = _ratio(b.plan_users, b.own_views)
         score = 0.5 * own + 0.5 * plan_share
-        wk = model.current_week
-        if wk.focus_seats:
-            model.focus_seats += wk.focus_seats
-            model.focus_filled += int(np.count_nonzero(wk.took[:, 1]))
-        lift = self._lift
-        kept = np.count_nonzero(ever_mask & st.engaged)
+        b.focus_seats += wk.focus_seats
+        b.focus_filled += np.where(wk.focus_seats > 0, wk.took[:, :, 1].sum(axis=-1), 0)
+        kept = (ever_mask & st.engaged).sum(axis=-1)
+        manager_air = (sf.airtime * sf.manager).sum(axis=-1)
         row = {
-            "week": week + 1,
-            "stage": model.stage,
-            "participants": int(np.count_nonzero(model.current_week.part)),
-            "participation_rate": n_recent / st.n,
-            "ever_took_part": ever / st.n,
-            "contacts_per_person": float(st.times.sum() / ever) if ever else 0.0,
-            "retention": kept / ever if ever else 0.0,
-            "dropped_out": int(ever - kept),
-            "representativeness": model.representativeness,
-            "voice_equality": (tally["equality_sum"] / tally["meetings"]
-                               if tally["meetings"] else 0.0),
-            "quiet_voice": (tally["quiet_airtime"] / tally["quiet_seats"]
-                            if tally["quiet_seats"] else 0.0),
-            "frontline_voice": (max(0.0, 1.0 - float(sf.airtime[sf.manager].sum() / staff_air))
-                                if staff_air else 0.0),
+            "week": np.full(b.B, week + 1, dtype=np.int64),
+            "stage": self.stage_names[b.stage],
+            "participants": wk.part.sum(axis=-1).astype(np.int64),
+            "participation_rate": n_recent / n,
+            "ever_took_part": ever / n,
+            "contacts_per_person": np.where(has_ever, st.times.sum(axis=-1) / safe_ever, 0.0),
+            "retention": np.where(has_ever, kept / safe_ever, 0.0),
+            "dropped_out": (ever - kept).astype(np.int64),
+            "representativeness": b.representativeness.copy(),
+            "voice_equality": _ratio(tally["equality_sum"], tally["meetings"]),
+            "quiet_voice": _ratio(tally["quiet_airtime"], tally["quiet_seats"]),
+            "frontline_voice": np.where(staff_air > 0, np.maximum(
+                0.0, 1.0 - manager_air / np.where(staff_air > 0, staff_air, 1.0)), 0.0),
             "influence": influence,
             "user_plan_share": plan_share,
-            "tokenism": (np.count_nonzero(ever_mask & (st.adopted == 0)) / ever
-                         if ever else 0.0),
-            "understanding": (model.understanding_sum / model.understanding_n
-                              if model.understanding_n else 0.0),
-            "confidence": float(st.confidence @ ever_mask) / ever if ever else 0.0,
+            "tokenism": np.where(has_ever, (ever_mask & (st.adopted == 0)).sum(axis=-1)
+                                 / safe_ever, 0.0),
+            "understanding": _ratio(b.understanding_sum, b.understanding_n),
+            "confidence": np.where(has_ever, (st.confidence * ever_mask).sum(axis=-1)
+                                   / safe_ever, 0.0),
             "confidence_lift": lift,
-            "focus_group_fill": (model.focus_filled / model.focus_seats
-                                 if model.focus_seats else 0.0),
-            "trust": float(st.trust @ reached / n_reached),
-            "efficacy": float(st.efficacy @ reached / n_reached),
-            "motivation": float(st.motivation @ reached / n_reached),
-            "fatigue": float(st.fatigue @ recent) / n_recent if n_recent else 0.0,
-            "staff_openness": float(sf.openness.sum()) / sf.n,
-            "staff_anxiety": float(sf.anxiety.sum()) / sf.n,
-            "resistance": model.resistance,
-            "cost": model.cost,
-            "benefit": model.benefit,
-            "net_benefit": model.benefit - model.cost,
+            "focus_group_fill": _ratio(b.focus_filled, b.focus_seats),
+            "trust": (st.trust * reached).sum(axis=-1) / n_reached,
+            "efficacy": (st.efficacy * reached).sum(axis=-1) / n_reached,
+            "motivation": (st.motivation * reached).sum(axis=-1) / n_reached,
+            "fatigue": np.where(n_recent > 0, (st.fatigue * recent).sum(axis=-1) / safe_recent,
+                                0.0),
+            "staff_openness": sf.openness.sum(axis=-1) / sf.n,
+            "staff_anxiety": sf.anxiety.sum(axis=-1) / sf.n,
+            "resistance": b.resistance.copy(),
+            "cost": b.cost.copy(),
+            "benefit": b.benefit.copy(),
+            "net_benefit": b.benefit - b.cost,
             "ladder_score": score,
-            "ladder": ladder_rung(score),
+            "ladder": np.array(LADDER, dtype=object)[(score >= LADDER_CUTS[0]).astype(int)
+                                                     + (score >= LADDER_CUTS[1])],
         }
-        row.update(zip(GROUP_COLUMNS, self._groups, strict=True))
+        for k, name in enumerate(GROUP_COLUMNS):
+            row[name] = group_rates[:, k]
         for name, value in row.items():
-            self.model_vars[name].append(value)
-        self._collection_steps.append(model.steps)
-        return row
+            self.columns[name].append(value)
+
+    def stacked(self) -> dict[str, np.ndarray]:
+        """Every column as a ``(weeks, runs)`` array."""
+        return {name: np.stack(values) if values else np.zeros((0, 0))
+                for name, values in self.columns.items()}
+
+    def tables(self) -> list[pd.DataFrame]:
+        """One weekly DataFrame per run (columns as in :data:`OUTCOMES`)."""
+        data = self.stacked()
+        names = list(OUTCOMES)
+        floats = [k for k in names if k not in INTEGER_COLUMNS and k not in TEXT_COLUMNS]
+        block = np.stack([data[k].astype(float) for k in floats], axis=-1)  # weeks, runs, k
+        out = []
+        for b in range(block.shape[1]):
+            frame = pd.DataFrame(block[:, b, :], columns=floats)
+            for k in INTEGER_COLUMNS:
+                frame[k] = data[k][:, b]
+            for k in TEXT_COLUMNS:
+                frame[k] = data[k][:, b].tolist()
+            out.append(frame[names])
+        return out
+
+    def model_vars(self, b: int = 0) -> dict[str, list[Any]]:
+        """Run ``b``'s columns as lists of Python numbers and strings."""
+        return {name: [v[b].item() if hasattr(v[b], "item") else v[b] for v in values]
+                for name, values in self.columns.items()}
+
+
+def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """``top / bottom`` per run, 0 where ``bottom`` is 0."""
+    return np.where(bottom != 0, top / np.where(bottom != 0, bottom, 1), 0.0)

@@ -207,16 +207,16 @@ class Staff:
         self.seat[extra] = True
 
 
-def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
-                 rewire: float = 0.15) -> nx.Graph:
-    """Build the peer support network: a small world with homophily.
+def peer_ties(people: People, rng: np.random.Generator, degree: int = 6,
+              rewire: float = 0.15) -> np.ndarray:
+    """Draw the peer support ties: a small world with homophily, as ``(ties, 2)`` pairs.
 
     People are placed around a ring in order of segment and role; each is tied
     to the ``degree`` nearest on the ring, and each tie is rewired to a random
     person with chance ``rewire`` (Watts & Strogatz 1998). So most ties join
     people alike in age, deprivation and role (assumption: homophily), and a
-    few ties cross. Drawn with the model's own random generator; node ``i`` of
-    the graph is person ``i``.
+    few ties cross. Each pair is ``(i, j)`` with ``i < j``, sorted, no repeats;
+    person ``i`` is index ``i`` of the people arrays.
     """
     n = people.n
     half = max(1, min(degree, n - 1) // 2)
@@ -224,10 +224,21 @@ def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
     source = np.repeat(np.arange(n), half)
     target = (source + np.tile(np.arange(1, half + 1), n)) % n
     moved = rng.random(source.size) < rewire
-    shift = rng.integers(1, n, size=int(moved.sum()))  # never the person themself
-    target[moved] = (source[moved] + shift) % n
+    shift = rng.integers(1, n, size=int(moved.sum())) if n > 1 else np.zeros(0, int)
+    target[moved] = (source[moved] + shift) % n  # never the person themself
     pairs = np.sort(np.column_stack([order[source], order[target]]), axis=1)
-    pairs = np.unique(pairs, axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    return np.unique(pairs, axis=0).astype(np.int64)
+
+
+def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
+                 rewire: float = 0.15) -> nx.Graph:
+    """The peer support network (:func:`peer_ties`) as a ``networkx`` graph; node i is person i."""
+    return ties_graph(peer_ties(people, rng, degree, rewire), people.n)
+
+
+def ties_graph(pairs: np.ndarray, n: int) -> nx.Graph:
+    """A ``networkx`` graph of ``n`` people and the tie ``pairs``."""
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(pairs.tolist())

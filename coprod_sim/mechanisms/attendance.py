@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from coprod_sim.population import METHODS, NEED_LEVER, NEEDS, engaged_index
+from coprod_sim.randomness import smallest, weighted_keys
 from coprod_sim.state import Model, Week
 
 FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
@@ -45,51 +46,47 @@ BARRIER_WEIGHT = np.array([
 INVOLVED_WEEKS = 26
 
 
-def running_methods(model: Model, week: int) -> np.ndarray:
+def running_methods(b: Model, week: int) -> np.ndarray:
     """Mechanism 1: which methods meet this week, on their cadence.
 
-    Returns a bool per method in :data:`~coprod_sim.population.METHODS` order.
+    Returns a bool per run and method in :data:`~coprod_sim.population.METHODS`
+    order, ``(runs, 4)``.
     """
-    s = model.levers
-    use = (s.use_forum, s.use_focus_groups, s.use_interviews, s.use_questionnaire)
-    every = (s.forum_every_weeks, s.focus_group_every_weeks, s.interview_every_weeks,
-             s.questionnaire_every_weeks)
-    return np.array([u and week % e == 0 for u, e in zip(use, every, strict=True)])
+    return b.method_use & (week % b.method_every == 0)
 
 
-def unmet_barriers(model: Model) -> np.ndarray:
-    """Each person's unmet needs (n x len(NEEDS) bools): needs whose adjustment is off.
+def unmet_barriers(b: Model) -> np.ndarray:
+    """Each person's unmet needs (runs x people x len(NEEDS) bools): needs whose adjustment is off.
 
     A barrier that meets its adjustment costs nothing (model brief, step 5).
     """
-    s = model.levers
-    if not s.mech_barriers:
-        return np.zeros_like(model.state.needs)
-    off = np.array([not s[NEED_LEVER[need]] for need in NEEDS])
-    return model.state.needs & off
+    lev = b.lev
+    off = np.hstack([~getattr(lev, NEED_LEVER[need]) for need in NEEDS])  # (runs, needs)
+    on = lev.mech_barriers & off
+    return b.state.needs & on[:, None, :]
 
 
-def barrier_penalty(model: Model) -> np.ndarray:
-    """Log-odds lost by each person for each method from unmet needs (n x 4)."""
-    unmet = unmet_barriers(model).astype(float)
-    return (unmet * model.constants.array("barrier_strength")) @ BARRIER_WEIGHT
+def barrier_penalty(b: Model) -> np.ndarray:
+    """Log-odds lost by each person for each method from unmet needs (runs x people x 4)."""
+    unmet = unmet_barriers(b).astype(float)
+    weight = (b.constants.array("barrier_strength")[:, None] * BARRIER_WEIGHT).T  # (4, needs)
+    return (unmet[:, :, None, :] * weight).sum(axis=-1)
 
 
-def involved(model: Model) -> np.ndarray:
+def involved(b: Model) -> np.ndarray:
     """Who is involved, as a peer sees it: took part in the last half year, still engaged."""
-    st = model.state
-    return (model.week - st.last_part < INVOLVED_WEEKS) & st.engaged
+    st = b.state
+    return (b.week - st.last_part < INVOLVED_WEEKS) & st.engaged
 
 
-def peer_share(model: Model) -> np.ndarray:
+def peer_share(b: Model) -> np.ndarray:
     """Share of each person's peers who are involved (took part in the last half year)."""
-    active = involved(model).astype(float)
-    counts = np.bincount(model.edges_src, weights=active[model.edges_dst],
-                         minlength=model.state.n)
-    return counts / np.maximum(model.degree, 1.0)
+    active = involved(b).astype(float).ravel()
+    counts = np.bincount(b.edge_src, weights=active[b.edge_dst], minlength=active.size)
+    return counts.reshape(b.degree.shape) / np.maximum(b.degree, 1.0)
 
 
-def peer_pull(model: Model) -> np.ndarray:
+def peer_pull(b: Model) -> np.ndarray:
     """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
 
     A person is pulled in once the share of their peers who are involved
@@ -97,11 +94,12 @@ def peer_pull(model: Model) -> np.ndarray:
     joined, as in Granovetter's model, until they drop out); the pull is
     ``peer_weight``, and a funded peer support network (``peer_support``,
     Boyle et al. 2010) makes it stronger (times ``1 + peer_support_boost``).
-    The tipping this gives: see :data:`TIPPING`.
+    The tipping this gives: see :data:`TIPPING`. Runs with
+    ``mech_peer_influence`` off neither join nor are pulled.
     """
-    s, c, st = model.levers, model.constants, model.state
-    weight = s.peer_weight * (1.0 + c.peer_support_boost * s.peer_support)
-    st.joined |= peer_share(model) >= st.threshold
+    lev, c, st = b.lev, b.constants, b.state
+    weight = lev.peer_weight * (1.0 + c.peer_support_boost * lev.peer_support)
+    st.joined |= (peer_share(b) >= st.threshold) & lev.mech_peer_influence
     return weight * st.joined
 
 
@@ -120,32 +118,32 @@ TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05
            "step": 0.025, "outcome": "ever_took_part", "weeks": 104}
 
 
-def invite(model: Model, wk: Week) -> None:
+def invite(b: Model, wk: Week) -> None:
     """Mechanism 1: invitations reach people by each method's reach.
 
     Forums invite the people who know the forum exists (Agass et al. 1991: far
     more know a group than attend); focus groups recruit until enough accept
     to fill the seats after the expected no-shows (over-recruitment,
     ``focus_group_no_show``), asking the already engaged first; interviews
-    sample a few people; questionnaires go to all.
+    sample a few people (``interviews_per_round`` drawn without replacement);
+    questionnaires go to all.
     """
-    s, st, rng = model.levers, model.state, model.rng
+    st, run = b.state, wk.running
     pool = st.reached & st.engaged
-    invited = np.zeros((st.n, 4), dtype=bool)
-    if wk.running[FORUM]:
-        invited[:, FORUM] = pool & st.aware_forum
-    idx = np.flatnonzero(pool)
-    if wk.running[FOCUS] and idx.size:
-        invited[idx, FOCUS] = True  # asked in turn (see _choose)
-    if wk.running[INTERVIEW] and idx.size:
-        k = min(idx.size, s.interviews_per_round)
-        invited[rng.choice(idx, size=k, replace=False), INTERVIEW] = True
-    if wk.running[QUESTIONNAIRE]:
-        invited[:, QUESTIONNAIRE] = pool
+    invited = np.empty((b.B, b.n, 4), dtype=bool)
+    invited[:, :, FORUM] = pool & st.aware_forum & run[:, FORUM, None]
+    invited[:, :, FOCUS] = pool & run[:, FOCUS, None]  # asked in turn (see _choose)
+    if run[:, INTERVIEW].any():
+        asked = pool & run[:, INTERVIEW, None]
+        keys = np.where(asked, b.uniform("invitations", 0), np.inf)
+        invited[:, :, INTERVIEW] = smallest(keys, b.lev.interviews_per_round)
+    else:
+        invited[:, :, INTERVIEW] = False
+    invited[:, :, QUESTIONNAIRE] = pool & run[:, QUESTIONNAIRE, None]
     wk.invited = invited
 
 
-def decide_attendance(model: Model, wk: Week) -> None:
+def decide_attendance(b: Model, wk: Week) -> None:
     """Mechanism 2: each invited person decides whether to take part.
 
     Motivation, trust and efficacy raise the chance; every unmet barrier lowers
@@ -155,38 +153,38 @@ def decide_attendance(model: Model, wk: Week) -> None:
     choose to come (GSCC et al. 2007). Meetings have seats: when more want a
     forum seat than there are, regulars keep theirs (the self-selected core).
     """
-    s, st = model.levers, model.state
-    took = _choose(model, wk) if wk.invited.any() else wk.invited
-    part = took.any(axis=1)
-    hours = HOURS.copy()
-    hours[FORUM] = hours[FOCUS] = s.meeting_hours
+    st = b.state
+    took = _choose(b, wk) if wk.invited.any() else wk.invited
+    part = took.any(axis=-1)
+    hours = np.broadcast_to(HOURS, (b.B, 4)).copy()
+    hours[:, FORUM] = hours[:, FOCUS] = b.lev.meeting_hours[:, 0]
     wk.took, wk.part = took, part
-    wk.hours = took @ hours
-    wk.depth = np.where(part, (took * DEPTH).max(axis=1), 0)
+    wk.hours = (took * hours[:, None, :]).sum(axis=-1)
+    wk.depth = np.where(part, (took * DEPTH).max(axis=-1), 0)
     if part.any():
-        st.last_part[part] = model.week
-        st.times += took.sum(axis=1)
+        st.last_part[part] = b.week
+        st.times += took.sum(axis=-1)
         st.method_times += took
         st.ever_part |= part
-        first = took[:, FORUM] & (st.forum_first < 0)
-        st.forum_first[first] = model.week
+        first = took[:, :, FORUM] & (st.forum_first < 0)
+        st.forum_first[first] = b.week
 
 
-def drive(model: Model) -> np.ndarray:
+def drive(b: Model) -> np.ndarray:
     """Each person's log-odds of taking part, before the method and its barriers."""
-    s, st, c = model.levers, model.state, model.constants
+    lev, st, c = b.lev, b.state, b.constants
     d = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
          + c.drive_efficacy * (st.efficacy - 0.35)
-         + c.drive_purpose * (model.clarity - 0.5))
-    if s.mech_segment_gap:
-        d = d + st.base_offset
-    if s.mech_peer_influence:
-        d = d + peer_pull(model)
+         + c.drive_purpose * (b.clarity[:, None] - 0.5))
+    if lev.mech_segment_gap.any():
+        d = d + np.where(lev.mech_segment_gap, st.base_offset, 0.0)
+    if lev.mech_peer_influence.any():
+        d = d + np.where(lev.mech_peer_influence, peer_pull(b), 0.0)
     return d
 
 
-def attendance_chance(model: Model) -> np.ndarray:
-    """Chance that each person takes part in each method if invited (n x 4).
+def attendance_chance(b: Model) -> np.ndarray:
+    """Chance that each person takes part in each method if invited (runs x people x 4).
 
     Log-odds: the method's base chance, plus the person's drive (motivation,
     trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
@@ -196,46 +194,56 @@ def attendance_chance(model: Model) -> np.ndarray:
     """
     from coprod_sim.mechanisms.meetings import effective_confidence
 
-    s, st, c = model.levers, model.state, model.constants
-    chance = np.append(c.array("base_chance"), s.questionnaire_response_rate)
+    lev, st, c = b.lev, b.state, b.constants
+    chance = np.hstack([np.broadcast_to(c.array("base_chance"), (b.B, 3)),
+                        lev.questionnaire_response_rate])
     base = np.log(chance / (1 - chance))
-    base[QUESTIONNAIRE] += c.questionnaire_calibration
-    logit = base + drive(model)[:, None] - model.barrier_penalty
-    if s.mech_confidence_bias:
-        logit = logit + np.outer(effective_confidence(model) - 0.5, c.array("confidence_bias")) \
-            + np.outer(st.articulacy - 0.5, c.array("articulacy_bias"))
+    base[:, QUESTIONNAIRE] += c.questionnaire_calibration
+    logit = base[:, None, :] + drive(b)[:, :, None] - b.barrier_penalty
+    on = lev.mech_confidence_bias
+    if on.any():
+        on = on[:, :, None]
+        conf = (effective_confidence(b) - 0.5)[:, :, None] * c.array("confidence_bias")
+        artic = (st.articulacy - 0.5)[:, :, None] * c.array("articulacy_bias")
+        logit = logit + np.where(on, conf, 0.0) + np.where(on, artic, 0.0)
     return 1.0 / (1.0 + np.exp(-logit))
 
 
-def _choose(model: Model, wk: Week) -> np.ndarray:
-    """Draw who takes part among the invited (n x 4 bools), within the seats."""
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
-    p = attendance_chance(model)
-    took = wk.invited & (rng.random(p.shape) < p)
-    # Forum: at most forum_seats; regulars (most meetings so far) keep their seats.
-    willing = np.flatnonzero(took[:, FORUM])
-    if willing.size > s.forum_seats:
-        order = np.lexsort((rng.random(willing.size), -st.method_times[willing, FORUM]))
-        took[willing[order[s.forum_seats:]], FORUM] = False
+def _choose(b: Model, wk: Week) -> np.ndarray:
+    """Draw who takes part among the invited (runs x people x 4 bools), within the seats."""
+    lev, st, c = b.lev, b.state, b.constants
+    p = attendance_chance(b)
+    u = np.stack([b.uniform("attendance", m) for m in range(4)], axis=-1)
+    took = wk.invited & (u < p)
+    # Forum: at most forum_seats; regulars (most meetings so far) keep their seats,
+    # the rest by chance.
+    willing = took[:, :, FORUM]
+    if (willing.sum(axis=-1) > lev.forum_seats[:, 0]).any():
+        key = np.where(willing, b.uniform("attendance", 4) - st.method_times[:, :, FORUM],
+                       np.inf)
+        took[:, :, FORUM] = smallest(key, lev.forum_seats)
     # Focus group: asked in turn until enough accept to cover the expected
     # no-shows; then each accepted person turns up or not (their own barriers
     # and drive decide, ``show_base``); the first focus_group_size take seats.
-    if wk.running[FOCUS]:
+    running = wk.running[:, FOCUS]
+    if running.any():
         # Organisers ask people in turn, the already engaged likelier to be asked
-        # (weights exp(recruit_skew x engaged index): the same mix at any size).
-        accepted = np.flatnonzero(took[:, FOCUS])
-        want = int(np.ceil(s.focus_group_size / (1.0 - s.focus_group_no_show)))
-        if accepted.size > want:
-            w = np.exp(c.recruit_skew * engaged_index(st)[accepted])
-            accepted = rng.choice(accepted, size=want, replace=False, p=w / w.sum())
-        st.focus_accepted[accepted] += 1
-        show_logit = (c.show_base + 0.5 * (drive(model)[accepted])
-                      - 0.5 * model.barrier_penalty[accepted, FOCUS])
-        shows = accepted[rng.random(accepted.size) < 1.0 / (1.0 + np.exp(-show_logit))]
-        took[:, FOCUS] = False
-        took[shows[: s.focus_group_size], FOCUS] = True
-        wk.focus_accepted = int(accepted.size)
-        wk.focus_seats = int(s.focus_group_size)
+        # (weights exp(recruit_skew x engaged index): the same mix at any size;
+        # weighted choice without replacement, Efraimidis & Spirakis 2006).
+        accepted = took[:, :, FOCUS] & running[:, None]
+        want = np.ceil(lev.focus_group_size / (1.0 - lev.focus_group_no_show)).astype(np.int64)
+        if (accepted.sum(axis=-1) > want[:, 0]).any():
+            w = np.exp(c.recruit_skew * engaged_index(st))
+            key = np.where(accepted, weighted_keys(b.uniform("attendance", 5), w), np.inf)
+            accepted = smallest(key, want)
+        st.focus_accepted += accepted
+        show_logit = (c.show_base + 0.5 * drive(b)
+                      - 0.5 * b.barrier_penalty[:, :, FOCUS])
+        shows = accepted & (b.uniform("attendance", 6) < 1.0 / (1.0 + np.exp(-show_logit)))
+        seated = shows & (np.cumsum(shows, axis=-1) <= lev.focus_group_size)
+        took[:, :, FOCUS] = np.where(running[:, None], seated, took[:, :, FOCUS])
+        wk.focus_accepted = accepted.sum(axis=-1)
+        wk.focus_seats = np.where(running, lev.focus_group_size[:, 0], 0)
     return took
 
 

@@ -16,7 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
+from coprod_sim.presets import STAGES
 from coprod_sim.state import Model, Week
+
+#: The co-delivery stage's code (index into ``presets.STAGES``).
+CO_DELIVERY = STAGES.index("co_delivery")
 
 #: Weeks over which a benefit ramps up once it starts to show.
 RAMP_WEEKS = 13
@@ -35,47 +39,63 @@ COSTS = {
 }
 
 
-def setup_costs(model: Model) -> float:
-    """One-off costs in week 0: invitations, set-up of adjustments, staff training."""
-    s = model.levers
-    c = COSTS["invitation"] * model.state.reached.sum()
-    c += COSTS["plain_language_setup"] * s.plain_language
-    c += COSTS["hearing_loop_setup"] * s.hearing_loop
-    c += COSTS["ground_rules_setup"] * s.ground_rules
-    c += COSTS["vision_setup"] * s.written_vision
-    c += COSTS["roles_setup"] * s.roles_4rs
-    c += COSTS["training_hours"] * s.staff_hour_cost * s.n_staff * s.staff_training
-    return float(c)
+def setup_costs(b: Model) -> np.ndarray:
+    """One-off costs in week 0 (per run): invitations, set-up of adjustments, staff training."""
+    lev = b.lev
+    c = COSTS["invitation"] * b.state.reached.sum(axis=-1)
+    c = c + COSTS["plain_language_setup"] * lev.plain_language[:, 0]
+    c = c + COSTS["hearing_loop_setup"] * lev.hearing_loop[:, 0]
+    c = c + COSTS["ground_rules_setup"] * lev.ground_rules[:, 0]
+    c = c + COSTS["vision_setup"] * lev.written_vision[:, 0]
+    c = c + COSTS["roles_setup"] * lev.roles_4rs[:, 0]
+    c = c + (COSTS["training_hours"] * lev.staff_hour_cost[:, 0] * lev.n_staff[:, 0]
+             * lev.staff_training[:, 0])
+    return c.astype(float)
 
 
-def weekly_cost(model: Model, wk: Week) -> float:
-    """Costs of this week's activities, adjustments and support."""
-    s, st = model.levers, model.state
+def weekly_cost(b: Model, wk: Week) -> np.ndarray:
+    """Costs of this week's activities, adjustments and support (per run)."""
+    s = _Columns(b.lev)
+    st = b.state
     fixed = (COSTS["peer_support_week"] * s.peer_support
              + COSTS["inclusive_comms_week"] * s.inclusive_communication)
     if not wk.invited.any():
-        return float(fixed)
+        return 0.0 + fixed
     took = wk.took
-    meetings = int(took[:, FORUM].any()) + int(took[:, FOCUS].any())
-    attendees = int(took[:, FORUM].sum() + took[:, FOCUS].sum())
-    c = COSTS["forum_meeting"] * took[:, FORUM].any() + COSTS["focus_group"] * took[:, FOCUS].any()
-    c += COSTS["interview"] * took[:, INTERVIEW].sum()
-    c += COSTS["questionnaire"] * wk.invited[:, QUESTIONNAIRE].sum()
-    c += meetings * s.staff_hour_cost * s.meeting_hours * model.staff_state.seat.sum()
-    visits = attendees + took[:, INTERVIEW].sum()
-    c += s.pay_expenses * s.expenses_per_visit * visits
-    c += s.large_print * COSTS["large_print"] * (wk.part & st.needs[:, 0]).sum()
-    c += meetings * (COSTS["accessible_venue"] * s.accessible_venue
-                     + COSTS["flexible_timing"] * s.flexible_timing)
-    c += s.digital_inclusion * COSTS["digital_inclusion"] * (wk.part & st.needs[:, 5]).sum()
-    if s.buddying:
-        buddied = (took[:, FORUM] | took[:, FOCUS]) & (st.confidence < 0.5)
-        c += s.staff_hour_cost * s.meeting_hours * 0.5 * buddied.sum()
-    c += COSTS["feedback_per_view"] * s.feedback_rationale * wk.gave_view.sum()
-    return float(c + fixed)
+    forum_held = took[:, :, FORUM].any(axis=-1)
+    focus_held = took[:, :, FOCUS].any(axis=-1)
+    meetings = forum_held.astype(np.int64) + focus_held
+    attendees = took[:, :, FORUM].sum(axis=-1) + took[:, :, FOCUS].sum(axis=-1)
+    interviews = took[:, :, INTERVIEW].sum(axis=-1)
+    c = COSTS["forum_meeting"] * forum_held + COSTS["focus_group"] * focus_held
+    c = c + COSTS["interview"] * interviews
+    c = c + COSTS["questionnaire"] * wk.invited[:, :, QUESTIONNAIRE].sum(axis=-1)
+    c = c + meetings * s.staff_hour_cost * s.meeting_hours * b.staff_state.seat.sum(axis=-1)
+    visits = attendees + interviews
+    c = c + s.pay_expenses * s.expenses_per_visit * visits
+    c = c + s.large_print * COSTS["large_print"] * (wk.part & st.needs[:, :, 0]).sum(axis=-1)
+    c = c + meetings * (COSTS["accessible_venue"] * s.accessible_venue
+                        + COSTS["flexible_timing"] * s.flexible_timing)
+    c = c + (s.digital_inclusion * COSTS["digital_inclusion"]
+             * (wk.part & st.needs[:, :, 5]).sum(axis=-1))
+    buddied = (took[:, :, FORUM] | took[:, :, FOCUS]) & (st.confidence < 0.5)
+    c = c + np.where(s.buddying, s.staff_hour_cost * s.meeting_hours * 0.5
+                     * buddied.sum(axis=-1), 0.0)
+    c = c + COSTS["feedback_per_view"] * s.feedback_rationale * wk.gave_view.sum(axis=-1)
+    return c + fixed
 
 
-def schedule_benefits(model: Model, wk: Week) -> None:
+class _Columns:
+    """Levers as flat per-run arrays ``(runs,)`` (for per-run sums)."""
+
+    def __init__(self, lev):
+        self._lev = lev
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        return getattr(self._lev, name)[:, 0]
+
+
+def schedule_benefits(b: Model, wk: Week) -> None:
     """Book the future improvement from this week's adopted views.
 
     Each adopted view is one unit of improvement, scaled by how well the
@@ -86,34 +106,37 @@ def schedule_benefits(model: Model, wk: Week) -> None:
     with shorter cycles), ramping up over 13 weeks (without the lag switch it
     shows at once).
     """
-    s = model.levers
-    if wk.n_adopted == 0:
+    lev = b.lev
+    runs = np.flatnonzero(wk.n_adopted > 0)
+    if runs.size == 0:
         return
     # the mix of people taking part, as the recorder measured it last week
-    units = (0.3 + 0.7 * model.representativeness) * wk.n_adopted
-    start = model.week
-    if s.mech_benefit_lag:  # changes go live at the end of a project cycle, then take time
-        cycle = s.cycle_weeks
-        start = -(-(model.week + 1) // cycle) * cycle + s.benefit_lag_weeks - cycle // 2
+    units = (0.3 + 0.7 * b.representativeness[runs]) * wk.n_adopted[runs]
+    start = np.full(runs.size, b.week)
+    cycle = lev.cycle_weeks[runs, 0]
+    lagged = -(-(b.week + 1) // cycle) * cycle + lev.benefit_lag_weeks[runs, 0] - cycle // 2
+    # changes go live at the end of a project cycle, then take time
+    start = np.where(lev.mech_benefit_lag[runs, 0], lagged, start)
     end = start + RAMP_WEEKS
-    if end > model.benefit_ramp.size:  # stepping past the planned horizon
-        model.benefit_ramp = np.concatenate([model.benefit_ramp,
-                                             np.zeros(end - model.benefit_ramp.size)])
-    model.benefit_ramp[start:end] += units / RAMP_WEEKS
+    if end.max() > b.benefit_ramp.shape[1]:  # stepping past the planned horizon
+        extra = np.zeros((b.B, int(end.max()) - b.benefit_ramp.shape[1]))
+        b.benefit_ramp = np.concatenate([b.benefit_ramp, extra], axis=1)
+    columns = start[:, None] + np.arange(RAMP_WEEKS)
+    b.benefit_ramp[runs[:, None], columns] += (units / RAMP_WEEKS)[:, None]
 
 
-def benefit_flow(model: Model) -> float:
-    """Weekly value of the improvement so far.
+def benefit_flow(b: Model) -> np.ndarray:
+    """Weekly value of the improvement so far (per run).
 
     ``value_per_view`` a unit at first, levelling off as the service's fit to
     needs closes.
     """
-    room = ROOM_PER_PERSON * model.state.n
-    units = model.improvement
-    return model.levers.value_per_view * units / (1.0 + units / room)
+    room = ROOM_PER_PERSON * b.n
+    units = b.improvement
+    return b.lev.value_per_view[:, 0] * units / (1.0 + units / room)
 
 
-def accrue(model: Model, wk: Week) -> None:
+def accrue(b: Model, wk: Week) -> None:
     """Mechanism 8d: add this week's cost and the benefit that has matured.
 
     Briefing paper: benefits are not immediate, so services must play the
@@ -122,12 +145,13 @@ def accrue(model: Model, wk: Week) -> None:
     During co-delivery, people who take part add value at once as assets
     (their knowledge, skills and time), if users join co-delivery.
     """
-    s = model.levers
-    model.cost += weekly_cost(model, wk)
-    schedule_benefits(model, wk)
-    if model.week < model.benefit_ramp.size:
-        model.improvement += model.benefit_ramp[model.week]
-    model.benefit_flow = benefit_flow(model)
-    model.benefit += model.benefit_flow
-    if model.stage == "co_delivery" and s.stage_co_delivery:
-        model.benefit += COSTS["co_delivery_value"] * float(np.count_nonzero(wk.part))
+    b.cost += weekly_cost(b, wk)
+    schedule_benefits(b, wk)
+    if b.week < b.benefit_ramp.shape[1]:
+        b.improvement += b.benefit_ramp[:, b.week]
+    b.benefit_flow[:] = benefit_flow(b)
+    b.benefit += b.benefit_flow
+    delivering = (b.stage == CO_DELIVERY) & b.lev.stage_co_delivery[:, 0]
+    if delivering.any():
+        b.benefit += np.where(delivering, COSTS["co_delivery_value"]
+                              * wk.part.sum(axis=-1).astype(float), 0.0)

@@ -14,7 +14,7 @@ import numpy as np
 from coprod_sim.state import Model, Week
 
 
-def grow_confidence(model: Model, wk: Week) -> None:
+def grow_confidence(b: Model, wk: Week) -> None:
     """Mechanism 6a: confidence grows for people who take part and are heard.
 
     Taking part in a conversation builds a little confidence
@@ -23,18 +23,16 @@ def grow_confidence(model: Model, wk: Week) -> None:
     confident people a voice (a buddy, ground rules) also builds their
     confidence (briefing paper; NLIAH 2010).
     """
-    s, st = model.levers, model.state
-    if not s.mech_confidence_growth or not wk.part.any():
-        return
-    talked = wk.depth >= 2
+    st = b.state
+    talked = (wk.depth >= 2) & b.lev.mech_confidence_growth
     if not talked.any():
         return
     heard = np.where(wk.heard > 0, np.clip(wk.heard, 0.0, 2.0), 1.0)
-    rate = model.constants.confidence_growth * heard
-    st.confidence[talked] += rate[talked] * (1 - st.confidence[talked])
+    rate = b.constants.confidence_growth * heard
+    np.add(st.confidence, rate * (1 - st.confidence), out=st.confidence, where=talked)
 
 
-def build_fatigue(model: Model, wk: Week) -> None:
+def build_fatigue(b: Model, wk: Week) -> None:
     """Mechanism 6b: fatigue grows with the hours and strain of taking part.
 
     Briefing paper: recognise people's time (NLIAH 2010); intensive involvement
@@ -46,13 +44,15 @@ def build_fatigue(model: Model, wk: Week) -> None:
     and, below their tolerance, leaves). Unmet access needs act only through
     attendance (:mod:`coprod_sim.mechanisms.attendance`), not here as well.
     """
-    s, st, c = model.levers, model.state, model.constants
-    if not s.mech_fatigue:
+    st, c = b.state, b.constants
+    on = b.lev.mech_fatigue
+    if not on.any():
         return
-    st.fatigue *= c.fatigue_recovery
-    part = wk.part
+    np.multiply(st.fatigue, c.fatigue_recovery, out=st.fatigue, where=on)
+    part = wk.part & on
     if part.any():
-        mismatch = np.maximum(wk.depth - st.willing_depth, 0) * (1 - model.clarity)
+        mismatch = np.maximum(wk.depth - st.willing_depth, 0) * (1 - b.clarity[:, None])
         load = c.fatigue_per_hour * wk.hours * (1 + 0.5 * mismatch)
-        st.fatigue[part] = np.minimum(1.0, st.fatigue[part] + load[part])
-    st.motivation -= c.fatigue_motivation * st.fatigue
+        np.copyto(st.fatigue, np.minimum(1.0, st.fatigue + load), where=part)
+    np.subtract(st.motivation, c.fatigue_motivation * st.fatigue, out=st.motivation,
+                where=on)

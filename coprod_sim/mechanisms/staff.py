@@ -15,30 +15,34 @@ import numpy as np
 from coprod_sim.state import Model, Week
 
 
-def train_staff(model: Model, wk: Week) -> None:
+def train_staff(b: Model, wk: Week) -> None:
     """Mechanism 7a: training raises staff skill over the first weeks.
 
     Briefing paper: coproduction requires investment in staff training so staff
     feel confident applying it.
     """
-    sf, c = model.staff_state, model.constants
-    if model.levers.staff_training:
-        sf.skill += c.training_pace * (c.trained_skill - sf.skill) * (sf.skill < c.trained_skill)
+    sf, c = b.staff_state, b.constants
+    on = b.lev.staff_training
+    if on.any():
+        np.add(sf.skill, c.training_pace * (c.trained_skill - sf.skill)
+               * (sf.skill < c.trained_skill), out=sf.skill, where=on)
 
 
-def update_anxiety(model: Model, wk: Week) -> None:
+def update_anxiety(b: Model, wk: Week) -> None:
     """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill.
 
     Briefing paper: the shift in power creates anxieties about risk.
     """
-    s, sf = model.levers, model.staff_state
-    if not s.mech_staff_anxiety:
+    lev, sf = b.lev, b.staff_state
+    on = lev.mech_staff_anxiety
+    if not on.any():
         return
-    target = np.clip(1.4 * s.power_sharing * (1 - sf.skill), 0, 1)
-    sf.anxiety += model.constants.anxiety_pace * (target - sf.anxiety)
+    target = np.clip(1.4 * lev.power_sharing * (1 - sf.skill), 0, 1)
+    np.add(sf.anxiety, b.constants.anxiety_pace * (target - sf.anxiety), out=sf.anxiety,
+           where=on)
 
 
-def update_openness(model: Model, wk: Week) -> None:
+def update_openness(b: Model, wk: Week) -> None:
     """Mechanism 7c: skill and good experiences open staff up, saturating below 1.
 
     Briefing paper: the cultural shift needs training, and the benefits of
@@ -51,20 +55,23 @@ def update_openness(model: Model, wk: Week) -> None:
     It never runs backwards and never reaches 1; anxiety acts through
     organisational resistance (:func:`organisational_resistance`), not here.
     """
-    s, sf, c = model.levers, model.staff_state, model.constants
-    if not s.mech_staff_learning:
+    sf, c = b.staff_state, b.constants
+    on = b.lev.mech_staff_learning
+    if not on.any():
         return
-    good = min(1.0, model.improvement / model.plan_users) if model.plan_users else 0.0
-    pace = c.openness_pace * (sf.skill + good)
-    sf.openness += pace * (1.0 - sf.openness)
+    good = np.where(b.plan_users > 0,
+                    np.minimum(1.0, b.improvement / np.maximum(b.plan_users, 1)), 0.0)
+    pace = c.openness_pace * (sf.skill + good[:, None])
+    np.add(sf.openness, pace * (1.0 - sf.openness), out=sf.openness, where=on)
 
 
-def organisational_resistance(model: Model) -> float:
-    """Mechanism 7d: the organisation's resistance to change (0-1).
+def organisational_resistance(b: Model) -> np.ndarray:
+    """Mechanism 7d: the organisation's resistance to change (0-1), per run.
 
     Policies and procedures (``organisational_resistance``) resist more when
     staff are anxious and less when they are open.
     """
-    s, sf = model.levers, model.staff_state
-    level = s.organisational_resistance * (0.6 + sf.anxiety.mean()) * (1.3 - sf.openness.mean())
-    return float(np.clip(level, 0.0, 1.0))
+    sf = b.staff_state
+    level = (b.lev.organisational_resistance[:, 0] * (0.6 + sf.anxiety.mean(axis=-1))
+             * (1.3 - sf.openness.mean(axis=-1)))
+    return np.clip(level, 0.0, 1.0)

@@ -45,54 +45,65 @@ ACTIONS: tuple[str, ...] = ("identify", "select", "clarify", "engage", "support"
                             "roles", "partner", "assets", "design", "deliver", "evaluate")
 
 
-def do_step(model: Model, wk: Week) -> None:
+_CODE = {a: k for k, a in enumerate(ACTIONS)}
+
+
+def do_step(b: Model, wk: Week) -> None:
     """Mechanism 0: the current step of the step model does its work this week.
 
     Briefing paper: the step models (CAFA 2012, Hill 2012, Spencer, Dineen &
     Phillips 2013, the paper's seven-step summary). See the module's list.
+    Each run does its own step's action (runs may be at different steps).
     """
-    s, st, sf, rng = model.levers, model.state, model.staff_state, model.rng
-    if not s.mech_step_actions:
+    lev, st, sf = b.lev, b.state, b.staff_state
+    on = lev.mech_step_actions[:, 0]
+    if not on.any():
         return
-    action = model.step_action
-    g = model.constants.step_gain
+    action = np.where(on, b.action, -1)
+    g = b.constants.step_gain
     q = g / 4  # a week's change to a person's own state is smaller than to the project's
-    if action == "identify":
-        missing = st.invited_group & ~st.reached
-        found = missing & (rng.random(st.n) < g)
+
+    def rows(name: str) -> np.ndarray | None:
+        mask = action == _CODE[name]
+        return mask[:, None] if mask.any() else None
+
+    if (r := rows("identify")) is not None:
+        missing = st.invited_group & ~st.reached & r
+        found = missing & (b.uniform("step_model", 0) < g)
         st.reached |= found
         st.engaged |= found
-    elif action == "select":
-        seg_rate = np.bincount(st.segment, weights=st.ever_part, minlength=9) / np.maximum(
-            np.bincount(st.segment, minlength=9), 1)
-        low = seg_rate[st.segment] < seg_rate[st.segment].mean()
-        asked = st.reached & st.engaged & ~st.ever_part & low
-        st.motivation[asked] += q * (1 - st.motivation[asked])
-    elif action == "clarify":
-        model.clarity += g * (1.0 - model.clarity)
-    elif action == "engage":
-        if s.use_forum:
-            hear = st.reached & ~st.aware_forum & (rng.random(st.n) < 0.25 * g)
-            st.aware_forum |= hear
-    elif action == "support":
-        p = involved(model)
-        st.confidence[p] += q * (1 - st.confidence[p])
-    elif action == "alliance":
-        sf.openness += 0.5 * g * (1 - sf.openness)
-    elif action == "roles":
-        model.roles_clear = True
-    elif action == "partner":
-        model.integration += g * (1.0 - model.integration)
-    elif action == "assets":
-        p = involved(model)
-        st.efficacy[p] += q * (1 - st.efficacy[p])
-    elif action == "deliver":
-        if s.stage_co_delivery:
-            p = involved(model)
-            st.efficacy[p] += q * (1 - st.efficacy[p])
-            st.confidence[p] += q * (1 - st.confidence[p])
-    elif action == "evaluate":
-        if s.stage_co_assessment:
-            p = involved(model) & (st.adopted > 0)
-            st.efficacy[p] += q * (1 - st.efficacy[p])
-            sf.openness += 0.5 * g * (1 - sf.openness)
+    if (r := rows("select")) is not None:
+        ever = (st.ever_part[:, :, None] & b.segment_onehot).sum(axis=1)
+        size = b.segment_onehot.sum(axis=1)
+        seg_rate = ever / np.maximum(size, 1)
+        rate = np.take_along_axis(seg_rate, st.segment, axis=-1)
+        low = rate < rate.mean(axis=-1, keepdims=True)
+        asked = st.reached & st.engaged & ~st.ever_part & low & r
+        np.add(st.motivation, q * (1 - st.motivation), out=st.motivation, where=asked)
+    if (r := rows("clarify")) is not None:
+        np.add(b.clarity, g * (1.0 - b.clarity), out=b.clarity, where=r[:, 0])
+    if (r := rows("engage")) is not None:
+        hear = (st.reached & ~st.aware_forum & lev.use_forum & r
+                & (b.uniform("step_model", 1) < 0.25 * g))
+        st.aware_forum |= hear
+    if (r := rows("support")) is not None:
+        p = involved(b) & r
+        np.add(st.confidence, q * (1 - st.confidence), out=st.confidence, where=p)
+    if (r := rows("alliance")) is not None:
+        np.add(sf.openness, 0.5 * g * (1 - sf.openness), out=sf.openness, where=r)
+    if (r := rows("roles")) is not None:
+        b.roles_clear |= r[:, 0]
+    if (r := rows("partner")) is not None:
+        np.add(b.integration, g * (1.0 - b.integration), out=b.integration, where=r[:, 0])
+    if (r := rows("assets")) is not None:
+        p = involved(b) & r
+        np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
+    if (r := rows("deliver")) is not None:
+        p = involved(b) & r & lev.stage_co_delivery
+        np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
+        np.add(st.confidence, q * (1 - st.confidence), out=st.confidence, where=p)
+    if (r := rows("evaluate")) is not None:
+        r = r & lev.stage_co_assessment
+        p = involved(b) & (st.adopted > 0) & r
+        np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
+        np.add(sf.openness, 0.5 * g * (1 - sf.openness), out=sf.openness, where=r)

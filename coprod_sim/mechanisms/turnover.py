@@ -14,7 +14,7 @@ from coprod_sim.mechanisms.attendance import peer_share
 from coprod_sim.state import Model, Week
 
 
-def drop_out(model: Model, wk: Week) -> None:
+def drop_out(b: Model, wk: Week) -> None:
     """Mechanism 8a: people leave when motivation or trust falls below their tolerance.
 
     Briefing paper: people who feel unheard disengage; tolerances follow
@@ -25,23 +25,25 @@ def drop_out(model: Model, wk: Week) -> None:
     model's roles step) lower the point at which people give up
     (``roles_tolerance``).
     """
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
+    lev, st, c = b.lev, b.state, b.constants
     np.clip(st.motivation, 0, 1, out=st.motivation)
     np.clip(st.trust, 0, 1, out=st.trust)
     np.clip(st.efficacy, 0, 1, out=st.efficacy)
-    if not s.mech_dropout:
+    on = lev.mech_dropout
+    if not on.any():
         return
-    wk.peer_share = peer_share(model)  # after this week's activities; recruitment reuses it
-    held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * s.peer_support)
-    tolerance = st.tolerance * (c.roles_tolerance if model.roles_clear else 1.0)
+    wk.peer_share = peer_share(b)  # after this week's activities; recruitment reuses it
+    held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * lev.peer_support)
+    tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
-    leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
+    leaving = (st.engaged & st.ever_part & low & on
+               & (b.uniform("dropout", 0) < c.leave_hazard))
     st.engaged[leaving] = False
     st.joined[leaving] = False
-    st.dropped_week[leaving] = model.week
+    st.dropped_week[leaving] = b.week
 
 
-def recruit_peers(model: Model, wk: Week) -> None:
+def recruit_peers(b: Model, wk: Week) -> None:
     """Mechanism 8b: people not reached join when enough of their peers are involved.
 
     Briefing paper: peer support networks transfer knowledge and support change
@@ -49,35 +51,36 @@ def recruit_peers(model: Model, wk: Week) -> None:
     a week, once the share of their peers involved reaches their Granovetter
     (1978) threshold (a funded peer support network makes each tie count more).
     """
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
-    if not s.mech_peer_recruitment or s.peer_recruitment_rate == 0:
-        return
-    outside = ~st.reached
+    lev, st, c = b.lev, b.state, b.constants
+    on = lev.mech_peer_recruitment & (lev.peer_recruitment_rate > 0)
+    outside = ~st.reached & on
     if not outside.any():
         return
-    share = wk.peer_share if wk.peer_share is not None else peer_share(model)
-    share = share * (1.0 + c.peer_support_boost * s.peer_support)
+    share = wk.peer_share if wk.peer_share is not None else peer_share(b)
+    share = share * (1.0 + c.peer_support_boost * lev.peer_support)
     ready = outside & (share > 0) & (share >= st.threshold)
-    joining = ready & (rng.random(st.n) < s.peer_recruitment_rate)
+    joining = ready & (b.uniform("peer_recruitment", 0) < lev.peer_recruitment_rate)
     if not joining.any():
         return
-    st.reached[joining] = True
-    st.engaged[joining] = True
-    st.aware_forum[joining] = rng.random(int(joining.sum())) < s.forum_awareness
+    st.reached |= joining
+    st.engaged |= joining
+    aware = b.uniform("peer_recruitment", 1) < lev.forum_awareness
+    np.copyto(st.aware_forum, aware, where=joining)
 
 
-def drift_panel(model: Model, wk: Week) -> None:
+def drift_panel(b: Model, wk: Week) -> None:
     """Mechanism 8c: people who know the standing forum go quiet at ``panel_drift`` a year.
 
     Evidence (evidence.md): UK citizens' panels lose 15-33% of members a year
     when not refreshed; the paper notes forums draw small numbers (Gibbs 1997).
     A member who goes quiet stops being invited to the forum.
     """
-    s, st, rng = model.levers, model.state, model.rng
-    if not s.mech_panel_drift or not s.use_forum:
+    lev, st = b.lev, b.state
+    on = lev.mech_panel_drift & lev.use_forum
+    if not on.any():
         return
-    hazard = 1.0 - (1.0 - s.panel_drift) ** (1 / 52)
-    quiet = st.aware_forum & (rng.random(st.n) < hazard)
+    hazard = 1.0 - (1.0 - lev.panel_drift) ** (1 / 52)
+    quiet = st.aware_forum & on & (b.uniform("panel_drift", 0) < hazard)
     if quiet.any():
         st.aware_forum[quiet] = False
-        st.forum_dropped[quiet & (st.forum_first >= 0) & (st.forum_dropped < 0)] = model.week
+        st.forum_dropped[quiet & (st.forum_first >= 0) & (st.forum_dropped < 0)] = b.week

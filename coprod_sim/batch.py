@@ -1,0 +1,290 @@
+"""A batch of runs as one array program: levers, state and tallies with a leading run axis.
+
+:class:`Batch` holds ``B`` runs of the same shape (people, staff, weeks). State
+arrays are ``(runs, people)`` and ``(runs, staff)``; levers are per-run
+columns ``(runs, 1)`` that broadcast against them (:class:`Levers`); the step
+model's stage and action, the project's clarity and integration, costs,
+benefits and tallies are arrays over runs. :meth:`Batch.step` runs one week of
+every mechanism of :data:`coprod_sim.mechanisms.SCHEDULE` for every run at
+once, and the :class:`~coprod_sim.outcomes.Recorder` keeps one row per run per
+week.
+
+Runs never mix: no array operation reduces over the run axis, and every
+random number comes from :mod:`coprod_sim.randomness`, keyed by the run's own
+seed. So a run gives bit-identical results alone or in any batch.
+:class:`~coprod_sim.model.CoproductionModel` holds a batch of one, and its
+``state`` is a view of row 0 (:class:`RowView`): mechanisms update state
+arrays in place and never rebind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from coprod_sim.calibration.constants import Constants
+from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, staff
+from coprod_sim.outcomes import Recorder
+from coprod_sim.parameters import PARAMETERS
+from coprod_sim.population import AGES, DEPRIVATION, ROLES, People, Staff, peer_ties
+from coprod_sim.presets import STAGES, step_schedule
+from coprod_sim.randomness import Streams, setup_generator
+from coprod_sim.scenario import Scenario
+from coprod_sim.state import Week
+
+#: The random streams a week may use: (mechanism, draw number). Each holds one
+#: number per person (or staff member) index.
+STREAMS: tuple[tuple[str, int], ...] = (
+    ("step_model", 0), ("step_model", 1),
+    ("invitations", 0),
+    ("attendance", 0), ("attendance", 1), ("attendance", 2), ("attendance", 3),
+    ("attendance", 4), ("attendance", 5), ("attendance", 6),
+    ("voice", 0), ("voice", 1), ("voice", 2), ("voice", 3), ("voice", 4),
+    ("adoption", 0), ("adoption", 1),
+    ("dropout", 0), ("peer_recruitment", 0), ("peer_recruitment", 1), ("panel_drift", 0),
+)
+
+#: Step actions, coded (see :mod:`coprod_sim.mechanisms.steps`).
+ACTION_CODES: dict[str, int] = {a: k for k, a in enumerate(
+    ("identify", "select", "clarify", "engage", "support", "alliance", "roles", "partner",
+     "assets", "design", "deliver", "evaluate"))}
+STAGE_CODES: dict[str, int] = {st: k for k, st in enumerate(STAGES)}
+
+
+class Levers:
+    """The levers of a batch's runs as per-run columns: ``levers.NAME`` is ``(runs, 1)``."""
+
+    def __init__(self, scenarios: Sequence[Scenario]):
+        self._scenarios = list(scenarios)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("_") or name not in PARAMETERS:
+            raise AttributeError(name)
+        p = PARAMETERS[name]
+        values = [s[name] for s in self._scenarios]
+        if p.kind == "bool":
+            col = np.array(values, dtype=bool)
+        elif p.kind == "int":
+            col = np.array(values, dtype=np.int64)
+        elif p.kind == "choice":
+            col = np.array(values, dtype=object)
+        else:
+            col = np.array(values, dtype=float)
+        col = col.reshape(-1, 1)
+        col.flags.writeable = False
+        self.__dict__[name] = col
+        return col
+
+
+class Arrays:
+    """A bag of arrays with a leading run axis, stacked from one object per run."""
+
+    def __init__(self, per_run: Sequence[Any], names: Sequence[str]):
+        self.n = per_run[0].n
+        self.names = tuple(names)
+        for name in names:
+            setattr(self, name, np.stack([getattr(r, name) for r in per_run]))
+
+    def row(self, b: int) -> RowView:
+        """A view of run ``b``'s arrays (live: writes go to the batch)."""
+        return RowView(self, b)
+
+
+class RowView:
+    """One run's entries of an :class:`Arrays` (views, not copies)."""
+
+    def __init__(self, arrays: Arrays, b: int):
+        self.n = arrays.n
+        for name in arrays.names:
+            setattr(self, name, getattr(arrays, name)[b])
+
+
+#: People arrays kept per run (see :class:`coprod_sim.population.People`).
+PEOPLE_ARRAYS = ("role", "age", "dep", "segment", "confidence0", "articulacy", "literacy",
+                 "needs", "willing_depth", "tolerance", "base_offset", "invited_group",
+                 "reached", "engaged", "aware_forum", "threshold", "on_agenda", "joined",
+                 "motivation", "trust", "efficacy", "fatigue", "confidence", "last_part",
+                 "times", "views", "adopted", "ever_part", "dropped_week", "airtime",
+                 "meetings", "method_times", "focus_accepted", "forum_first", "forum_dropped")
+STAFF_ARRAYS = ("manager", "skill", "anxiety", "openness", "airtime", "seat")
+
+
+class Batch:
+    """Runs of the same shape (people, staff, weeks) computed as one array program.
+
+    Args:
+        scenarios: One validated :class:`~coprod_sim.scenario.Scenario` per run;
+            all with the same ``n_people`` and ``n_staff``.
+        seeds: One integer seed per run.
+        constants: The hidden constants for every run (None: the fitted ones).
+
+    Attributes:
+        state: People arrays ``(runs, people)`` (:class:`Arrays`).
+        staff_state: Staff arrays ``(runs, staff)``.
+        lev: Per-run lever columns (:class:`Levers`).
+        week: Weeks done so far (all runs step together).
+        recorder: The weekly :class:`~coprod_sim.outcomes.Recorder`.
+    """
+
+    def __init__(self, scenarios: Sequence[Scenario], seeds: Sequence[int],
+                 constants: Constants | None = None):
+        self.scenarios = list(scenarios)
+        self.seeds = [int(s) for s in seeds]
+        if len(self.scenarios) != len(self.seeds) or not self.scenarios:
+            raise ValueError("a batch needs one seed per scenario and at least one run")
+        shapes = {(s.n_people, s.n_staff) for s in self.scenarios}
+        if len(shapes) != 1:
+            raise ValueError(f"a batch's runs must share n_people and n_staff; got {shapes}")
+        self.B = len(self.scenarios)
+        self.constants = c = constants if constants is not None else Constants.load()
+        self.lev = lev = Levers(self.scenarios)
+        self.week = 0
+
+        people = [People(s, setup_generator(seed, "population"), c)
+                  for s, seed in zip(self.scenarios, self.seeds, strict=True)]
+        staff_ = [Staff(s, setup_generator(seed, "staff"), c)
+                  for s, seed in zip(self.scenarios, self.seeds, strict=True)]
+        self.ties = [peer_ties(p, setup_generator(seed, "peer_network"),
+                               degree=int(c.peer_degree))
+                     for p, seed in zip(people, self.seeds, strict=True)]
+        self.state = Arrays(people, PEOPLE_ARRAYS)
+        self.staff_state = Arrays(staff_, STAFF_ARRAYS)
+        n, m, B = self.state.n, self.staff_state.n, self.B
+        self.n, self.m = n, m
+        # Peer ties in both directions, flattened over runs (run b's people are
+        # b * n ... b * n + n - 1), so one bincount counts every run's peers.
+        src, dst = [], []
+        for b, pairs in enumerate(self.ties):
+            src.append(np.concatenate([pairs[:, 0], pairs[:, 1]]) + b * n)
+            dst.append(np.concatenate([pairs[:, 1], pairs[:, 0]]) + b * n)
+        self.edge_src = np.concatenate(src)
+        self.edge_dst = np.concatenate(dst)
+        self.degree = np.bincount(self.edge_src, minlength=B * n).astype(float).reshape(B, n)
+        self.streams = Streams(self.seeds, STREAMS, max(n, m, 1))
+
+        # The step model: each run's cycle of actions and stages.
+        cycles = [step_schedule(s.pathway, s.cycle_weeks, s.cycle_weeks) for s in self.scenarios]
+        self.cycles = cycles
+        self.cycle_len = np.array([len(cy) for cy in cycles])
+        width = int(self.cycle_len.max())
+        self.action_table = np.zeros((B, width), dtype=np.int64)
+        self.stage_table = np.zeros((B, width), dtype=np.int64)
+        for b, cy in enumerate(cycles):
+            self.action_table[b, :len(cy)] = [ACTION_CODES[st.action] for st in cy]
+            self.stage_table[b, :len(cy)] = [STAGE_CODES[st.stage] for st in cy]
+        self.user_stages = np.array([[bool(s[f"stage_{st}"]) for st in STAGES]
+                                     for s in self.scenarios])
+        self.method_use = np.hstack([lev.use_forum, lev.use_focus_groups, lev.use_interviews,
+                                     lev.use_questionnaire])
+        self.method_every = np.hstack([lev.forum_every_weeks, lev.focus_group_every_weeks,
+                                       lev.interview_every_weeks,
+                                       lev.questionnaire_every_weeks])
+        self._rows = np.arange(B)
+
+        # Fixed for a run: what each person's unmet needs cost them per method.
+        self.barrier_penalty = attendance.barrier_penalty(self)
+        # What the step model's steps change as the project goes (mechanisms.steps).
+        self.clarity = lev.purpose_clarity[:, 0].astype(float).copy()
+        self.integration = lev.integration[:, 0].astype(float).copy()
+        self.roles_clear = lev.roles_4rs[:, 0].copy()
+        st = self.state
+        self.age_share = _shares(st.age, len(AGES))
+        self.dep_share = _shares(st.dep, len(DEPRIVATION))
+        self.role_share = _shares(st.role, len(ROLES))
+        self.segment_onehot = st.segment[:, :, None] == np.arange(len(AGES) * len(DEPRIVATION))
+
+        zeros = lambda dtype=float: np.zeros(B, dtype=dtype)  # noqa: E731
+        self.tally = {"meetings": zeros(np.int64), "equality_sum": zeros(),
+                      "quiet_airtime": zeros(), "quiet_seats": zeros()}
+        self.plan_users = zeros(np.int64)
+        self.plan_staff = zeros()
+        self.views_considered = zeros(np.int64)
+        self.own_views = zeros(np.int64)
+        self.understanding_sum = zeros()
+        self.understanding_n = zeros(np.int64)
+        self.focus_seats = zeros(np.int64)
+        self.focus_filled = zeros(np.int64)
+        self.representativeness = zeros()  # set by the recorder each week
+        self.resistance = staff.organisational_resistance(self)
+        self.cost = benefits.setup_costs(self)
+        self.benefit = zeros()
+        self.benefit_flow = zeros()
+        self.improvement = zeros()
+        horizon = max(s.weeks for s in self.scenarios)
+        reach = int((lev.benefit_lag_weeks + lev.cycle_weeks).max()) + benefits.RAMP_WEEKS
+        self.benefit_ramp = np.zeros((B, horizon + reach + 2))
+        self.current_week = Week(B, n, np.zeros((B, 4), dtype=bool))
+        self.recorder = Recorder(self)
+
+    # The step model's position, per run ------------------------------------
+    def _position(self) -> np.ndarray:
+        return self.week % self.cycle_len
+
+    @property
+    def action(self) -> np.ndarray:
+        """Each run's step action code this week (see :data:`ACTION_CODES`)."""
+        return self.action_table[self._rows, self._position()]
+
+    @property
+    def stage(self) -> np.ndarray:
+        """Each run's stage code this week (index into ``presets.STAGES``)."""
+        return self.stage_table[self._rows, self._position()]
+
+    @property
+    def user_stage(self) -> np.ndarray:
+        """Whether service users take part in each run's current stage."""
+        return self.user_stages[self._rows, self.stage]
+
+    def uniform(self, name: str, draw: int, n: int | None = None) -> np.ndarray:
+        """Uniforms of stream ``(name, draw)`` this week: ``(runs, n)`` (n: people)."""
+        return self.streams.take(name, draw, self.week, self.n if n is None else n)
+
+    def step(self) -> None:
+        """Run one week: every mechanism of the schedule in order, for every run; record."""
+        wk = Week(self.B, self.n, attendance.running_methods(self, self.week))
+        self.current_week = wk
+        for mechanism in SCHEDULE:
+            mechanism.function(self, wk)
+        self.resistance[:] = staff.organisational_resistance(self)
+        self.recorder.record(self)
+        self.week += 1
+
+    def run(self, weeks: int | None = None) -> Batch:
+        """Step every run ``weeks`` weeks (default: the scenarios' ``weeks``, all equal)."""
+        if weeks is None:
+            horizons = {s.weeks for s in self.scenarios}
+            if len(horizons) != 1:
+                raise ValueError(f"a batch's runs must share weeks; got {sorted(horizons)}")
+            weeks = horizons.pop()
+        for _ in range(weeks):
+            self.step()
+        return self
+
+    def results(self) -> list:
+        """One :class:`~coprod_sim.runner.RunResult` per run, in order."""
+        from coprod_sim.runner import RunResult, _people_columns, summarise
+
+        out = []
+        for b, weekly in enumerate(self.recorder.tables()):
+            row = _RunState(self.state.row(b))
+            out.append(RunResult(self.scenarios[b], self.seeds[b], weekly, summarise(weekly),
+                                 _people_columns(row)))
+        return out
+
+
+class _RunState:
+    """What ``runner._people_columns`` reads of a run (its ``state``)."""
+
+    def __init__(self, state: RowView):
+        self.state = state
+
+
+def _shares(codes: np.ndarray, k: int) -> np.ndarray:
+    """Per-run shares of each code ``(runs, k)`` (counts are exact)."""
+    counts = (codes[:, :, None] == np.arange(k)).sum(axis=1)
+    return counts / codes.shape[1]
+
+
+__all__ = ["Batch", "Levers", "Arrays", "RowView", "STREAMS", "ACTION_CODES", "STAGE_CODES"]
