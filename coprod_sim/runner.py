@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -155,9 +154,6 @@ def run_many(runs: Sequence[tuple[Scenario, int]], constants: Constants | None =
     return run_batch(list(runs), constants=constants, max_batch=batch_size(largest))
 
 
-_PLACEHOLDER = threading.local()  # TEMPORARY, until the batched engine replaces it
-
-
 def fresh_seed() -> int:
     """A new seed drawn from the operating system's entropy (for ``seed=None``)."""
     return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
@@ -191,21 +187,9 @@ def run(scenario: Scenario | str | None = None, seed: int | None = 0,
         ScenarioError: for an unknown preset or a bad value.
     """
     scenario = _scenario(scenario, weeks, changes)
-    from coprod_sim import engine
+    from coprod_sim.engine import run_batch
 
-    seed = _seed(seed)
-    if getattr(_PLACEHOLDER, "busy", False):  # TEMPORARY: the placeholder loops over run
-        from coprod_sim.model import CoproductionModel
-        model = CoproductionModel(scenario, rng=seed, constants=constants)
-        for _ in range(scenario.weeks):
-            model.step()
-        weekly = pd.DataFrame(model.datacollector.model_vars)
-        return RunResult(scenario, seed, weekly, summarise(weekly), _people_columns(model))
-    _PLACEHOLDER.busy = "Placeholder" in (engine.__doc__ or "")
-    try:
-        return engine.run_batch([(scenario, seed)], constants=constants)[0]
-    finally:
-        _PLACEHOLDER.busy = False
+    return run_batch([(scenario, _seed(seed))], constants=constants)[0]
 
 
 def run_seeds(scenario: Scenario | str | None = None, seeds: Iterable[int] = range(10),
