@@ -184,7 +184,7 @@ def ladder_rung(score: float) -> str:
 def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
                        age_share: np.ndarray, dep_share: np.ndarray,
                        role: np.ndarray | None = None,
-                       role_share: np.ndarray | None = None) -> float | np.ndarray:
+                       role_share: np.ndarray | None = None) -> float:
     """How closely the people taking part match everyone affected, beyond chance.
 
     For age bands, deprivation bands and (when given) roles (patients, carers,
@@ -197,165 +197,221 @@ def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
     So a random sample scores near 1 at any size, and a group skewed the same
     way scores the same at any size; 0 when nobody took part.
 
-    Arrays may have a leading run axis (people on the last axis, shares
-    ``(runs, k)``); then one figure per run is returned.
+    One run's arrays; the recorder computes the same figure for every run at
+    once from counts (:func:`representativeness_from_counts`).
     """
-    if np.ndim(took_part) == 1:
-        out = representativeness(
-            took_part[None], age[None], dep[None], np.asarray(age_share)[None],
-            np.asarray(dep_share)[None], None if role is None else role[None],
-            None if role_share is None else np.asarray(role_share)[None])
-        return float(out[0])
-    k = took_part.sum(axis=-1)
-    n = age.shape[-1]
-    safe_k = np.maximum(k, 1)
-    fpc = np.maximum(n - k, 0) / max(n - 1, 1)
-    distance = np.zeros(k.shape)
     dims = [(age, age_share), (dep, dep_share)]
     if role is not None and role_share is not None:
         dims.append((role, role_share))
-    for codes, share in dims:
-        counts = (took_part[..., None] & (codes[..., None] == np.arange(share.shape[-1]))
-                  ).sum(axis=-2)
-        observed = counts / safe_k[:, None]
-        chance = (share * (1.0 - share)).sum(axis=-1) / safe_k * fpc
-        squared = ((observed - share) ** 2).sum(axis=-1) - chance
+    counts = [np.bincount(codes[took_part], minlength=len(share)) for codes, share in dims]
+    shares = [np.asarray(share, dtype=float) for _codes, share in dims]
+    out = representativeness_from_counts(
+        [c[None].astype(float) for c in counts], [sh[None] for sh in shares],
+        np.array([np.count_nonzero(took_part)]), age.size)
+    return float(out[0])
+
+
+def representativeness_from_counts(counts: list[np.ndarray], shares: list[np.ndarray],
+                                   k: np.ndarray, n: int) -> np.ndarray:
+    """:func:`representativeness` from the participants' counts per band.
+
+    ``counts[d]`` and ``shares[d]`` are ``(..., bands)`` for each dimension
+    ``d`` (age, deprivation, role), ``k`` the number taking part ``(...)``,
+    ``n`` the number of people. Elementwise over the leading axes (runs, weeks),
+    with sums over bands written out, so a run's figure never depends on the
+    others'.
+    """
+    safe_k = np.maximum(k, 1)
+    fpc = np.maximum(n - k, 0) / max(n - 1, 1)
+    distance = np.zeros(np.shape(k))
+    for count, share in zip(counts, shares, strict=True):
+        observed = count / safe_k[..., None]
+        spread = share * (1.0 - share)
+        gap = (observed - share) ** 2
+        chance, squared = spread[..., 0], gap[..., 0]
+        for j in range(1, share.shape[-1]):
+            chance = chance + spread[..., j]
+            squared = squared + gap[..., j]
+        squared = squared - chance / safe_k * fpc
         distance = distance + np.sqrt(np.maximum(0.0, squared))
-    return np.where(k > 0, np.maximum(0.0, 1.0 - distance / len(dims)), 0.0)
+    return np.where(k > 0, np.maximum(0.0, 1.0 - distance / len(counts)), 0.0)
 
 
 #: Columns of the weekly table that hold whole numbers (the rest are floats or text).
 INTEGER_COLUMNS = ("week", "participants", "dropped_out")
 #: Columns that hold text.
 TEXT_COLUMNS = ("stage", "ladder")
+#: Band columns of the group matrix used for representativeness: age, deprivation, role.
+_REP_BANDS = ((0, len(AGES)), (len(AGES), len(AGES) + len(DEPRIVATION)),
+              (len(AGES) + len(DEPRIVATION), len(AGES) + len(DEPRIVATION) + len(ROLES)))
 
 
 class Recorder:
     """Collects one row per run per week: every outcome computed for all runs at once.
 
-    ``record(b)`` appends this week's outcomes (one array over runs per
-    column); :meth:`tables` gives one weekly DataFrame per run, with the same
-    columns and dtypes as a single run's table. :meth:`model_vars` gives one
+    ``record(b)`` keeps this week's counts and sums over people (a few array
+    operations for all runs); the outcomes derived from them (shares, ratios,
+    the ladder) are computed for every week and run at once when the tables are
+    built. :meth:`tables` gives one weekly DataFrame per run, with the same
+    columns and dtypes as a single run's table; :meth:`model_vars` gives one
     run's columns as lists (what a Mesa ``DataCollector`` holds).
     """
 
     def __init__(self, b):
         st = b.state
-        self.columns: dict[str, list[np.ndarray]] = {name: [] for name in OUTCOMES}
         any_need = st.needs[:, :, :6].any(axis=-1)
         # Group membership for participation by group: age, deprivation, role,
-        # with and without needs, then each need.
+        # with and without needs, then each need (0/1, so counts by matmul are exact).
         groups = [st.age[:, :, None] == np.arange(len(AGES)),
                   st.dep[:, :, None] == np.arange(len(DEPRIVATION)),
                   st.role[:, :, None] == np.arange(len(ROLES)),
                   np.stack([any_need, ~any_need], axis=-1), st.needs]
-        self.groups = np.concatenate(groups, axis=-1)  # (runs, people, groups)
+        self.groups = np.concatenate(groups, axis=-1).astype(float)  # (runs, people, groups)
         self.group_size = np.maximum(self.groups.sum(axis=1), 1)
-        self.stage_names = np.array(STAGES, dtype=object)
+        self.shares = [np.concatenate([b.age_share, b.dep_share, b.role_share], axis=-1)
+                       [:, lo:hi] for lo, hi in _REP_BANDS]
+        self.n, self.m = st.n, b.staff_state.n
+        self.weeks = 0
+        self._rows: dict[str, list[np.ndarray]] = {k: [] for k in (
+            "count", "group", "sum", "staff", "batch", "stage")}
+        self._derived: dict[str, np.ndarray] | None = None
 
     def record(self, b) -> None:
-        """Compute this week's outcomes for every run and append them."""
+        """Keep this week's counts and sums over people, for every run."""
         st, sf, wk = b.state, b.staff_state, b.current_week
-        week, n = b.week, st.n
-        recent = week - st.last_part < RECENT
-        n_recent = recent.sum(axis=-1)
-        safe_recent = np.maximum(n_recent, 1)
-        b.representativeness[:] = representativeness(recent, st.age, st.dep, b.age_share,
-                                                     b.dep_share, st.role, b.role_share)
-        counts = (recent[:, :, None] & self.groups).sum(axis=1)
-        group_rates = counts / self.group_size
-        reached = st.reached
-        n_reached_people = reached.sum(axis=-1)
-        conf0_reached = np.where(n_reached_people > 0, (st.confidence0 * reached).sum(axis=-1)
-                                 / np.maximum(n_reached_people, 1), 0.0)
-        lift = np.where(n_recent > 0, (st.confidence0 * recent).sum(axis=-1) / safe_recent
-                        - conf0_reached, 0.0)
-        ever_mask = st.ever_part
-        ever = ever_mask.sum(axis=-1)
-        safe_ever = np.maximum(ever, 1)
-        has_ever = ever > 0
-        n_reached = np.maximum(1.0, n_reached_people)
-        tally = b.tally
-        staff_air = sf.airtime.sum(axis=-1)
-        influence = _ratio(b.plan_users, b.views_considered)
-        plan = b.plan_users + b.plan_staff
-        plan_share = _ratio(b.plan_users, plan)
-        own = _ratio(b.plan_users, b.own_views)
-        score = 0.5 * own + 0.5 * plan_share
+        recent = b.week - st.last_part < RECENT
+        ever = st.ever_part
+        flags = np.stack([recent, ever, st.reached, ever & st.engaged,
+                          ever & (st.adopted == 0), wk.part, wk.took[:, :, 1]], axis=1)
+        counts = flags.sum(axis=-1)  # (runs, 7) whole numbers
+        groups = np.matmul(recent[:, None, :].astype(float), self.groups)[:, 0, :]
+        values = np.stack([st.confidence0, st.fatigue, st.trust, st.efficacy,
+                           st.motivation, st.confidence, st.confidence0], axis=1)
+        masks = flags[:, [0, 0, 2, 2, 2, 1, 2], :]
+        sums = (values * masks).sum(axis=-1)  # (runs, 7), each a sum over one run's people
+        staff_sums = (np.stack([sf.airtime, sf.airtime * sf.manager, sf.openness, sf.anxiety],
+                               axis=1)).sum(axis=-1)
+        focus_filled = np.where(wk.focus_seats > 0, counts[:, 6], 0)
         b.focus_seats += wk.focus_seats
-        b.focus_filled += np.where(wk.focus_seats > 0, wk.took[:, :, 1].sum(axis=-1), 0)
-        kept = (ever_mask & st.engaged).sum(axis=-1)
-        manager_air = (sf.airtime * sf.manager).sum(axis=-1)
-        row = {
-            "week": np.full(b.B, week + 1, dtype=np.int64),
-            "stage": self.stage_names[b.stage],
-            "participants": wk.part.sum(axis=-1).astype(np.int64),
+        b.focus_filled += focus_filled
+        tally = b.tally
+        scalars = np.stack([
+            tally["meetings"], tally["equality_sum"], tally["quiet_airtime"],
+            tally["quiet_seats"], b.plan_users, b.plan_staff, b.views_considered,
+            b.own_views, b.understanding_sum, b.understanding_n, b.focus_seats,
+            b.focus_filled, b.resistance, b.cost, b.benefit,
+            st.times.sum(axis=-1)], axis=1).astype(float)
+        rows = self._rows
+        rows["count"].append(counts)
+        rows["group"].append(groups)
+        rows["sum"].append(sums)
+        rows["staff"].append(staff_sums)
+        rows["batch"].append(scalars)
+        rows["stage"].append(b.stage)
+        self.weeks += 1
+        self._derived = None
+        # the mix of people taking part this week, for next week's benefits
+        b.representativeness[:] = self._representativeness(groups, counts[:, 0])
+
+    def _representativeness(self, groups: np.ndarray, k: np.ndarray) -> np.ndarray:
+        shares = self.shares if groups.ndim == 2 else [sh[None] for sh in self.shares]
+        return representativeness_from_counts(
+            [groups[..., lo:hi] for lo, hi in _REP_BANDS], shares, k, self.n)
+
+    def derived(self) -> dict[str, np.ndarray]:
+        """Every outcome column as a ``(weeks, runs)`` array (computed once per week count)."""
+        if self._derived is not None:
+            return self._derived
+        rows = self._rows
+        if not self.weeks:
+            return {name: np.zeros((0, 0)) for name in OUTCOMES}
+        counts, groups, sums, staff, batch = (np.stack(rows[k]) for k in
+                                              ("count", "group", "sum", "staff", "batch"))
+        n, m = self.n, self.m
+        n_recent, ever, n_reached_people, kept, never_adopted, part = (
+            counts[..., j] for j in range(6))
+        (meetings, equality_sum, quiet_airtime, quiet_seats, plan_users, plan_staff,
+         views_considered, own_views, understanding_sum, understanding_n, focus_seats,
+         focus_filled, resistance, cost, benefit, times) = (batch[..., j] for j in range(16))
+        runs = counts.shape[1]
+        has_ever = ever > 0
+        safe_ever = np.maximum(ever, 1)
+        n_reached = np.maximum(1.0, n_reached_people)
+        conf0_reached = _ratio(sums[..., 6], n_reached_people)
+        lift = np.where(n_recent > 0, sums[..., 0] / np.maximum(n_recent, 1) - conf0_reached,
+                        0.0)
+        plan = plan_users + plan_staff
+        plan_share = _ratio(plan_users, plan)
+        score = 0.5 * _ratio(plan_users, own_views) + 0.5 * plan_share
+        staff_air = staff[..., 0]
+        out = {
+            "week": np.broadcast_to(np.arange(1, self.weeks + 1)[:, None],
+                                    (self.weeks, runs)).astype(np.int64),
+            "stage": np.array(STAGES, dtype=object)[np.stack(rows["stage"])],
+            "participants": part.astype(np.int64),
             "participation_rate": n_recent / n,
             "ever_took_part": ever / n,
-            "contacts_per_person": np.where(has_ever, st.times.sum(axis=-1) / safe_ever, 0.0),
+            "contacts_per_person": np.where(has_ever, times / safe_ever, 0.0),
             "retention": np.where(has_ever, kept / safe_ever, 0.0),
             "dropped_out": (ever - kept).astype(np.int64),
-            "representativeness": b.representativeness.copy(),
-            "voice_equality": _ratio(tally["equality_sum"], tally["meetings"]),
-            "quiet_voice": _ratio(tally["quiet_airtime"], tally["quiet_seats"]),
+            "representativeness": self._representativeness(groups, n_recent),
+            "voice_equality": _ratio(equality_sum, meetings),
+            "quiet_voice": _ratio(quiet_airtime, quiet_seats),
             "frontline_voice": np.where(staff_air > 0, np.maximum(
-                0.0, 1.0 - manager_air / np.where(staff_air > 0, staff_air, 1.0)), 0.0),
-            "influence": influence,
+                0.0, 1.0 - _ratio(staff[..., 1], staff_air)), 0.0),
+            "influence": _ratio(plan_users, views_considered),
             "user_plan_share": plan_share,
-            "tokenism": np.where(has_ever, (ever_mask & (st.adopted == 0)).sum(axis=-1)
-                                 / safe_ever, 0.0),
-            "understanding": _ratio(b.understanding_sum, b.understanding_n),
-            "confidence": np.where(has_ever, (st.confidence * ever_mask).sum(axis=-1)
-                                   / safe_ever, 0.0),
+            "tokenism": np.where(has_ever, never_adopted / safe_ever, 0.0),
+            "understanding": _ratio(understanding_sum, understanding_n),
+            "confidence": np.where(has_ever, sums[..., 5] / safe_ever, 0.0),
             "confidence_lift": lift,
-            "focus_group_fill": _ratio(b.focus_filled, b.focus_seats),
-            "trust": (st.trust * reached).sum(axis=-1) / n_reached,
-            "efficacy": (st.efficacy * reached).sum(axis=-1) / n_reached,
-            "motivation": (st.motivation * reached).sum(axis=-1) / n_reached,
-            "fatigue": np.where(n_recent > 0, (st.fatigue * recent).sum(axis=-1) / safe_recent,
-                                0.0),
-            "staff_openness": sf.openness.sum(axis=-1) / sf.n,
-            "staff_anxiety": sf.anxiety.sum(axis=-1) / sf.n,
-            "resistance": b.resistance.copy(),
-            "cost": b.cost.copy(),
-            "benefit": b.benefit.copy(),
-            "net_benefit": b.benefit - b.cost,
+            "focus_group_fill": _ratio(focus_filled, focus_seats),
+            "trust": sums[..., 2] / n_reached,
+            "efficacy": sums[..., 3] / n_reached,
+            "motivation": sums[..., 4] / n_reached,
+            "fatigue": _ratio(sums[..., 1], n_recent),
+            "staff_openness": staff[..., 2] / m,
+            "staff_anxiety": staff[..., 3] / m,
+            "resistance": resistance,
+            "cost": cost,
+            "benefit": benefit,
+            "net_benefit": benefit - cost,
             "ladder_score": score,
             "ladder": np.array(LADDER, dtype=object)[(score >= LADDER_CUTS[0]).astype(int)
                                                      + (score >= LADDER_CUTS[1])],
         }
+        rates = groups / self.group_size[None]
         for k, name in enumerate(GROUP_COLUMNS):
-            row[name] = group_rates[:, k]
-        for name, value in row.items():
-            self.columns[name].append(value)
-
-    def stacked(self) -> dict[str, np.ndarray]:
-        """Every column as a ``(weeks, runs)`` array."""
-        return {name: np.stack(values) if values else np.zeros((0, 0))
-                for name, values in self.columns.items()}
+            out[name] = rates[..., k]
+        self._derived = out
+        return out
 
     def tables(self) -> list[pd.DataFrame]:
         """One weekly DataFrame per run (columns as in :data:`OUTCOMES`)."""
-        data = self.stacked()
+        data = self.derived()
         names = list(OUTCOMES)
+        runs = data["week"].shape[1] if self.weeks else 0
         floats = [k for k in names if k not in INTEGER_COLUMNS and k not in TEXT_COLUMNS]
-        block = np.stack([data[k].astype(float) for k in floats], axis=-1)  # weeks, runs, k
+        block = np.stack([data[k] for k in floats], axis=-1)  # weeks, runs, columns
         out = []
-        for b in range(block.shape[1]):
-            frame = pd.DataFrame(block[:, b, :], columns=floats)
+        for b in range(runs):
+            columns: dict[str, Any] = dict(zip(floats, block[:, b, :].T, strict=True))
             for k in INTEGER_COLUMNS:
-                frame[k] = data[k][:, b]
+                columns[k] = data[k][:, b]
             for k in TEXT_COLUMNS:
-                frame[k] = data[k][:, b].tolist()
-            out.append(frame[names])
+                columns[k] = data[k][:, b].tolist()
+            out.append(pd.DataFrame({k: columns[k] for k in names}))
         return out
 
     def model_vars(self, b: int = 0) -> dict[str, list[Any]]:
         """Run ``b``'s columns as lists of Python numbers and strings."""
-        return {name: [v[b].item() if hasattr(v[b], "item") else v[b] for v in values]
-                for name, values in self.columns.items()}
+        if not self.weeks:
+            return {name: [] for name in OUTCOMES}
+        return {name: values[:, b].tolist() for name, values in self.derived().items()}
 
 
 def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
-    """``top / bottom`` per run, 0 where ``bottom`` is 0."""
-    return np.where(bottom != 0, top / np.where(bottom != 0, bottom, 1), 0.0)
+    """``top / bottom`` elementwise, 0 where ``bottom`` is 0."""
+    return np.divide(top, bottom, out=np.zeros(np.broadcast_shapes(np.shape(top),
+                                                                   np.shape(bottom))),
+                     where=bottom != 0)
