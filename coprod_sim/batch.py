@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_array
 
 from coprod_sim.calibration.constants import Constants
 from coprod_sim.mechanisms import SCHEDULE, attendance, benefits, staff
@@ -51,6 +52,16 @@ ACTION_CODES: dict[str, int] = {a: k for k, a in enumerate(
     ("identify", "select", "clarify", "engage", "support", "alliance", "roles", "partner",
      "assets", "design", "deliver", "evaluate"))}
 STAGE_CODES: dict[str, int] = {st: k for k, st in enumerate(STAGES)}
+
+
+#: Running totals per run kept in :attr:`Batch.ledger` (counts are whole numbers
+#: held as floats): meetings held and the sums behind voice equality and quiet
+#: voice, the action plan, views, understanding, focus group seats, resistance,
+#: cost and benefit so far.
+LEDGER: tuple[str, ...] = (
+    "meetings", "equality_sum", "quiet_airtime", "quiet_seats", "plan_users", "plan_staff",
+    "views_considered", "own_views", "understanding_sum", "understanding_n", "focus_seats",
+    "focus_filled", "resistance", "cost", "benefit")
 
 
 class Levers:
@@ -154,7 +165,7 @@ class Batch:
         n, m, B = self.state.n, self.staff_state.n, self.B
         self.n, self.m = n, m
         # Peer ties in both directions, flattened over runs (run b's people are
-        # b * n ... b * n + n - 1), so one bincount counts every run's peers.
+        # b * n ... b * n + n - 1): the peer matrix is block-diagonal over runs.
         src, dst = [], []
         for b, pairs in enumerate(self.ties):
             src.append(np.concatenate([pairs[:, 0], pairs[:, 1]]) + b * n)
@@ -162,6 +173,8 @@ class Batch:
         self.edge_src = np.concatenate(src)
         self.edge_dst = np.concatenate(dst)
         self.degree = np.bincount(self.edge_src, minlength=B * n).astype(float).reshape(B, n)
+        self.peers = csr_array((np.ones(self.edge_src.size), (self.edge_src, self.edge_dst)),
+                               shape=(B * n, B * n))
         self.streams = Streams(self.seeds, STREAMS, max(n, m, 1))
 
         # The step model: each run's cycle of actions and stages.
@@ -194,24 +207,18 @@ class Batch:
         self.dep_share = _shares(st.dep, len(DEPRIVATION))
         self.role_share = _shares(st.role, len(ROLES))
         self.segment_onehot = st.segment[:, :, None] == np.arange(len(AGES) * len(DEPRIVATION))
+        self.segment_size = np.count_nonzero(self.segment_onehot, axis=1)
 
-        zeros = lambda dtype=float: np.zeros(B, dtype=dtype)  # noqa: E731
-        self.tally = {"meetings": zeros(np.int64), "equality_sum": zeros(),
-                      "quiet_airtime": zeros(), "quiet_seats": zeros()}
-        self.plan_users = zeros(np.int64)
-        self.plan_staff = zeros()
-        self.views_considered = zeros(np.int64)
-        self.own_views = zeros(np.int64)
-        self.understanding_sum = zeros()
-        self.understanding_n = zeros(np.int64)
-        self.focus_seats = zeros(np.int64)
-        self.focus_filled = zeros(np.int64)
-        self.representativeness = zeros()  # set by the recorder each week
-        self.resistance = staff.organisational_resistance(self)
-        self.cost = benefits.setup_costs(self)
-        self.benefit = zeros()
-        self.benefit_flow = zeros()
-        self.improvement = zeros()
+        # Running totals per run, one column each of one array (the recorder keeps
+        # a copy of it each week); the attributes are views of its columns.
+        self.ledger = np.zeros((B, len(LEDGER)))
+        for k, name in enumerate(LEDGER):
+            setattr(self, name, self.ledger[:, k])
+        self.tally = {k: getattr(self, k) for k in LEDGER[:4]}
+        self.resistance[:] = staff.organisational_resistance(self)
+        self.cost[:] = benefits.setup_costs(self)
+        self.benefit_flow = np.zeros(B)
+        self.improvement = np.zeros(B)
         horizon = max(s.weeks for s in self.scenarios)
         reach = int((lev.benefit_lag_weeks + lev.cycle_weeks).max()) + benefits.RAMP_WEEKS
         self.benefit_ramp = np.zeros((B, horizon + reach + 2))
@@ -236,6 +243,11 @@ class Batch:
     def user_stage(self) -> np.ndarray:
         """Whether service users take part in each run's current stage."""
         return self.user_stages[self._rows, self.stage]
+
+    @property
+    def representativeness(self) -> np.ndarray:
+        """The mix of people taking part, as the recorder measured it last week (per run)."""
+        return self.recorder.latest_representativeness()
 
     def uniform(self, name: str, draw: int, n: int | None = None) -> np.ndarray:
         """Uniforms of stream ``(name, draw)`` this week: ``(runs, n)`` (n: people)."""

@@ -158,7 +158,7 @@ class CoproductionModel(Model):
 
 def _scalar(name: str, doc: str):
     def getter(self):
-        return self.batch.__dict__[name][0].item()
+        return getattr(self.batch, name)[0].item()
 
     return property(getter, doc=doc)
 

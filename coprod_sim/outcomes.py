@@ -273,45 +273,63 @@ class Recorder:
         self.n, self.m = st.n, b.staff_state.n
         self.weeks = 0
         self._rows: dict[str, list[np.ndarray]] = {k: [] for k in (
-            "count", "group", "sum", "staff", "batch", "stage")}
+            "count", "group", "sum", "staff", "batch", "times", "stage")}
+        runs, n, m = st.confidence0.shape[0], st.n, b.staff_state.n
+        self._flags = np.zeros((runs, 7, n), dtype=bool)
+        self._values = np.zeros((runs, 7, n))
+        self._values[:, 0] = self._values[:, 6] = st.confidence0
+        self._mask_rows = np.array([0, 0, 2, 2, 2, 1, 2])
+        self._staff_values = np.zeros((runs, 4, m))
         self._derived: dict[str, np.ndarray] | None = None
+        self._latest: np.ndarray | None = None
 
     def record(self, b) -> None:
         """Keep this week's counts and sums over people, for every run."""
         st, sf, wk = b.state, b.staff_state, b.current_week
-        recent = b.week - st.last_part < RECENT
+        flags, values, staff_values = self._flags, self._values, self._staff_values
+        recent = np.less(b.week - st.last_part, RECENT, out=flags[:, 0])
         ever = st.ever_part
-        flags = np.stack([recent, ever, st.reached, ever & st.engaged,
-                          ever & (st.adopted == 0), wk.part, wk.took[:, :, 1]], axis=1)
-        counts = flags.sum(axis=-1)  # (runs, 7) whole numbers
+        flags[:, 1] = ever
+        flags[:, 2] = st.reached
+        np.logical_and(ever, st.engaged, out=flags[:, 3])
+        np.logical_and(ever, st.adopted == 0, out=flags[:, 4])
+        flags[:, 5] = wk.part
+        flags[:, 6] = wk.took[1]
+        counts = np.count_nonzero(flags, axis=-1)  # (runs, 7) whole numbers
         groups = np.matmul(recent[:, None, :].astype(float), self.groups)[:, 0, :]
-        values = np.stack([st.confidence0, st.fatigue, st.trust, st.efficacy,
-                           st.motivation, st.confidence, st.confidence0], axis=1)
-        masks = flags[:, [0, 0, 2, 2, 2, 1, 2], :]
-        sums = (values * masks).sum(axis=-1)  # (runs, 7), each a sum over one run's people
-        staff_sums = (np.stack([sf.airtime, sf.airtime * sf.manager, sf.openness, sf.anxiety],
-                               axis=1)).sum(axis=-1)
-        focus_filled = np.where(wk.focus_seats > 0, counts[:, 6], 0)
+        values[:, 1] = st.fatigue
+        values[:, 2] = st.trust
+        values[:, 3] = st.efficacy
+        values[:, 4] = st.motivation
+        values[:, 5] = st.confidence
+        sums = np.where(flags[:, self._mask_rows], values, 0.0).sum(axis=-1)  # one run each
+        staff_values[:, 0] = sf.airtime
+        np.copyto(staff_values[:, 1], sf.airtime, where=sf.manager)
+        staff_values[:, 2] = sf.openness
+        staff_values[:, 3] = sf.anxiety
+        staff_sums = staff_values.sum(axis=-1)
         b.focus_seats += wk.focus_seats
-        b.focus_filled += focus_filled
-        tally = b.tally
-        scalars = np.stack([
-            tally["meetings"], tally["equality_sum"], tally["quiet_airtime"],
-            tally["quiet_seats"], b.plan_users, b.plan_staff, b.views_considered,
-            b.own_views, b.understanding_sum, b.understanding_n, b.focus_seats,
-            b.focus_filled, b.resistance, b.cost, b.benefit,
-            st.times.sum(axis=-1)], axis=1).astype(float)
+        b.focus_filled += np.where(wk.focus_seats > 0, counts[:, 6], 0)
         rows = self._rows
         rows["count"].append(counts)
         rows["group"].append(groups)
         rows["sum"].append(sums)
         rows["staff"].append(staff_sums)
-        rows["batch"].append(scalars)
+        rows["batch"].append(b.ledger.copy())
+        rows["times"].append(st.times.sum(axis=-1))
         rows["stage"].append(b.stage)
         self.weeks += 1
         self._derived = None
-        # the mix of people taking part this week, for next week's benefits
-        b.representativeness[:] = self._representativeness(groups, counts[:, 0])
+        self._latest = None
+
+    def latest_representativeness(self) -> np.ndarray:
+        """The mix of people taking part in the last week recorded, per run (0 before any)."""
+        if self._latest is None:
+            if not self.weeks:
+                return np.zeros(len(self.shares[0]))
+            self._latest = self._representativeness(self._rows["group"][-1],
+                                                     self._rows["count"][-1][:, 0])
+        return self._latest
 
     def _representativeness(self, groups: np.ndarray, k: np.ndarray) -> np.ndarray:
         shares = self.shares if groups.ndim == 2 else [sh[None] for sh in self.shares]
@@ -332,7 +350,8 @@ class Recorder:
             counts[..., j] for j in range(6))
         (meetings, equality_sum, quiet_airtime, quiet_seats, plan_users, plan_staff,
          views_considered, own_views, understanding_sum, understanding_n, focus_seats,
-         focus_filled, resistance, cost, benefit, times) = (batch[..., j] for j in range(16))
+         focus_filled, resistance, cost, benefit) = (batch[..., j] for j in range(15))
+        times = np.stack(rows["times"])
         runs = counts.shape[1]
         has_ever = ever > 0
         safe_ever = np.maximum(ever, 1)

@@ -26,7 +26,7 @@ class Week:
     """Scratch record of one week for every run: who was invited, took part, was heard.
 
     Arrays have a leading run axis. Attributes set by the mechanisms: ``running``
-    (runs x methods), ``invited``, ``took`` (runs x people x methods), ``part``,
+    (runs x methods), ``invited``, ``took`` (methods x runs x people), ``part``,
     ``hours``, ``depth``, ``heard`` (talking time against a fair share, 1 is fair;
     0 when not in a meeting), ``gave_view``, ``own_view`` (the view raised the
     person's own concern), ``view_method``, ``adopted`` (runs x people);
@@ -41,7 +41,7 @@ class Week:
     def __init__(self, runs: int, n: int, running: np.ndarray):
         blank = self._blanks.get((runs, n))
         if blank is None:
-            blank = {"invited": np.zeros((runs, n, N_METHODS), dtype=bool),
+            blank = {"invited": np.zeros((N_METHODS, runs, n), dtype=bool),
                      "part": np.zeros((runs, n), dtype=bool), "hours": np.zeros((runs, n)),
                      "depth": np.zeros((runs, n), dtype=np.int64),
                      "view_method": np.full((runs, n), -1),
@@ -71,7 +71,9 @@ class WeekRow:
 
     def __init__(self, wk: Week, b: int):
         self.running = wk.running[b]
-        for name in ("invited", "took", "part", "hours", "depth", "heard", "gave_view",
+        self.invited = wk.invited[:, b].T  # people x methods
+        self.took = wk.took[:, b].T
+        for name in ("part", "hours", "depth", "heard", "gave_view",
                      "own_view", "view_method", "adopted"):
             setattr(self, name, getattr(wk, name)[b])
         self.n_adopted = int(wk.n_adopted[b])

@@ -67,10 +67,11 @@ def unmet_barriers(b: Model) -> np.ndarray:
 
 
 def barrier_penalty(b: Model) -> np.ndarray:
-    """Log-odds lost by each person for each method from unmet needs (runs x people x 4)."""
+    """Log-odds lost by each person for each method from unmet needs (methods x runs x people)."""
     unmet = unmet_barriers(b).astype(float)
-    weight = (b.constants.array("barrier_strength")[:, None] * BARRIER_WEIGHT).T  # (4, needs)
-    return (unmet[:, :, None, :] * weight).sum(axis=-1)
+    strength = b.constants.array("barrier_strength")
+    return np.stack([(unmet * (strength * BARRIER_WEIGHT[:, m])).sum(axis=-1)
+                     for m in range(len(METHODS))])
 
 
 def involved(b: Model) -> np.ndarray:
@@ -80,9 +81,13 @@ def involved(b: Model) -> np.ndarray:
 
 
 def peer_share(b: Model) -> np.ndarray:
-    """Share of each person's peers who are involved (took part in the last half year)."""
+    """Share of each person's peers who are involved (took part in the last half year).
+
+    Counted with the batch's peer matrix (block-diagonal over runs, so no run's
+    count involves another's people; counts of 0/1 are exact in any order).
+    """
     active = involved(b).astype(float).ravel()
-    counts = np.bincount(b.edge_src, weights=active[b.edge_dst], minlength=active.size)
+    counts = b.peers @ active
     return counts.reshape(b.degree.shape) / np.maximum(b.degree, 1.0)
 
 
@@ -100,7 +105,7 @@ def peer_pull(b: Model) -> np.ndarray:
     lev, c, st = b.lev, b.constants, b.state
     weight = lev.peer_weight * (1.0 + c.peer_support_boost * lev.peer_support)
     st.joined |= (peer_share(b) >= st.threshold) & lev.mech_peer_influence
-    return weight * st.joined
+    return np.where(st.joined, weight, 0.0)
 
 
 #: Where the threshold model of joining tips (Granovetter 1978): in the
@@ -126,20 +131,20 @@ def invite(b: Model, wk: Week) -> None:
     to fill the seats after the expected no-shows (over-recruitment,
     ``focus_group_no_show``), asking the already engaged first; interviews
     sample a few people (``interviews_per_round`` drawn without replacement);
-    questionnaires go to all.
+    questionnaires go to all. ``wk.invited`` is methods x runs x people.
     """
     st, run = b.state, wk.running
+    if not run.any():
+        return
     pool = st.reached & st.engaged
-    invited = np.empty((b.B, b.n, 4), dtype=bool)
-    invited[:, :, FORUM] = pool & st.aware_forum & run[:, FORUM, None]
-    invited[:, :, FOCUS] = pool & run[:, FOCUS, None]  # asked in turn (see _choose)
+    invited = np.zeros((4, b.B, b.n), dtype=bool)
+    invited[FORUM] = pool & st.aware_forum & run[:, FORUM, None]
+    invited[FOCUS] = pool & run[:, FOCUS, None]  # asked in turn (see _choose)
     if run[:, INTERVIEW].any():
         asked = pool & run[:, INTERVIEW, None]
         keys = np.where(asked, b.uniform("invitations", 0), np.inf)
-        invited[:, :, INTERVIEW] = smallest(keys, b.lev.interviews_per_round)
-    else:
-        invited[:, :, INTERVIEW] = False
-    invited[:, :, QUESTIONNAIRE] = pool & run[:, QUESTIONNAIRE, None]
+        invited[INTERVIEW] = smallest(keys, b.lev.interviews_per_round)
+    invited[QUESTIONNAIRE] = pool & run[:, QUESTIONNAIRE, None]
     wk.invited = invited
 
 
@@ -154,19 +159,25 @@ def decide_attendance(b: Model, wk: Week) -> None:
     forum seat than there are, regulars keep theirs (the self-selected core).
     """
     st = b.state
-    took = _choose(b, wk) if wk.invited.any() else wk.invited
-    part = took.any(axis=-1)
-    hours = np.broadcast_to(HOURS, (b.B, 4)).copy()
-    hours[:, FORUM] = hours[:, FOCUS] = b.lev.meeting_hours[:, 0]
-    wk.took, wk.part = took, part
-    wk.hours = (took * hours[:, None, :]).sum(axis=-1)
-    wk.depth = np.where(part, (took * DEPTH).max(axis=-1), 0)
+    if not wk.running.any() or not wk.invited.any():
+        return
+    took = _choose(b, wk)
+    part = took[0] | took[1] | took[2] | took[3]
+    meeting = b.lev.meeting_hours
+    hours = np.where(took[FORUM], meeting, 0.0) + np.where(took[FOCUS], meeting, 0.0)
+    hours = (hours + np.where(took[INTERVIEW], HOURS[INTERVIEW], 0.0)
+             + np.where(took[QUESTIONNAIRE], HOURS[QUESTIONNAIRE], 0.0))
+    depth = np.where(took[QUESTIONNAIRE], DEPTH[QUESTIONNAIRE], 0)
+    for m in (INTERVIEW, FOCUS, FORUM):  # deepest last: DEPTH is 3, 2, 2, 1
+        depth = np.where(took[m], DEPTH[m], depth)
+    wk.took, wk.part, wk.hours, wk.depth = took, part, hours, depth
     if part.any():
         st.last_part[part] = b.week
-        st.times += took.sum(axis=-1)
-        st.method_times += took
+        for m in range(4):
+            np.add(st.times, 1, out=st.times, where=took[m])
+            np.add(st.method_times[:, :, m], 1, out=st.method_times[:, :, m], where=took[m])
         st.ever_part |= part
-        first = took[:, :, FORUM] & (st.forum_first < 0)
+        first = took[FORUM] & (st.forum_first < 0)
         st.forum_first[first] = b.week
 
 
@@ -183,45 +194,58 @@ def drive(b: Model) -> np.ndarray:
     return d
 
 
-def attendance_chance(b: Model) -> np.ndarray:
-    """Chance that each person takes part in each method if invited (runs x people x 4).
+def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
+                      d: np.ndarray | None = None) -> np.ndarray:
+    """Chance that each person takes part in each method if invited (methods x runs x people).
 
     Log-odds: the method's base chance, plus the person's drive (motivation,
     trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
     barriers, plus confidence and articulacy for groups. Confidence is the
     confidence the person brings, a buddy's included (see
-    :func:`coprod_sim.mechanisms.meetings.effective_confidence`).
+    :func:`coprod_sim.mechanisms.meetings.effective_confidence`). ``methods``
+    picks the methods (rows of the result); ``d`` is the drive if already known.
     """
     from coprod_sim.mechanisms.meetings import effective_confidence
 
     lev, st, c = b.lev, b.state, b.constants
-    chance = np.hstack([np.broadcast_to(c.array("base_chance"), (b.B, 3)),
-                        lev.questionnaire_response_rate])
-    base = np.log(chance / (1 - chance))
-    base[:, QUESTIONNAIRE] += c.questionnaire_calibration
-    logit = base[:, None, :] + drive(b)[:, :, None] - b.barrier_penalty
+    d = drive(b) if d is None else d
     on = lev.mech_confidence_bias
-    if on.any():
-        on = on[:, :, None]
-        conf = (effective_confidence(b) - 0.5)[:, :, None] * c.array("confidence_bias")
-        artic = (st.articulacy - 0.5)[:, :, None] * c.array("articulacy_bias")
-        logit = logit + np.where(on, conf, 0.0) + np.where(on, artic, 0.0)
-    return 1.0 / (1.0 + np.exp(-logit))
+    bias = on.any()
+    if bias:
+        conf = effective_confidence(b) - 0.5
+        artic = st.articulacy - 0.5
+    out = []
+    for m in methods:
+        if m == QUESTIONNAIRE:
+            chance = lev.questionnaire_response_rate
+            base = np.log(chance / (1 - chance)) + c.questionnaire_calibration
+        else:
+            chance = c.base_chance[m]
+            base = np.log(chance / (1 - chance))
+        logit = base + d - b.barrier_penalty[m]
+        if bias:
+            logit = (logit + np.where(on, conf * c.confidence_bias[m], 0.0)
+                     + np.where(on, artic * c.articulacy_bias[m], 0.0))
+        out.append(1.0 / (1.0 + np.exp(-logit)))
+    return np.stack(out)
 
 
 def _choose(b: Model, wk: Week) -> np.ndarray:
-    """Draw who takes part among the invited (runs x people x 4 bools), within the seats."""
+    """Draw who takes part among the invited (methods x runs x people bools), within the seats."""
     lev, st, c = b.lev, b.state, b.constants
-    p = attendance_chance(b)
-    u = np.stack([b.uniform("attendance", m) for m in range(4)], axis=-1)
-    took = wk.invited & (u < p)
+    took = np.zeros((4, b.B, b.n), dtype=bool)
+    methods = tuple(int(m) for m in np.flatnonzero(wk.running.any(axis=0)))
+    d = drive(b)
+    p = attendance_chance(b, methods, d)
+    for k, m in enumerate(methods):
+        took[m] = wk.invited[m] & (b.uniform("attendance", m) < p[k])
     # Forum: at most forum_seats; regulars (most meetings so far) keep their seats,
     # the rest by chance.
-    willing = took[:, :, FORUM]
-    if (willing.sum(axis=-1) > lev.forum_seats[:, 0]).any():
-        key = np.where(willing, b.uniform("attendance", 4) - st.method_times[:, :, FORUM],
-                       np.inf)
-        took[:, :, FORUM] = smallest(key, lev.forum_seats)
+    willing = took[FORUM]
+    if (np.count_nonzero(willing, axis=-1) > lev.forum_seats[:, 0]).any():
+        regular = st.method_times[:, :, FORUM].astype(float)
+        key = np.where(willing, b.uniform("attendance", 4) - regular, np.inf)
+        took[FORUM] = smallest(key, lev.forum_seats)
     # Focus group: asked in turn until enough accept to cover the expected
     # no-shows; then each accepted person turns up or not (their own barriers
     # and drive decide, ``show_base``); the first focus_group_size take seats.
@@ -230,19 +254,18 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
         # Organisers ask people in turn, the already engaged likelier to be asked
         # (weights exp(recruit_skew x engaged index): the same mix at any size;
         # weighted choice without replacement, Efraimidis & Spirakis 2006).
-        accepted = took[:, :, FOCUS] & running[:, None]
+        accepted = took[FOCUS] & running[:, None]
         want = np.ceil(lev.focus_group_size / (1.0 - lev.focus_group_no_show)).astype(np.int64)
-        if (accepted.sum(axis=-1) > want[:, 0]).any():
+        if (np.count_nonzero(accepted, axis=-1) > want[:, 0]).any():
             w = np.exp(c.recruit_skew * engaged_index(st))
             key = np.where(accepted, weighted_keys(b.uniform("attendance", 5), w), np.inf)
             accepted = smallest(key, want)
-        st.focus_accepted += accepted
-        show_logit = (c.show_base + 0.5 * drive(b)
-                      - 0.5 * b.barrier_penalty[:, :, FOCUS])
+        np.add(st.focus_accepted, 1, out=st.focus_accepted, where=accepted)
+        show_logit = c.show_base + 0.5 * d - 0.5 * b.barrier_penalty[FOCUS]
         shows = accepted & (b.uniform("attendance", 6) < 1.0 / (1.0 + np.exp(-show_logit)))
         seated = shows & (np.cumsum(shows, axis=-1) <= lev.focus_group_size)
-        took[:, :, FOCUS] = np.where(running[:, None], seated, took[:, :, FOCUS])
-        wk.focus_accepted = accepted.sum(axis=-1)
+        took[FOCUS] = np.where(running[:, None], seated, took[FOCUS])
+        wk.focus_accepted = np.count_nonzero(accepted, axis=-1)
         wk.focus_seats = np.where(running, lev.focus_group_size[:, 0], 0)
     return took
 

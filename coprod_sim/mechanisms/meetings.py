@@ -77,8 +77,8 @@ def share_voice(b: Model, wk: Week) -> None:
     if not wk.part.any():
         return
     comp = comprehension(b)
-    b.understanding_sum += (comp * wk.part).sum(axis=-1)
-    b.understanding_n += wk.part.sum(axis=-1)
+    b.understanding_sum += np.where(wk.part, comp, 0.0).sum(axis=-1)
+    b.understanding_n += np.count_nonzero(wk.part, axis=-1)
     conf_all = effective_confidence(b)
     view_chance = np.zeros((b.B, b.n))
     heard = np.zeros((b.B, b.n))
@@ -87,8 +87,8 @@ def share_voice(b: Model, wk: Week) -> None:
     k = np.where(lev.ground_rules, k * c.ground_rules_flatten, k)
     k = np.where(lev.written_vision, k * c.vision_flatten, k)
     for draw, method in enumerate((FORUM, FOCUS)):
-        who = wk.took[:, :, method]
-        size = who.sum(axis=-1)
+        who = wk.took[method]
+        size = np.count_nonzero(who, axis=-1)
         met = size > 0
         if not met.any():
             continue
@@ -100,19 +100,19 @@ def share_voice(b: Model, wk: Week) -> None:
         share = weight / np.where(total > 0, total, 1.0)
         count = np.maximum(size, 1)[:, None]
         st.airtime += share
-        st.meetings += who
+        np.add(st.meetings, 1, out=st.meetings, where=who)
         heard = np.where(who, np.maximum(heard, share * count), heard)
-        tally["meetings"] += met
+        np.add(tally["meetings"], 1, out=tally["meetings"], where=met)
         tally["equality_sum"] += np.where(met, 1.0 - gini(share, who), 0.0)
         quiet = who & (st.confidence0 < LESS_CONFIDENT)
-        tally["quiet_airtime"] += (share * quiet).sum(axis=-1)
-        tally["quiet_seats"] += quiet.sum(axis=-1) / count[:, 0]
+        tally["quiet_airtime"] += np.where(quiet, share, 0.0).sum(axis=-1)
+        tally["quiet_seats"] += np.count_nonzero(quiet, axis=-1) / count[:, 0]
         chance = np.minimum(1.0, share * count * view_weight[method])
         view_chance = np.where(who, np.maximum(view_chance, chance), view_chance)
         best_method = np.where(who & (best_method < 0), method, best_method)
         staff_voice(b, met, draw + 2)
     for method in (INTERVIEW, QUESTIONNAIRE):
-        who = wk.took[:, :, method]
+        who = wk.took[method]
         if not who.any():
             continue
         chance = view_weight[method] * (0.5 + 0.5 * comp)
@@ -121,7 +121,7 @@ def share_voice(b: Model, wk: Week) -> None:
     wk.gave_view = b.uniform("voice", 4) < view_chance
     wk.view_method = best_method
     wk.heard = heard
-    st.views += wk.gave_view
+    np.add(st.views, 1, out=st.views, where=wk.gave_view)
 
 
 def staff_voice(b: Model, met: np.ndarray, draw: int = 2) -> None:
@@ -161,12 +161,12 @@ def gini(x: np.ndarray, member: np.ndarray | None = None) -> np.ndarray | float:
         return float(gini(x[None, :], None if member is None else member[None, :])[0])
     if member is None:
         member = np.ones(x.shape, dtype=bool)
-    n = member.sum(axis=-1)
+    n = np.count_nonzero(member, axis=-1)
     width = x.shape[-1]
     xs = np.sort(np.where(member, x, -1.0), axis=-1)  # non-members first
     inside = xs >= 0
     xs = np.where(inside, xs, 0.0)
-    rank = np.arange(1, width + 1) - (width - n)[:, None]  # 1..n over the members
+    rank = np.arange(1.0, width + 1) - (width - n)[:, None]  # 1..n over the members
     total = xs.sum(axis=-1)
     ok = (n >= 2) & (total > 0)
     safe_n = np.where(ok, n, 2)

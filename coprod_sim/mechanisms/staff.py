@@ -24,8 +24,8 @@ def train_staff(b: Model, wk: Week) -> None:
     sf, c = b.staff_state, b.constants
     on = b.lev.staff_training
     if on.any():
-        np.add(sf.skill, c.training_pace * (c.trained_skill - sf.skill)
-               * (sf.skill < c.trained_skill), out=sf.skill, where=on)
+        np.add(sf.skill, c.training_pace * (c.trained_skill - sf.skill), out=sf.skill,
+               where=on & (sf.skill < c.trained_skill))
 
 
 def update_anxiety(b: Model, wk: Week) -> None:

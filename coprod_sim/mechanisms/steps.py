@@ -73,8 +73,8 @@ def do_step(b: Model, wk: Week) -> None:
         st.reached |= found
         st.engaged |= found
     if (r := rows("select")) is not None:
-        ever = (st.ever_part[:, :, None] & b.segment_onehot).sum(axis=1)
-        size = b.segment_onehot.sum(axis=1)
+        ever = np.count_nonzero(st.ever_part[:, :, None] & b.segment_onehot, axis=1)
+        size = b.segment_size
         seg_rate = ever / np.maximum(size, 1)
         rate = np.take_along_axis(seg_rate, st.segment, axis=-1)
         low = rate < rate.mean(axis=-1, keepdims=True)
