@@ -71,13 +71,18 @@ def summarise(weekly: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+#: The people table's band columns' dtypes (built once: building one per run is slow).
+_BANDS = {"role": pd.CategoricalDtype(list(ROLES)), "age": pd.CategoricalDtype(list(AGES)),
+          "deprivation": pd.CategoricalDtype(list(DEPRIVATION))}
+
+
 def _people_columns(model: Any) -> dict[str, Any]:
     """Snapshot of each person's final state, as columns (copied arrays)."""
     st = model.state
     columns: dict[str, Any] = {
-        "role": pd.Categorical.from_codes(st.role, ROLES),
-        "age": pd.Categorical.from_codes(st.age, AGES),
-        "deprivation": pd.Categorical.from_codes(st.dep, DEPRIVATION),
+        "role": pd.Categorical.from_codes(st.role, dtype=_BANDS["role"]),
+        "age": pd.Categorical.from_codes(st.age, dtype=_BANDS["age"]),
+        "deprivation": pd.Categorical.from_codes(st.dep, dtype=_BANDS["deprivation"]),
         "reached": st.reached.copy(), "took_part": st.ever_part.copy(),
         "times": st.times.copy(), "views": st.views.copy(), "adopted": st.adopted.copy(),
         "meetings": st.meetings.copy(),
