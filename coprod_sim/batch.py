@@ -195,6 +195,26 @@ class Batch:
                                        lev.interview_every_weeks,
                                        lev.questionnaire_every_weeks])
         self._rows = np.arange(B)
+        self._located = -1
+        # Which streams a week will use, by what happens in it (see _prepare_streams).
+        index = self.streams.index
+        self._by_method = {
+            0: [index[("attendance", 0)], index[("attendance", 4)], index[("voice", 0)],
+                index[("voice", 2)]],
+            1: [index[("attendance", 1)], index[("attendance", 5)], index[("attendance", 6)],
+                index[("voice", 1)], index[("voice", 3)]],
+            2: [index[("invitations", 0)], index[("attendance", 2)]],
+            3: [index[("attendance", 3)]]}
+        self._any_method = [index[("voice", 4)], index[("adoption", 0)],
+                            index[("adoption", 1)]]
+        self._always = []
+        if lev.mech_dropout.any():
+            self._always.append(index[("dropout", 0)])
+        if (lev.mech_peer_recruitment & (lev.peer_recruitment_rate > 0)).any():
+            self._always += [index[("peer_recruitment", 0)], index[("peer_recruitment", 1)]]
+        if (lev.mech_panel_drift & lev.use_forum).any():
+            self._always.append(index[("panel_drift", 0)])
+        self._steps_on = bool(lev.mech_step_actions.any())
 
         # Fixed for a run: what each person's unmet needs cost them per method.
         self.barrier_penalty = attendance.barrier_penalty(self)
@@ -217,6 +237,7 @@ class Batch:
         self.tally = {k: getattr(self, k) for k in LEDGER[:4]}
         self.resistance[:] = staff.organisational_resistance(self)
         self.cost[:] = benefits.setup_costs(self)
+        self.fixed_weekly_cost = benefits.fixed_weekly_cost(self)
         self.benefit_flow = np.zeros(B)
         self.improvement = np.zeros(B)
         horizon = max(s.weeks for s in self.scenarios)
@@ -226,23 +247,32 @@ class Batch:
         self.recorder = Recorder(self)
 
     # The step model's position, per run ------------------------------------
-    def _position(self) -> np.ndarray:
-        return self.week % self.cycle_len
+    def _locate(self) -> None:
+        week = self.week
+        if self._located != week:
+            pos = week % self.cycle_len
+            self._action = self.action_table[self._rows, pos]
+            self._stage = self.stage_table[self._rows, pos]
+            self._user_stage = self.user_stages[self._rows, self._stage]
+            self._located = week
 
     @property
     def action(self) -> np.ndarray:
         """Each run's step action code this week (see :data:`ACTION_CODES`)."""
-        return self.action_table[self._rows, self._position()]
+        self._locate()
+        return self._action
 
     @property
     def stage(self) -> np.ndarray:
         """Each run's stage code this week (index into ``presets.STAGES``)."""
-        return self.stage_table[self._rows, self._position()]
+        self._locate()
+        return self._stage
 
     @property
     def user_stage(self) -> np.ndarray:
         """Whether service users take part in each run's current stage."""
-        return self.user_stages[self._rows, self.stage]
+        self._locate()
+        return self._user_stage
 
     @property
     def representativeness(self) -> np.ndarray:
@@ -253,10 +283,28 @@ class Batch:
         """Uniforms of stream ``(name, draw)`` this week: ``(runs, n)`` (n: people)."""
         return self.streams.take(name, draw, self.week, self.n if n is None else n)
 
+    def _prepare_streams(self, running: np.ndarray) -> None:
+        """Compute, in one pass, the random streams this week will use (speed only)."""
+        wanted = list(self._always)
+        held = running.any(axis=0)
+        for m in np.flatnonzero(held):
+            wanted.extend(self._by_method[m])
+        if held.any():
+            wanted.extend(self._any_method)
+        if self._steps_on:
+            codes = set(self.action.tolist())
+            if ACTION_CODES["identify"] in codes:
+                wanted.append(self.streams.index[("step_model", 0)])
+            if ACTION_CODES["engage"] in codes:
+                wanted.append(self.streams.index[("step_model", 1)])
+        self.streams.prepare(self.week, sorted(set(wanted)))
+
     def step(self) -> None:
         """Run one week: every mechanism of the schedule in order, for every run; record."""
-        wk = Week(self.B, self.n, attendance.running_methods(self, self.week))
+        running = attendance.running_methods(self, self.week)
+        wk = Week(self.B, self.n, running)
         self.current_week = wk
+        self._prepare_streams(running)
         for mechanism in SCHEDULE:
             mechanism.function(self, wk)
         self.resistance[:] = staff.organisational_resistance(self)

@@ -226,9 +226,10 @@ def peer_ties(people: People, rng: np.random.Generator, degree: int = 6,
     moved = rng.random(source.size) < rewire
     shift = rng.integers(1, n, size=int(moved.sum())) if n > 1 else np.zeros(0, int)
     target[moved] = (source[moved] + shift) % n  # never the person themself
-    pairs = np.sort(np.column_stack([order[source], order[target]]), axis=1)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    return np.unique(pairs, axis=0).astype(np.int64)
+    a, b = order[source], order[target]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    keys = np.unique((low * n + high)[low != high])  # sorted, no repeats
+    return np.column_stack([keys // n, keys % n]).astype(np.int64)
 
 
 def peer_network(people: People, rng: np.random.Generator, degree: int = 6,

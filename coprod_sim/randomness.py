@@ -136,11 +136,11 @@ class Streams:
     """The random streams of a batch of runs, one week at a time.
 
     ``names`` lists the ``(mechanism, draw number)`` pairs a week may use; each
-    is ``size`` numbers long (one per person or staff index). The first call of
-    :meth:`take` in a week computes the whole week's table, ``(runs, streams,
-    size)``, in one vectorised pass (one pass costs far less than one per draw);
-    every entry is still the pure function of its own key, so which streams are
-    listed, or used, changes no number.
+    is ``size`` numbers long (one per person or staff index). :meth:`prepare`
+    computes the streams a week will use in one vectorised pass (one pass costs
+    far less than one per draw); a stream asked for that was not prepared is
+    computed on its own. Every entry is the pure function of its own key, so
+    which streams are prepared, or used, changes no number.
     """
 
     def __init__(self, seeds, names, size: int):
@@ -153,18 +153,40 @@ class Streams:
             len(self.seeds), len(self.names))
         self._week: int | None = None
         self._table: np.ndarray | None = None
+        self._slot: dict[int, int] = {}
+        self._extra: dict[int, np.ndarray] = {}
+
+    def prepare(self, week: int, wanted: list[int] | None = None) -> None:
+        """Compute the streams ``wanted`` (indices into ``names``; default all) of ``week``."""
+        wanted = list(range(len(self.names))) if wanted is None else list(wanted)
+        self._week = week
+        self._slot = {k: j for j, k in enumerate(wanted)}
+        self._extra = {}
+        if wanted:
+            keys = self.keys[:, wanted] + _week_step(week)
+            z = keys[:, :, None] + _counter_steps(self.size)
+            self._table = np.multiply(mix(z) >> _S11, _TO_UNIT)
+        else:
+            self._table = None
 
     def table(self, week: int) -> np.ndarray:
-        """Every stream's uniforms of ``week``: ``(runs, streams, size)`` (cached for the week)."""
-        if self._week != week or self._table is None:
-            z = (self.keys + _week_step(week))[:, :, None] + _counter_steps(self.size)
-            self._table = np.multiply(mix(z) >> _S11, _TO_UNIT)
-            self._week = week
+        """Every stream's uniforms of ``week``: ``(runs, streams, size)``."""
+        self.prepare(week)
         return self._table
 
     def take(self, name: str, draw: int, week: int, n: int | None = None) -> np.ndarray:
         """Uniforms ``(runs, n)`` of stream ``(name, draw)`` in ``week`` (index: person, staff)."""
-        u = self.table(week)[:, self.index[(name, draw)]]
+        k = self.index[(name, draw)]
+        if week != self._week:
+            self.prepare(week, [])
+        j = self._slot.get(k)
+        if j is not None:
+            u = self._table[:, j]
+        else:
+            u = self._extra.get(k)
+            if u is None:
+                u = uniform(self.keys[:, k], week, (self.size,))
+                self._extra[k] = u
         return u if n is None else u[:, :n]
 
 

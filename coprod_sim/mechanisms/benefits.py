@@ -55,12 +55,11 @@ def setup_costs(b: Model) -> np.ndarray:
 
 def weekly_cost(b: Model, wk: Week) -> np.ndarray:
     """Costs of this week's activities, adjustments and support (per run)."""
-    s = _Columns(b.lev)
-    st = b.state
-    fixed = (COSTS["peer_support_week"] * s.peer_support
-             + COSTS["inclusive_comms_week"] * s.inclusive_communication)
+    fixed = b.fixed_weekly_cost
     if not wk.invited.any():
         return 0.0 + fixed
+    s = _Columns(b.lev)
+    st = b.state
     took = wk.took
     forum_held = took[FORUM].any(axis=-1)
     focus_held = took[FOCUS].any(axis=-1)
@@ -98,6 +97,13 @@ class _Columns:
 
     def __getattr__(self, name: str) -> np.ndarray:
         return getattr(self._lev, name)[:, 0]
+
+
+def fixed_weekly_cost(b: Model) -> np.ndarray:
+    """The weekly cost of support that runs every week (peer support, inclusive communication)."""
+    lev = b.lev
+    return (COSTS["peer_support_week"] * lev.peer_support[:, 0]
+            + COSTS["inclusive_comms_week"] * lev.inclusive_communication[:, 0])
 
 
 def schedule_benefits(b: Model, wk: Week) -> None:

@@ -30,6 +30,8 @@ def give_feedback(b: Model, wk: Week) -> None:
       support that evens out voice keeps less confident people involved.
     """
     lev, st, c = b.lev, b.state, b.constants
+    if not wk.part.any():
+        return
     on = lev.mech_feedback & wk.part.any(axis=-1, keepdims=True)
     if not on.any():
         return

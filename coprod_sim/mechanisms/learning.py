@@ -24,6 +24,8 @@ def grow_confidence(b: Model, wk: Week) -> None:
     confidence (briefing paper; NLIAH 2010).
     """
     st = b.state
+    if not wk.part.any():
+        return
     talked = (wk.depth >= 2) & b.lev.mech_confidence_growth
     if not talked.any():
         return

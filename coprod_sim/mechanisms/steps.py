@@ -60,12 +60,14 @@ def do_step(b: Model, wk: Week) -> None:
     if not on.any():
         return
     action = np.where(on, b.action, -1)
+    present = set(action.tolist())
     g = b.constants.step_gain
     q = g / 4  # a week's change to a person's own state is smaller than to the project's
 
     def rows(name: str) -> np.ndarray | None:
-        mask = action == _CODE[name]
-        return mask[:, None] if mask.any() else None
+        if _CODE[name] not in present:
+            return None
+        return (action == _CODE[name])[:, None]
 
     if (r := rows("identify")) is not None:
         missing = st.invited_group & ~st.reached & r

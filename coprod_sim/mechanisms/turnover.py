@@ -26,18 +26,19 @@ def drop_out(b: Model, wk: Week) -> None:
     (``roles_tolerance``).
     """
     lev, st, c = b.lev, b.state, b.constants
-    np.clip(st.motivation, 0, 1, out=st.motivation)
-    np.clip(st.trust, 0, 1, out=st.trust)
-    np.clip(st.efficacy, 0, 1, out=st.efficacy)
+    for x in (st.motivation, st.trust, st.efficacy):  # clip to 0-1, in place
+        np.minimum(np.maximum(x, 0.0, out=x), 1.0, out=x)
     on = lev.mech_dropout
     if not on.any():
+        return
+    could = st.engaged & st.ever_part & on  # only people who have taken part can leave
+    if not could.any():
         return
     wk.peer_share = peer_share(b)  # after this week's activities; recruitment reuses it
     held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * lev.peer_support)
     tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
-    leaving = (st.engaged & st.ever_part & low & on
-               & (b.uniform("dropout", 0) < c.leave_hazard))
+    leaving = could & low & (b.uniform("dropout", 0) < c.leave_hazard)
     st.engaged[leaving] = False
     st.joined[leaving] = False
     st.dropped_week[leaving] = b.week
