@@ -173,6 +173,7 @@ class Batch:
         self.edge_src = np.concatenate(src)
         self.edge_dst = np.concatenate(dst)
         self.degree = np.bincount(self.edge_src, minlength=B * n).astype(float).reshape(B, n)
+        self.degree_floor = np.maximum(self.degree, 1.0)
         self.peers = csr_array((np.ones(self.edge_src.size), (self.edge_src, self.edge_dst)),
                                shape=(B * n, B * n))
         self.streams = Streams(self.seeds, STREAMS, max(n, m, 1))
@@ -215,6 +216,7 @@ class Batch:
         if (lev.mech_panel_drift & lev.use_forum).any():
             self._always.append(index[("panel_drift", 0)])
         self._steps_on = bool(lev.mech_step_actions.any())
+        self._wanted: dict[tuple, list[int]] = {}
 
         # Fixed for a run: what each person's unmet needs cost them per method.
         self.barrier_penalty = attendance.barrier_penalty(self)
@@ -239,6 +241,9 @@ class Batch:
         self.cost[:] = benefits.setup_costs(self)
         self.fixed_weekly_cost = benefits.fixed_weekly_cost(self)
         self.benefit_flow = np.zeros(B)
+        self.co_delivery_possible = bool(
+            (lev.stage_co_delivery[:, 0] & (self.stage_table == STAGE_CODES["co_delivery"]).any(
+                axis=1)).any())
         self.improvement = np.zeros(B)
         horizon = max(s.weeks for s in self.scenarios)
         reach = int((lev.benefit_lag_weeks + lev.cycle_weeks).max()) + benefits.RAMP_WEEKS
@@ -285,19 +290,22 @@ class Batch:
 
     def _prepare_streams(self, running: np.ndarray) -> None:
         """Compute, in one pass, the random streams this week will use (speed only)."""
-        wanted = list(self._always)
-        held = running.any(axis=0)
-        for m in np.flatnonzero(held):
-            wanted.extend(self._by_method[m])
-        if held.any():
-            wanted.extend(self._any_method)
-        if self._steps_on:
-            codes = set(self.action.tolist())
+        held = tuple(running.any(axis=0).tolist())
+        codes = frozenset(self.action.tolist()) if self._steps_on else frozenset()
+        wanted = self._wanted.get((held, codes))
+        if wanted is None:
+            wanted = list(self._always)
+            for m in range(4):
+                if held[m]:
+                    wanted.extend(self._by_method[m])
+            if any(held):
+                wanted.extend(self._any_method)
             if ACTION_CODES["identify"] in codes:
                 wanted.append(self.streams.index[("step_model", 0)])
             if ACTION_CODES["engage"] in codes:
                 wanted.append(self.streams.index[("step_model", 1)])
-        self.streams.prepare(self.week, sorted(set(wanted)))
+            wanted = self._wanted[(held, codes)] = sorted(set(wanted))
+        self.streams.prepare(self.week, wanted)
 
     def step(self) -> None:
         """Run one week: every mechanism of the schedule in order, for every run; record."""

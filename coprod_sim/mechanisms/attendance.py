@@ -88,7 +88,7 @@ def peer_share(b: Model) -> np.ndarray:
     """
     active = involved(b).astype(float).ravel()
     counts = b.peers @ active
-    return counts.reshape(b.degree.shape) / np.maximum(b.degree, 1.0)
+    return counts.reshape(b.degree.shape) / b.degree_floor
 
 
 def peer_pull(b: Model) -> np.ndarray:
@@ -161,24 +161,26 @@ def decide_attendance(b: Model, wk: Week) -> None:
     st = b.state
     if not wk.running.any() or not wk.invited.any():
         return
-    took = _choose(b, wk)
-    part = took[0] | took[1] | took[2] | took[3]
-    meeting = b.lev.meeting_hours
-    hours = np.where(took[FORUM], meeting, 0.0) + np.where(took[FOCUS], meeting, 0.0)
-    hours = (hours + np.where(took[INTERVIEW], HOURS[INTERVIEW], 0.0)
-             + np.where(took[QUESTIONNAIRE], HOURS[QUESTIONNAIRE], 0.0))
-    depth = np.where(took[QUESTIONNAIRE], DEPTH[QUESTIONNAIRE], 0)
-    for m in (INTERVIEW, FOCUS, FORUM):  # deepest last: DEPTH is 3, 2, 2, 1
+    took, methods = _choose(b, wk)
+    part = took[methods[0]]
+    for m in methods[1:]:
+        part = part | took[m]
+    hours = HOURS.copy()
+    depth = np.zeros((b.B, b.n), dtype=np.int64)
+    total = np.zeros((b.B, b.n))
+    for m in sorted(methods, key=lambda m: DEPTH[m]):  # deepest last
+        per_visit = b.lev.meeting_hours if m in (FORUM, FOCUS) else hours[m]
+        total = total + np.where(took[m], per_visit, 0.0)
         depth = np.where(took[m], DEPTH[m], depth)
-    wk.took, wk.part, wk.hours, wk.depth = took, part, hours, depth
+    wk.took, wk.part, wk.hours, wk.depth = took, part, total, depth
     if part.any():
-        st.last_part[part] = b.week
-        for m in range(4):
+        np.putmask(st.last_part, part, b.week)
+        for m in methods:
             np.add(st.times, 1, out=st.times, where=took[m])
             np.add(st.method_times[:, :, m], 1, out=st.method_times[:, :, m], where=took[m])
         st.ever_part |= part
         first = took[FORUM] & (st.forum_first < 0)
-        st.forum_first[first] = b.week
+        np.putmask(st.forum_first, first, b.week)
 
 
 def drive(b: Model) -> np.ndarray:
@@ -231,7 +233,11 @@ def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
 
 
 def _choose(b: Model, wk: Week) -> np.ndarray:
-    """Draw who takes part among the invited (methods x runs x people bools), within the seats."""
+    """Draw who takes part among the invited, within the seats.
+
+    Returns ``(took, methods)``: methods x runs x people bools, and the methods
+    held this week in some run (the others' rows are all False).
+    """
     lev, st, c = b.lev, b.state, b.constants
     took = np.zeros((4, b.B, b.n), dtype=bool)
     methods = tuple(int(m) for m in np.flatnonzero(wk.running.any(axis=0)))
@@ -267,7 +273,7 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
         took[FOCUS] = np.where(running[:, None], seated, took[FOCUS])
         wk.focus_accepted = np.count_nonzero(accepted, axis=-1)
         wk.focus_seats = np.where(running, lev.focus_group_size[:, 0], 0)
-    return took
+    return took, methods
 
 
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",

@@ -159,10 +159,13 @@ def accrue(b: Model, wk: Week) -> None:
     b.cost += weekly_cost(b, wk)
     schedule_benefits(b, wk)
     if b.week < b.benefit_ramp.shape[1]:
-        b.improvement += b.benefit_ramp[:, b.week]
-    b.benefit_flow[:] = benefit_flow(b)
+        matured = b.benefit_ramp[:, b.week]
+        if matured.any() or b.week == 0:  # otherwise improvement, and so the flow, stand
+            b.improvement += matured
+            b.benefit_flow[:] = benefit_flow(b)
     b.benefit += b.benefit_flow
-    delivering = (b.stage == CO_DELIVERY) & b.lev.stage_co_delivery[:, 0]
-    if delivering.any():
-        b.benefit += np.where(delivering, COSTS["co_delivery_value"]
-                              * np.count_nonzero(wk.part, axis=-1), 0.0)
+    if b.co_delivery_possible:
+        delivering = (b.stage == CO_DELIVERY) & b.lev.stage_co_delivery[:, 0]
+        if delivering.any():
+            b.benefit += np.where(delivering, COSTS["co_delivery_value"]
+                                  * np.count_nonzero(wk.part, axis=-1), 0.0)

@@ -39,9 +39,10 @@ def drop_out(b: Model, wk: Week) -> None:
     tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
     leaving = could & low & (b.uniform("dropout", 0) < c.leave_hazard)
-    st.engaged[leaving] = False
-    st.joined[leaving] = False
-    st.dropped_week[leaving] = b.week
+    if leaving.any():
+        np.putmask(st.engaged, leaving, False)
+        np.putmask(st.joined, leaving, False)
+        np.putmask(st.dropped_week, leaving, b.week)
 
 
 def recruit_peers(b: Model, wk: Week) -> None:
@@ -83,5 +84,6 @@ def drift_panel(b: Model, wk: Week) -> None:
     hazard = 1.0 - (1.0 - lev.panel_drift) ** (1 / 52)
     quiet = st.aware_forum & on & (b.uniform("panel_drift", 0) < hazard)
     if quiet.any():
-        st.aware_forum[quiet] = False
-        st.forum_dropped[quiet & (st.forum_first >= 0) & (st.forum_dropped < 0)] = b.week
+        np.putmask(st.aware_forum, quiet, False)
+        np.putmask(st.forum_dropped, quiet & (st.forum_first >= 0) & (st.forum_dropped < 0),
+                   b.week)
