@@ -391,12 +391,13 @@ def test_constant_outcome_gets_a_note_not_a_crash():
 
 
 def test_chunks_cover_every_run_once_and_shrink_towards_the_end():
-    from coprod_sim.experiments.execute import make_chunks
+    from coprod_sim.experiments.execute import MAX_CHUNK, make_chunks
     for n, workers in ((1, 1), (37, 1), (192, 2), (5000, 8)):
         chunks = make_chunks(list(range(n)), workers)
         assert [t for c in chunks for t in c] == list(range(n))
         sizes = [len(c) for c in chunks]
-        assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 50
+        assert sizes == sorted(sizes, reverse=True) and max(sizes) <= MAX_CHUNK
+        assert len(chunks) >= min(3 * workers, n // MAX_CHUNK + 1)  # work for every worker
     assert [len(c) for c in make_chunks(list(range(10)), 4, chunk_size=4)] == [4, 4, 2]
 
 
