@@ -124,10 +124,12 @@ def _scenario(scenario: Scenario | str | None, weeks: int | None,
     return scenario
 
 
-#: Bytes of memory one person of one run takes in a batch, all told: the
-#: people's state arrays, the week's scratch arrays, the peer network and the
-#: person's row of the result (measured by ``benchmarks/bench_engine.py``, with
-#: room to spare).
+#: Bytes of memory one person of one run takes in a batch, all told, as
+#: assumed when sizing batches: the people's state arrays, the week's scratch
+#: arrays and random numbers, the peer network and the person's share of the
+#: result. ``benchmarks/bench_engine.py`` measures the peak of what a batch
+#: holds (``tracemalloc``): about 1,350 bytes per run-person for 5,000-person
+#: runs and 1,700 for default ones, so this leaves more than twice that.
 BYTES_PER_RUN_PERSON = 4096
 
 #: Most memory one batch may take (bytes): with :data:`BYTES_PER_RUN_PERSON`,
