@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod_sim import presets, run
+from coprod_sim import presets
+from coprod_sim.engine import run_batch
 from coprod_sim.outcomes import OUTCOMES
 
 SEEDS = range(16)
@@ -49,10 +50,18 @@ FORUM_MIX_UP = {"tokenism", "retention"}
 FULL_MEETINGS = {"voice_equality", "confidence_lift"}
 
 
+#: Seeds for the voice figures of meetings: front-line voice varies a lot between
+#: runs (which staff hold the six seats, and the chance of the day), so its mean
+#: over 16 seeds has a standard error near 0.04, too near the 0.05 tolerance; over
+#: 96 seeds it is near 0.017.
+MEETING_SEEDS = range(96)
+
+
 @cache
-def rates(preset: str, n_people: int, n_staff: int) -> pd.Series:
-    rows = [run(presets.get(preset), seed=s, n_people=n_people, n_staff=n_staff)
-            .weekly.iloc[-13:][RATES + ["quiet_voice"]].mean() for s in SEEDS]
+def rates(preset: str, n_people: int, n_staff: int, seeds: range = SEEDS) -> pd.Series:
+    scenario = presets.get(preset, n_people=n_people, n_staff=n_staff)
+    rows = [r.weekly.iloc[-13:][RATES + ["quiet_voice"]].mean()
+            for r in run_batch([(scenario, s) for s in seeds])]
     return pd.DataFrame(rows).mean()
 
 
@@ -85,13 +94,15 @@ def test_the_default_design_is_scale_free_except_for_the_fixed_size_forum():
 
 @pytest.mark.slow
 def test_meetings_have_seats_so_voice_does_not_depend_on_the_population():
+    seeds = MEETING_SEEDS
     for preset in ("forum_only", "focus_groups_only"):
-        small, big = rates(preset, 200, 15), rates(preset, 2000, 150)
+        small, big = rates(preset, 200, 15, seeds), rates(preset, 2000, 150, seeds)
         for k in ("frontline_voice", "understanding"):
             assert abs(big[k] - small[k]) <= TOLERANCE, (preset, k, small[k], big[k])
         for k in FULL_MEETINGS:
             assert abs(big[k] - small[k]) <= FIXED_SIZE_LIMIT, (preset, k, small[k], big[k])
-    small, big = rates("focus_groups_only", 200, 15), rates("focus_groups_only", 2000, 150)
+    small = rates("focus_groups_only", 200, 15, seeds)
+    big = rates("focus_groups_only", 2000, 150, seeds)
     assert abs(big["quiet_voice"] - small["quiet_voice"]) <= TOLERANCE
 
 

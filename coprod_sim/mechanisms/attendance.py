@@ -260,16 +260,21 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
         # Organisers ask people in turn, the already engaged likelier to be asked
         # (weights exp(recruit_skew x engaged index): the same mix at any size;
         # weighted choice without replacement, Efraimidis & Spirakis 2006).
+        # Seats go in the order people were asked: by the weighted draw when more
+        # accepted than were wanted, else in index order.
         accepted = took[FOCUS] & running[:, None]
         want = np.ceil(lev.focus_group_size / (1.0 - lev.focus_group_no_show)).astype(np.int64)
-        if (np.count_nonzero(accepted, axis=-1) > want[:, 0]).any():
+        asked_order = np.broadcast_to(np.arange(b.n, dtype=float), accepted.shape)
+        over = np.count_nonzero(accepted, axis=-1) > want[:, 0]
+        if over.any():
             w = np.exp(c.recruit_skew * engaged_index(st))
             key = np.where(accepted, weighted_keys(b.uniform("attendance", 5), w), np.inf)
-            accepted = smallest(key, want)
+            accepted = np.where(over[:, None], smallest(key, want), accepted)
+            asked_order = np.where(over[:, None], key, asked_order)
         np.add(st.focus_accepted, 1, out=st.focus_accepted, where=accepted)
         show_logit = c.show_base + 0.5 * d - 0.5 * b.barrier_penalty[FOCUS]
         shows = accepted & (b.uniform("attendance", 6) < 1.0 / (1.0 + np.exp(-show_logit)))
-        seated = shows & (np.cumsum(shows, axis=-1) <= lev.focus_group_size)
+        seated = smallest(np.where(shows, asked_order, np.inf), lev.focus_group_size)
         took[FOCUS] = np.where(running[:, None], seated, took[FOCUS])
         wk.focus_accepted = np.count_nonzero(accepted, axis=-1)
         wk.focus_seats = np.where(running, lev.focus_group_size[:, 0], 0)
