@@ -127,7 +127,7 @@ def test_a_run_draws_the_same_numbers_whoever_shares_its_batch():
     alone = Batch([s], [7])
     shared = Batch([s.replace(power_sharing=0.9), s, s.replace(use_interviews=True)], [1, 7, 2])
     np.testing.assert_array_equal(alone.state.motivation[0], shared.state.motivation[1])
-    for week in range(3):
+    for _week in range(3):
         alone.step()
         shared.step()
         np.testing.assert_array_equal(alone.uniform("dropout", 0)[0],
