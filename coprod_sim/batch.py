@@ -229,7 +229,7 @@ class Batch:
         self.dep_share = _shares(st.dep, len(DEPRIVATION))
         self.role_share = _shares(st.role, len(ROLES))
         self.segment_onehot = st.segment[:, :, None] == np.arange(len(AGES) * len(DEPRIVATION))
-        self.segment_size = np.count_nonzero(self.segment_onehot, axis=1)
+        self.segment_size = self.segment_onehot.sum(axis=1)
 
         # Running totals per run, one column each of one array (the recorder keeps
         # a copy of it each week); the attributes are views of its columns.

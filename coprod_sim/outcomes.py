@@ -295,7 +295,7 @@ class Recorder:
         np.logical_and(ever, st.adopted == 0, out=flags[:, 4])
         flags[:, 5] = wk.part
         flags[:, 6] = wk.took[1]
-        counts = np.count_nonzero(flags, axis=-1)  # (runs, 7) whole numbers
+        counts = flags.sum(axis=-1)  # (runs, 7) whole numbers
         groups = np.matmul(recent[:, None, :].astype(float), self.groups)[:, 0, :]
         values[:, 1] = st.fatigue
         values[:, 2] = st.trust

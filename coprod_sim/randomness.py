@@ -113,7 +113,7 @@ def smallest(keys: np.ndarray, k: np.ndarray) -> np.ndarray:
     """
     order = np.argsort(keys, axis=-1, kind="stable")
     rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(keys.shape[-1]), axis=-1)
+    rank[np.arange(keys.shape[0])[:, None], order] = np.arange(keys.shape[-1])
     return (rank < np.reshape(k, (-1, 1))) & np.isfinite(keys)
 
 

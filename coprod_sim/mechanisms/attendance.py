@@ -248,7 +248,7 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
     # Forum: at most forum_seats; regulars (most meetings so far) keep their seats,
     # the rest by chance.
     willing = took[FORUM]
-    if (np.count_nonzero(willing, axis=-1) > lev.forum_seats[:, 0]).any():
+    if (willing.sum(axis=-1) > lev.forum_seats[:, 0]).any():
         regular = st.method_times[:, :, FORUM].astype(float)
         key = np.where(willing, b.uniform("attendance", 4) - regular, np.inf)
         took[FORUM] = smallest(key, lev.forum_seats)
@@ -265,7 +265,7 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
         accepted = took[FOCUS] & running[:, None]
         want = np.ceil(lev.focus_group_size / (1.0 - lev.focus_group_no_show)).astype(np.int64)
         asked_order = np.broadcast_to(np.arange(b.n, dtype=float), accepted.shape)
-        over = np.count_nonzero(accepted, axis=-1) > want[:, 0]
+        over = accepted.sum(axis=-1) > want[:, 0]
         if over.any():
             w = np.exp(c.recruit_skew * engaged_index(st))
             key = np.where(accepted, weighted_keys(b.uniform("attendance", 5), w), np.inf)
@@ -276,7 +276,7 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
         shows = accepted & (b.uniform("attendance", 6) < 1.0 / (1.0 + np.exp(-show_logit)))
         seated = smallest(np.where(shows, asked_order, np.inf), lev.focus_group_size)
         took[FOCUS] = np.where(running[:, None], seated, took[FOCUS])
-        wk.focus_accepted = np.count_nonzero(accepted, axis=-1)
+        wk.focus_accepted = accepted.sum(axis=-1)
         wk.focus_seats = np.where(running, lev.focus_group_size[:, 0], 0)
     return took, methods
 

@@ -42,7 +42,7 @@ COSTS = {
 def setup_costs(b: Model) -> np.ndarray:
     """One-off costs in week 0 (per run): invitations, set-up of adjustments, staff training."""
     lev = b.lev
-    c = COSTS["invitation"] * np.count_nonzero(b.state.reached, axis=-1)
+    c = COSTS["invitation"] * b.state.reached.sum(axis=-1)
     c = c + COSTS["plain_language_setup"] * lev.plain_language[:, 0]
     c = c + COSTS["hearing_loop_setup"] * lev.hearing_loop[:, 0]
     c = c + COSTS["ground_rules_setup"] * lev.ground_rules[:, 0]
@@ -64,27 +64,27 @@ def weekly_cost(b: Model, wk: Week) -> np.ndarray:
     forum_held = took[FORUM].any(axis=-1)
     focus_held = took[FOCUS].any(axis=-1)
     meetings = forum_held.astype(np.int64) + focus_held
-    attendees = (np.count_nonzero(took[FORUM], axis=-1)
-                 + np.count_nonzero(took[FOCUS], axis=-1))
-    interviews = np.count_nonzero(took[INTERVIEW], axis=-1)
+    attendees = (took[FORUM].sum(axis=-1)
+                 + took[FOCUS].sum(axis=-1))
+    interviews = took[INTERVIEW].sum(axis=-1)
     c = COSTS["forum_meeting"] * forum_held + COSTS["focus_group"] * focus_held
     c = c + COSTS["interview"] * interviews
-    questionnaires = np.count_nonzero(wk.invited[QUESTIONNAIRE], axis=-1)
+    questionnaires = wk.invited[QUESTIONNAIRE].sum(axis=-1)
     c = c + COSTS["questionnaire"] * questionnaires
-    seats = np.count_nonzero(b.staff_state.seat, axis=-1)
+    seats = b.staff_state.seat.sum(axis=-1)
     c = c + meetings * s.staff_hour_cost * s.meeting_hours * seats
     visits = attendees + interviews
     c = c + s.pay_expenses * s.expenses_per_visit * visits
-    print_users = np.count_nonzero(wk.part & st.needs[:, :, 0], axis=-1)
+    print_users = (wk.part & st.needs[:, :, 0]).sum(axis=-1)
     c = c + s.large_print * COSTS["large_print"] * print_users
     c = c + meetings * (COSTS["accessible_venue"] * s.accessible_venue
                         + COSTS["flexible_timing"] * s.flexible_timing)
     c = c + (s.digital_inclusion * COSTS["digital_inclusion"]
-             * np.count_nonzero(wk.part & st.needs[:, :, 5], axis=-1))
+             * (wk.part & st.needs[:, :, 5]).sum(axis=-1))
     buddied = (took[FORUM] | took[FOCUS]) & (st.confidence < 0.5)
     c = c + np.where(s.buddying, s.staff_hour_cost * s.meeting_hours * 0.5
-                     * np.count_nonzero(buddied, axis=-1), 0.0)
-    views = np.count_nonzero(wk.gave_view, axis=-1)
+                     * buddied.sum(axis=-1), 0.0)
+    views = wk.gave_view.sum(axis=-1)
     c = c + COSTS["feedback_per_view"] * s.feedback_rationale * views
     return c + fixed
 
@@ -168,4 +168,4 @@ def accrue(b: Model, wk: Week) -> None:
         delivering = (b.stage == CO_DELIVERY) & b.lev.stage_co_delivery[:, 0]
         if delivering.any():
             b.benefit += np.where(delivering, COSTS["co_delivery_value"]
-                                  * np.count_nonzero(wk.part, axis=-1), 0.0)
+                                  * wk.part.sum(axis=-1), 0.0)

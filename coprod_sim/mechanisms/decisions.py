@@ -44,7 +44,7 @@ def adoption_chance(b: Model, method: np.ndarray) -> np.ndarray:
     shape.
     """
     lev, c, sf = b.lev, b.constants, b.staff_state
-    seats = np.count_nonzero(sf.seat, axis=-1)
+    seats = sf.seat.sum(axis=-1)
     openness = np.where(seats > 0, np.where(sf.seat, sf.openness, 0.0).sum(axis=-1)
                         / np.maximum(seats, 1), 0.5)
     rate = lev.adoption_rate[:, 0]
@@ -85,11 +85,11 @@ def adopt_views(b: Model, wk: Week) -> None:
     wk.own_view = own
     wk.adopted = adopted
     np.add(st.adopted, 1, out=st.adopted, where=adopted)
-    n_adopted = np.count_nonzero(adopted, axis=-1)
-    n_views = np.count_nonzero(wk.gave_view, axis=-1)
+    n_adopted = adopted.sum(axis=-1)
+    n_views = wk.gave_view.sum(axis=-1)
     b.plan_users += n_adopted
     b.views_considered += n_views
-    b.own_views += np.count_nonzero(own, axis=-1)
+    b.own_views += own.sum(axis=-1)
     wk.staff_items = c.staff_items_per_view * (n_views - n_adopted)
     b.plan_staff += wk.staff_items
     wk.n_adopted = n_adopted

@@ -78,7 +78,7 @@ def share_voice(b: Model, wk: Week) -> None:
         return
     comp = comprehension(b)
     b.understanding_sum += np.where(wk.part, comp, 0.0).sum(axis=-1)
-    b.understanding_n += np.count_nonzero(wk.part, axis=-1)
+    b.understanding_n += wk.part.sum(axis=-1)
     conf_all = effective_confidence(b)
     view_chance = np.zeros((b.B, b.n))
     heard = np.zeros((b.B, b.n))
@@ -88,7 +88,7 @@ def share_voice(b: Model, wk: Week) -> None:
     k = np.where(lev.written_vision, k * c.vision_flatten, k)
     for draw, method in enumerate((FORUM, FOCUS)):
         who = wk.took[method]
-        size = np.count_nonzero(who, axis=-1)
+        size = who.sum(axis=-1)
         met = size > 0
         if not met.any():
             continue
@@ -106,7 +106,7 @@ def share_voice(b: Model, wk: Week) -> None:
         tally["equality_sum"] += np.where(met, 1.0 - gini(share, who), 0.0)
         quiet = who & (st.confidence0 < LESS_CONFIDENT)
         tally["quiet_airtime"] += np.where(quiet, share, 0.0).sum(axis=-1)
-        tally["quiet_seats"] += np.count_nonzero(quiet, axis=-1) / count[:, 0]
+        tally["quiet_seats"] += quiet.sum(axis=-1) / count[:, 0]
         chance = np.minimum(1.0, share * count * view_weight[method])
         view_chance = np.where(who, np.maximum(view_chance, chance), view_chance)
         best_method = np.where(who & (best_method < 0), method, best_method)
@@ -161,7 +161,7 @@ def gini(x: np.ndarray, member: np.ndarray | None = None) -> np.ndarray | float:
         return float(gini(x[None, :], None if member is None else member[None, :])[0])
     if member is None:
         member = np.ones(x.shape, dtype=bool)
-    n = np.count_nonzero(member, axis=-1)
+    n = member.sum(axis=-1)
     width = x.shape[-1]
     xs = np.sort(np.where(member, x, -1.0), axis=-1)  # non-members first
     inside = xs >= 0

@@ -72,6 +72,7 @@ def organisational_resistance(b: Model) -> np.ndarray:
     staff are anxious and less when they are open.
     """
     sf = b.staff_state
-    level = (b.lev.organisational_resistance[:, 0] * (0.6 + sf.anxiety.mean(axis=-1))
-             * (1.3 - sf.openness.mean(axis=-1)))
+    m = sf.anxiety.shape[-1]
+    level = (b.lev.organisational_resistance[:, 0] * (0.6 + sf.anxiety.sum(axis=-1) / m)
+             * (1.3 - sf.openness.sum(axis=-1) / m))
     return np.clip(level, 0.0, 1.0)

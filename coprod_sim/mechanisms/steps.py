@@ -75,7 +75,7 @@ def do_step(b: Model, wk: Week) -> None:
         st.reached |= found
         st.engaged |= found
     if (r := rows("select")) is not None:
-        ever = np.count_nonzero(st.ever_part[:, :, None] & b.segment_onehot, axis=1)
+        ever = (st.ever_part[:, :, None] & b.segment_onehot).sum(axis=1)
         size = b.segment_size
         seg_rate = ever / np.maximum(size, 1)
         rate = np.take_along_axis(seg_rate, st.segment, axis=-1)
