@@ -197,6 +197,7 @@ class Batch:
                                        lev.questionnaire_every_weeks])
         self._rows = np.arange(B)
         self._located = -1
+        self._once: dict[str, Any] = {}
         # Which streams a week will use, by what happens in it (see _prepare_streams).
         index = self.streams.index
         self._by_method = {
@@ -241,9 +242,9 @@ class Batch:
         self.cost[:] = benefits.setup_costs(self)
         self.fixed_weekly_cost = benefits.fixed_weekly_cost(self)
         self.benefit_flow = np.zeros(B)
-        self.co_delivery_possible = bool(
-            (lev.stage_co_delivery[:, 0] & (self.stage_table == STAGE_CODES["co_delivery"]).any(
-                axis=1)).any())
+        self.delivery_table = ((self.stage_table == STAGE_CODES["co_delivery"])
+                               & lev.stage_co_delivery)
+        self.co_delivery_possible = bool(self.delivery_table.any())
         self.improvement = np.zeros(B)
         horizon = max(s.weeks for s in self.scenarios)
         reach = int((lev.benefit_lag_weeks + lev.cycle_weeks).max()) + benefits.RAMP_WEEKS
@@ -252,37 +253,47 @@ class Batch:
         self.recorder = Recorder(self)
 
     # The step model's position, per run ------------------------------------
-    def _locate(self) -> None:
+    def locate(self) -> None:
+        """Find each run's step of the pathway this week (cached for the week)."""
         week = self.week
         if self._located != week:
             pos = week % self.cycle_len
             self._action = self.action_table[self._rows, pos]
             self._stage = self.stage_table[self._rows, pos]
             self._user_stage = self.user_stages[self._rows, self._stage]
+            self.delivering = self.delivery_table[self._rows, pos] if self.co_delivery_possible \
+                else None
             self._located = week
 
     @property
     def action(self) -> np.ndarray:
         """Each run's step action code this week (see :data:`ACTION_CODES`)."""
-        self._locate()
+        self.locate()
         return self._action
 
     @property
     def stage(self) -> np.ndarray:
         """Each run's stage code this week (index into ``presets.STAGES``)."""
-        self._locate()
+        self.locate()
         return self._stage
 
     @property
     def user_stage(self) -> np.ndarray:
         """Whether service users take part in each run's current stage."""
-        self._locate()
+        self.locate()
         return self._user_stage
 
     @property
     def representativeness(self) -> np.ndarray:
         """The mix of people taking part, as the recorder measured it last week (per run)."""
         return self.recorder.latest_representativeness()
+
+    def once(self, key: str, make) -> Any:
+        """A value fixed for the batch's life (made by ``make()`` on first use, then kept)."""
+        found = self._once.get(key)
+        if found is None:
+            found = self._once[key] = make()
+        return found
 
     def uniform(self, name: str, draw: int, n: int | None = None) -> np.ndarray:
         """Uniforms of stream ``(name, draw)`` this week: ``(runs, n)`` (n: people)."""

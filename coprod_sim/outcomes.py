@@ -217,23 +217,19 @@ def representativeness_from_counts(counts: list[np.ndarray], shares: list[np.nda
 
     ``counts[d]`` and ``shares[d]`` are ``(..., bands)`` for each dimension
     ``d`` (age, deprivation, role), ``k`` the number taking part ``(...)``,
-    ``n`` the number of people. Elementwise over the leading axes (runs, weeks),
-    with sums over bands written out, so a run's figure never depends on the
-    others'.
+    ``n`` the number of people. Elementwise over the leading axes (runs, weeks);
+    the sums over a dimension's bands are per row, so a run's figure never
+    depends on the others'.
     """
-    safe_k = np.maximum(k, 1)
-    fpc = np.maximum(n - k, 0) / max(n - 1, 1)
-    distance = np.zeros(np.shape(k))
-    for count, share in zip(counts, shares, strict=True):
-        observed = count / safe_k[..., None]
-        spread = share * (1.0 - share)
-        gap = (observed - share) ** 2
-        chance, squared = spread[..., 0], gap[..., 0]
-        for j in range(1, share.shape[-1]):
-            chance = chance + spread[..., j]
-            squared = squared + gap[..., j]
-        squared = squared - chance / safe_k * fpc
-        distance = distance + np.sqrt(np.maximum(0.0, squared))
+    count = np.concatenate(counts, axis=-1)
+    share = np.concatenate(shares, axis=-1)
+    starts = np.cumsum([0] + [c.shape[-1] for c in counts[:-1]])
+    safe_k = np.maximum(k, 1)[..., None]
+    fpc = (np.maximum(n - k, 0) / max(n - 1, 1))[..., None]
+    gap = np.add.reduceat((count / safe_k - share) ** 2, starts, axis=-1)
+    chance = np.add.reduceat(share * (1.0 - share), starts, axis=-1)
+    squared = gap - chance / safe_k * fpc
+    distance = np.sqrt(np.maximum(0.0, squared)).sum(axis=-1)
     return np.where(k > 0, np.maximum(0.0, 1.0 - distance / len(counts)), 0.0)
 
 

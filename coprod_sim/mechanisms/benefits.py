@@ -54,49 +54,63 @@ def setup_costs(b: Model) -> np.ndarray:
 
 
 def weekly_cost(b: Model, wk: Week) -> np.ndarray:
-    """Costs of this week's activities, adjustments and support (per run)."""
+    """Costs of this week's activities, adjustments and support (per run).
+
+    Meetings (forum, focus group: the room, the seated staff's hours, the
+    venue and timing adjustments), interviews, questionnaires, expenses per
+    visit, large print and digital inclusion for the people who need them,
+    buddies' hours in meetings, feedback per view, and the weekly support.
+    """
     fixed = b.fixed_weekly_cost
     if not wk.invited.any():
-        return 0.0 + fixed
-    s = _Columns(b.lev)
-    st = b.state
-    took = wk.took
-    forum_held = took[FORUM].any(axis=-1)
-    focus_held = took[FOCUS].any(axis=-1)
-    meetings = forum_held.astype(np.int64) + focus_held
-    attendees = (took[FORUM].sum(axis=-1)
-                 + took[FOCUS].sum(axis=-1))
-    interviews = took[INTERVIEW].sum(axis=-1)
-    c = COSTS["forum_meeting"] * forum_held + COSTS["focus_group"] * focus_held
-    c = c + COSTS["interview"] * interviews
-    questionnaires = wk.invited[QUESTIONNAIRE].sum(axis=-1)
-    c = c + COSTS["questionnaire"] * questionnaires
-    seats = b.staff_state.seat.sum(axis=-1)
-    c = c + meetings * s.staff_hour_cost * s.meeting_hours * seats
-    visits = attendees + interviews
-    c = c + s.pay_expenses * s.expenses_per_visit * visits
-    print_users = (wk.part & st.needs[:, :, 0]).sum(axis=-1)
-    c = c + s.large_print * COSTS["large_print"] * print_users
-    c = c + meetings * (COSTS["accessible_venue"] * s.accessible_venue
-                        + COSTS["flexible_timing"] * s.flexible_timing)
-    c = c + (s.digital_inclusion * COSTS["digital_inclusion"]
-             * (wk.part & st.needs[:, :, 5]).sum(axis=-1))
-    buddied = (took[FORUM] | took[FOCUS]) & (st.confidence < 0.5)
-    c = c + np.where(s.buddying, s.staff_hour_cost * s.meeting_hours * 0.5
-                     * buddied.sum(axis=-1), 0.0)
-    views = wk.gave_view.sum(axis=-1)
-    c = c + COSTS["feedback_per_view"] * s.feedback_rationale * views
+        return fixed
+    r = b.once("cost_rates", lambda: _cost_rates(b))
+    st, took = b.state, wk.took
+    held = wk.running.any(axis=0).tolist()
+    c = np.zeros(b.B)
+    visits = np.zeros(b.B, dtype=np.int64)
+    for m, cost in ((FORUM, COSTS["forum_meeting"]), (FOCUS, COSTS["focus_group"])):
+        if held[m]:
+            met = took[m].any(axis=-1)
+            c = c + np.where(met, cost + r["per_meeting"], 0.0)
+            visits = visits + took[m].sum(axis=-1)
+    if held[INTERVIEW]:
+        interviews = took[INTERVIEW].sum(axis=-1)
+        c = c + COSTS["interview"] * interviews
+        visits = visits + interviews
+    if held[QUESTIONNAIRE]:
+        c = c + COSTS["questionnaire"] * wk.invited[QUESTIONNAIRE].sum(axis=-1)
+    if r["any_visit"]:
+        c = c + r["per_visit"] * visits
+    if r["any_print"]:
+        c = c + r["print"] * (wk.part & st.needs[:, :, 0]).sum(axis=-1)
+    if r["any_digital"]:
+        c = c + r["digital"] * (wk.part & st.needs[:, :, 5]).sum(axis=-1)
+    if r["any_buddy"] and (held[FORUM] or held[FOCUS]):
+        buddied = (took[FORUM] | took[FOCUS]) & (st.confidence < 0.5)
+        c = c + r["buddy"] * buddied.sum(axis=-1)
+    if r["any_feedback"]:
+        c = c + r["feedback"] * wk.gave_view.sum(axis=-1)
     return c + fixed
 
 
-class _Columns:
-    """Levers as flat per-run arrays ``(runs,)`` (for per-run sums)."""
-
-    def __init__(self, lev):
-        self._lev = lev
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        return getattr(self._lev, name)[:, 0]
+def _cost_rates(b: Model) -> dict:
+    """Per-run unit costs fixed for a run (and whether any run pays each)."""
+    lev = b.lev
+    hour = lev.staff_hour_cost[:, 0] * lev.meeting_hours[:, 0]
+    seats = b.staff_state.seat.sum(axis=-1)
+    rates = {
+        "per_meeting": hour * seats + (COSTS["accessible_venue"] * lev.accessible_venue[:, 0]
+                                       + COSTS["flexible_timing"] * lev.flexible_timing[:, 0]),
+        "per_visit": np.where(lev.pay_expenses[:, 0], lev.expenses_per_visit[:, 0], 0.0),
+        "print": np.where(lev.large_print[:, 0], COSTS["large_print"], 0.0),
+        "digital": np.where(lev.digital_inclusion[:, 0], COSTS["digital_inclusion"], 0.0),
+        "buddy": np.where(lev.buddying[:, 0], hour * 0.5, 0.0),
+        "feedback": np.where(lev.feedback_rationale[:, 0], COSTS["feedback_per_view"], 0.0),
+    }
+    for key in ("visit", "print", "digital", "buddy", "feedback"):
+        rates[f"any_{key}"] = bool((rates["per_visit" if key == "visit" else key] != 0).any())
+    return rates
 
 
 def fixed_weekly_cost(b: Model) -> np.ndarray:
@@ -118,9 +132,9 @@ def schedule_benefits(b: Model, wk: Week) -> None:
     shows at once).
     """
     lev = b.lev
-    runs = np.flatnonzero(wk.n_adopted > 0)
-    if runs.size == 0:
+    if not wk.n_adopted.any():
         return
+    runs = np.flatnonzero(wk.n_adopted > 0)
     # the mix of people taking part, as the recorder measured it last week
     units = (0.3 + 0.7 * b.representativeness[runs]) * wk.n_adopted[runs]
     start = np.full(runs.size, b.week)
@@ -165,7 +179,8 @@ def accrue(b: Model, wk: Week) -> None:
             b.benefit_flow[:] = benefit_flow(b)
     b.benefit += b.benefit_flow
     if b.co_delivery_possible:
-        delivering = (b.stage == CO_DELIVERY) & b.lev.stage_co_delivery[:, 0]
+        b.locate()
+        delivering = b.delivering
         if delivering.any():
             b.benefit += np.where(delivering, COSTS["co_delivery_value"]
                                   * wk.part.sum(axis=-1), 0.0)

@@ -104,7 +104,7 @@ def exclude_by_email(b: Model, wk: Week) -> None:
     This is the only path of email decisions (they do not also change adoption).
     """
     lev, st = b.lev, b.state
-    on = lev.mech_email_exclusion & (lev.email_decision_share > 0)
+    on = b.once("email_on", lambda: lev.mech_email_exclusion & (lev.email_decision_share > 0))
     if not on.any() or b.week - st.last_part.max() >= 8:  # nobody took part lately
         return
     recent = (st.meetings > 0) & (b.week - st.last_part < 8) & st.engaged & on

@@ -57,9 +57,9 @@ def do_step(b: Model, wk: Week) -> None:
     """
     lev, st, sf = b.lev, b.state, b.staff_state
     on = lev.mech_step_actions[:, 0]
-    if not on.any():
+    if not b.once("steps_any", on.any):
         return
-    action = np.where(on, b.action, -1)
+    action = b.action if b.once("steps_all", on.all) else np.where(on, b.action, -1)
     present = set(action.tolist())
     g = b.constants.step_gain
     q = g / 4  # a week's change to a person's own state is smaller than to the project's

@@ -35,7 +35,8 @@ def drop_out(b: Model, wk: Week) -> None:
     if not could.any():
         return
     wk.peer_share = peer_share(b)  # after this week's activities; recruitment reuses it
-    held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * lev.peer_support)
+    held = c.peer_hold * wk.peer_share * b.once(
+        "peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
     tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
     leaving = could & low & (b.uniform("dropout", 0) < c.leave_hazard)
@@ -54,12 +55,12 @@ def recruit_peers(b: Model, wk: Week) -> None:
     (1978) threshold (a funded peer support network makes each tie count more).
     """
     lev, st, c = b.lev, b.state, b.constants
-    on = lev.mech_peer_recruitment & (lev.peer_recruitment_rate > 0)
+    on = b.once("recruit_on", lambda: lev.mech_peer_recruitment & (lev.peer_recruitment_rate > 0))
     outside = ~st.reached & on
     if not outside.any():
         return
     share = wk.peer_share if wk.peer_share is not None else peer_share(b)
-    share = share * (1.0 + c.peer_support_boost * lev.peer_support)
+    share = share * b.once("peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
     ready = outside & (share > 0) & (share >= st.threshold)
     joining = ready & (b.uniform("peer_recruitment", 0) < lev.peer_recruitment_rate)
     if not joining.any():
@@ -78,11 +79,13 @@ def drift_panel(b: Model, wk: Week) -> None:
     A member who goes quiet stops being invited to the forum.
     """
     lev, st = b.lev, b.state
-    on = lev.mech_panel_drift & lev.use_forum
+    on = b.once("drift_on", lambda: lev.mech_panel_drift & lev.use_forum)
     if not on.any():
         return
-    hazard = 1.0 - (1.0 - lev.panel_drift) ** (1 / 52)
-    quiet = st.aware_forum & on & (b.uniform("panel_drift", 0) < hazard)
+    # a week's hazard; 0 where drift is off, so no one goes quiet there
+    hazard = b.once("drift_hazard", lambda: np.where(on, 1.0 - (1.0 - lev.panel_drift)
+                                                     ** (1 / 52), 0.0))
+    quiet = st.aware_forum & (b.uniform("panel_drift", 0) < hazard)
     if quiet.any():
         np.putmask(st.aware_forum, quiet, False)
         np.putmask(st.forum_dropped, quiet & (st.forum_first >= 0) & (st.forum_dropped < 0),
