@@ -7,6 +7,7 @@ processes and on Dask, whatever the chunking.
 
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,6 +94,18 @@ def test_the_mesa_model_stepped_by_hand_is_the_same_run(alone):
         for _ in range(scenario.weeks):
             model.step()
         same(pd.DataFrame(model.datacollector.model_vars), alone[i])
+
+
+def test_calibration_traces_are_the_same_alone_or_batched():
+    from coprod_sim.calibration.measures import watch, watch_many
+
+    runs = [CASES[1], CASES[4], (CASES[1][0], 8)]
+    for one, batched in zip([watch(sc, seed) for sc, seed in runs], watch_many(runs),
+                            strict=True):
+        for name in ("invited", "took", "focus_accepted", "running", "views", "adopted",
+                     "age", "dep", "aware_forum", "cost_need"):
+            assert np.array_equal(getattr(one, name), getattr(batched, name)), name
+        assert one.summary == batched.summary
 
 
 def test_a_fresh_seed_is_recorded_and_repeats_the_run():

@@ -112,28 +112,36 @@ def watch_many(runs: Sequence[tuple[Scenario, int]], constants: Constants | None
 
 
 def _watch(batch: Any, weeks: int) -> list[Trace]:
-    """Step a batch ``weeks`` weeks, keeping what each week shows; a Trace per run."""
+    """Step a batch ``weeks`` weeks, keeping what each week shows; a Trace per run.
+
+    Each run's week is read through :meth:`coprod_sim.state.Week.row` (people x
+    methods), so the trace does not depend on how the batch lays out its arrays.
+    """
     st = batch.state
     aware = np.asarray(st.aware_forum).copy()
-    invited, took, accepted, running, views, adopted = [], [], [], [], [], []
+    seen: list[dict[str, list[Any]]] = [
+        {k: [] for k in ("invited", "took", "accepted", "running", "views", "adopted")}
+        for _ in range(batch.B)]
     for _ in range(weeks):
         batch.step()
         wk = batch.current_week
-        invited.append(np.asarray(wk.invited, dtype=bool).copy())
-        took.append(np.asarray(wk.took, dtype=bool).copy())
-        accepted.append(np.asarray(wk.focus_accepted, dtype=np.int64).copy())
-        running.append(np.asarray(wk.running, dtype=bool).copy())
-        views.append(np.count_nonzero(wk.gave_view, axis=-1))
-        adopted.append(np.asarray(wk.n_adopted, dtype=np.int64).copy())
-    # weeks x runs x ... -> per run
-    invited_, took_, running_ = np.stack(invited), np.stack(took), np.stack(running)
-    accepted_, views_, adopted_ = np.stack(accepted), np.stack(views), np.stack(adopted)
+        for b, kept in enumerate(seen):
+            row = wk.row(b)
+            kept["invited"].append(np.array(row.invited, dtype=bool))
+            kept["took"].append(np.array(row.took, dtype=bool))
+            kept["accepted"].append(int(row.focus_accepted))
+            kept["running"].append(np.array(row.running, dtype=bool))
+            kept["views"].append(int(np.count_nonzero(row.gave_view)))
+            kept["adopted"].append(int(row.n_adopted))
     cost = NEEDS.index("cost")
     out = []
     for b, weekly in enumerate(batch.recorder.tables()):
-        out.append(Trace(batch.scenarios[b], batch.seeds[b], invited_[:, b], took_[:, b],
-                         accepted_[:, b], running_[:, b], views_[:, b], adopted_[:, b],
-                         np.asarray(st.age[b]).copy(), np.asarray(st.dep[b]).copy(), aware[b],
+        kept = seen[b]
+        out.append(Trace(batch.scenarios[b], batch.seeds[b], np.stack(kept["invited"]),
+                         np.stack(kept["took"]), np.array(kept["accepted"]),
+                         np.stack(kept["running"]), np.array(kept["views"]),
+                         np.array(kept["adopted"]), np.asarray(st.age[b]).copy(),
+                         np.asarray(st.dep[b]).copy(), aware[b],
                          np.asarray(st.needs[b])[:, cost].copy(), summarise(weekly)))
     return out
 
