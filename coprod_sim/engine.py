@@ -24,11 +24,13 @@ from coprod_sim.calibration.constants import Constants
 from coprod_sim.scenario import Scenario
 
 #: Runs per array batch when ``max_batch`` is None: enough to spread the weekly
-#: Python overhead thin, few enough that a batch of 200-person runs stays small
-#: (a run-person of state is about 330 bytes; see ``benchmarks/bench_engine.py``).
+#: Python overhead thin, few enough that a batch of 200-person runs stays small.
 DEFAULT_MAX_BATCH = 64
-#: Cap on run-people per batch (memory): larger populations get smaller batches.
-MAX_RUN_PEOPLE = 400_000
+#: Cap on run-people per batch (memory). A run-person holds about 250 bytes of
+#: state and peaks near 1.4 KB while a week runs (state, the week's scratch
+#: arrays, its random numbers and the recorder's group table), so a batch peaks
+#: near 140 MB at this cap: 5,000-person runs go 20 to a batch.
+MAX_RUN_PEOPLE = 100_000
 
 
 def batch_size(n_people: int, max_batch: int | None = None) -> int:
