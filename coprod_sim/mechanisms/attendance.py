@@ -91,7 +91,7 @@ def peer_share(b: Model) -> np.ndarray:
     return counts.reshape(b.degree.shape) / b.degree_floor
 
 
-def peer_pull(b: Model) -> np.ndarray:
+def peer_pull(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
     """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
 
     A person is pulled in once the share of their peers who are involved
@@ -100,11 +100,15 @@ def peer_pull(b: Model) -> np.ndarray:
     ``peer_weight``, and a funded peer support network (``peer_support``,
     Boyle et al. 2010) makes it stronger (times ``1 + peer_support_boost``).
     The tipping this gives: see :data:`TIPPING`. Runs with
-    ``mech_peer_influence`` off neither join nor are pulled.
+    ``mech_peer_influence`` off neither join nor are pulled. People join when
+    their run decides attendance: ``deciding`` marks those runs ``(runs, 1)``
+    (default: every run), so a run's joining never depends on what the other
+    runs of its batch hold that week.
     """
     lev, c, st = b.lev, b.constants, b.state
     weight = lev.peer_weight * (1.0 + c.peer_support_boost * lev.peer_support)
-    st.joined |= (peer_share(b) >= st.threshold) & lev.mech_peer_influence
+    joins = (peer_share(b) >= st.threshold) & lev.mech_peer_influence
+    st.joined |= joins if deciding is None else joins & deciding
     return np.where(st.joined, weight, 0.0)
 
 
@@ -183,8 +187,11 @@ def decide_attendance(b: Model, wk: Week) -> None:
         np.putmask(st.forum_first, first, b.week)
 
 
-def drive(b: Model) -> np.ndarray:
-    """Each person's log-odds of taking part, before the method and its barriers."""
+def drive(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
+    """Each person's log-odds of taking part, before the method and its barriers.
+
+    ``deciding`` marks the runs deciding attendance this week (see :func:`peer_pull`).
+    """
     lev, st, c = b.lev, b.state, b.constants
     d = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
          + c.drive_efficacy * (st.efficacy - 0.35)
@@ -192,7 +199,7 @@ def drive(b: Model) -> np.ndarray:
     if lev.mech_segment_gap.any():
         d = d + np.where(lev.mech_segment_gap, st.base_offset, 0.0)
     if lev.mech_peer_influence.any():
-        d = d + np.where(lev.mech_peer_influence, peer_pull(b), 0.0)
+        d = d + np.where(lev.mech_peer_influence, peer_pull(b, deciding), 0.0)
     return d
 
 
@@ -241,7 +248,7 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
     lev, st, c = b.lev, b.state, b.constants
     took = np.zeros((4, b.B, b.n), dtype=bool)
     methods = tuple(int(m) for m in np.flatnonzero(wk.running.any(axis=0)))
-    d = drive(b)
+    d = drive(b, wk.invited.any(axis=(0, 2))[:, None])  # runs with someone invited decide
     p = attendance_chance(b, methods, d)
     for k, m in enumerate(methods):
         took[m] = wk.invited[m] & (b.uniform("attendance", m) < p[k])
