@@ -96,7 +96,10 @@ class Arrays:
         self.n = per_run[0].n
         self.names = tuple(names)
         for name in names:
-            setattr(self, name, np.stack([getattr(r, name) for r in per_run]))
+            if len(per_run) == 1:  # a batch of one: the run's own array, with a run axis
+                setattr(self, name, np.ascontiguousarray(getattr(per_run[0], name))[None])
+            else:
+                setattr(self, name, np.stack([getattr(r, name) for r in per_run]))
 
     def row(self, b: int) -> RowView:
         """A view of run ``b``'s arrays (live: writes go to the batch)."""
@@ -174,8 +177,7 @@ class Batch:
         self.edge_dst = np.concatenate(dst)
         self.degree = np.bincount(self.edge_src, minlength=B * n).astype(float).reshape(B, n)
         self.degree_floor = np.maximum(self.degree, 1.0)
-        self.peers = csr_array((np.ones(self.edge_src.size), (self.edge_src, self.edge_dst)),
-                               shape=(B * n, B * n))
+        self._peers = None
         self.streams = Streams(self.seeds, STREAMS, max(n, m, 1))
 
         # The step model: each run's cycle of actions and stages.
@@ -218,6 +220,10 @@ class Batch:
             self._always.append(index[("panel_drift", 0)])
         self._steps_on = bool(lev.mech_step_actions.any())
         self._wanted: dict[tuple, list[int]] = {}
+        horizon = max(s.weeks for s in self.scenarios)
+        # Which methods meet in each week of the planned horizon (weeks x runs x methods).
+        self._running_table = attendance.running_methods(self, np.arange(horizon)[:, None, None])
+        self._stream_blocks = self._plan_streams()
 
         # Fixed for a run: what each person's unmet needs cost them per method.
         self.barrier_penalty = attendance.barrier_penalty(self)
@@ -288,6 +294,22 @@ class Batch:
         """The mix of people taking part, as the recorder measured it last week (per run)."""
         return self.recorder.latest_representativeness()
 
+    def peer_counts(self, active: np.ndarray) -> np.ndarray:
+        """How many of each person's peers are ``active`` (bools, runs x people).
+
+        Counts of 0/1 are exact in any order, so the two ways used (one bincount
+        for few ties, a block-diagonal sparse matrix for many) give the same numbers.
+        """
+        flat = active.ravel()
+        if self.edge_src.size < 20_000:
+            counts = np.bincount(self.edge_src[flat[self.edge_dst]], minlength=flat.size)
+            return counts.reshape(active.shape).astype(float)
+        if self._peers is None:
+            size = flat.size
+            self._peers = csr_array((np.ones(self.edge_src.size), (self.edge_src, self.edge_dst)),
+                                    shape=(size, size))
+        return (self._peers @ flat.astype(float)).reshape(active.shape)
+
     def once(self, key: str, make) -> Any:
         """A value fixed for the batch's life (made by ``make()`` on first use, then kept)."""
         found = self._once.get(key)
@@ -299,10 +321,44 @@ class Batch:
         """Uniforms of stream ``(name, draw)`` this week: ``(runs, n)`` (n: people)."""
         return self.streams.take(name, draw, self.week, self.n if n is None else n)
 
+    def _plan_streams(self) -> list[tuple[int, int, list[int]]]:
+        """Blocks of weeks that use the same random streams: ``(first week, weeks, streams)``.
+
+        Consecutive weeks that use the same streams are computed in one pass
+        (capped at 13 weeks and about 2 MB); speed only, no number changes.
+        """
+        weeks = len(self._running_table)
+        actions = self.action_table[self._rows[None, :],
+                                    np.arange(weeks)[:, None] % self.cycle_len[None, :]]
+        held = self._running_table.any(axis=1).tolist()
+        lists = [self._wanted_for(tuple(held[w]), frozenset(actions[w].tolist())
+                                  if self._steps_on else frozenset()) for w in range(weeks)]
+        blocks, w = [], 0
+        while w < weeks:
+            cap = max(1, min(13, (2 << 20) // max(1, 8 * self.B * self.streams.size
+                                                   * max(1, len(lists[w])))))
+            end = w + 1
+            while end < weeks and end - w < cap and lists[end] == lists[w]:
+                end += 1
+            blocks.append((w, end - w, lists[w]))
+            w = end
+        return blocks
+
     def _prepare_streams(self, running: np.ndarray) -> None:
         """Compute, in one pass, the random streams this week will use (speed only)."""
+        if self._stream_blocks and self._stream_blocks[0][0] == self.week:
+            start, weeks, wanted = self._stream_blocks.pop(0)
+            self.streams.prepare(start, wanted, weeks)
+            return
+        if self._stream_blocks or self.streams._week is not None and \
+                0 <= self.week - self.streams._week < self.streams._weeks:
+            return  # inside a prepared block
         held = tuple(running.any(axis=0).tolist())
         codes = frozenset(self.action.tolist()) if self._steps_on else frozenset()
+        self.streams.prepare(self.week, self._wanted_for(held, codes))
+
+    def _wanted_for(self, held: tuple, codes: frozenset) -> list[int]:
+        """The streams a week uses, from the methods held and the step actions in it."""
         wanted = self._wanted.get((held, codes))
         if wanted is None:
             wanted = list(self._always)
@@ -316,11 +372,12 @@ class Batch:
             if ACTION_CODES["engage"] in codes:
                 wanted.append(self.streams.index[("step_model", 1)])
             wanted = self._wanted[(held, codes)] = sorted(set(wanted))
-        self.streams.prepare(self.week, wanted)
+        return wanted
 
     def step(self) -> None:
         """Run one week: every mechanism of the schedule in order, for every run; record."""
-        running = attendance.running_methods(self, self.week)
+        running = (self._running_table[self.week] if self.week < len(self._running_table)
+                   else attendance.running_methods(self, self.week))
         wk = Week(self.B, self.n, running)
         self.current_week = wk
         self._prepare_streams(running)

@@ -152,19 +152,24 @@ class Streams:
                               for s in self.seeds], dtype=np.uint64).reshape(
             len(self.seeds), len(self.names))
         self._week: int | None = None
+        self._weeks = 1
         self._table: np.ndarray | None = None
         self._slot: dict[int, int] = {}
         self._extra: dict[int, np.ndarray] = {}
 
-    def prepare(self, week: int, wanted: list[int] | None = None) -> None:
-        """Compute the streams ``wanted`` (indices into ``names``; default all) of ``week``."""
+    def prepare(self, week: int, wanted: list[int] | None = None, weeks: int = 1) -> None:
+        """Compute the streams ``wanted`` (indices into ``names``; default all) in one pass.
+
+        For ``weeks`` weeks from ``week`` on.
+        """
         wanted = list(range(len(self.names))) if wanted is None else list(wanted)
-        self._week = week
+        self._week, self._weeks = week, weeks
         self._slot = {k: j for j, k in enumerate(wanted)}
         self._extra = {}
         if wanted:
-            keys = self.keys[:, wanted] + _week_step(week)
-            z = keys[:, :, None] + _counter_steps(self.size)
+            steps = np.array([_week_step(w) for w in range(week, week + weeks)], dtype=np.uint64)
+            keys = self.keys[:, wanted][None] + steps[:, None, None]  # weeks, runs, streams
+            z = keys[..., None] + _counter_steps(self.size)
             self._table = np.multiply(mix(z) >> _S11, _TO_UNIT)
         else:
             self._table = None
@@ -172,16 +177,16 @@ class Streams:
     def table(self, week: int) -> np.ndarray:
         """Every stream's uniforms of ``week``: ``(runs, streams, size)``."""
         self.prepare(week)
-        return self._table
+        return self._table[0]
 
     def take(self, name: str, draw: int, week: int, n: int | None = None) -> np.ndarray:
         """Uniforms ``(runs, n)`` of stream ``(name, draw)`` in ``week`` (index: person, staff)."""
         k = self.index[(name, draw)]
-        if week != self._week:
+        if self._week is None or not 0 <= week - self._week < self._weeks:
             self.prepare(week, [])
         j = self._slot.get(k)
         if j is not None:
-            u = self._table[:, j]
+            u = self._table[week - self._week, :, j]
         else:
             u = self._extra.get(k)
             if u is None:

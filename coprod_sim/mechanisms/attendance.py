@@ -83,12 +83,10 @@ def involved(b: Model) -> np.ndarray:
 def peer_share(b: Model) -> np.ndarray:
     """Share of each person's peers who are involved (took part in the last half year).
 
-    Counted with the batch's peer matrix (block-diagonal over runs, so no run's
-    count involves another's people; counts of 0/1 are exact in any order).
+    Counted over the batch's ties (no tie joins two runs, and counts are exact
+    in any order, so no run's share depends on another's).
     """
-    active = involved(b).astype(float).ravel()
-    counts = b.peers @ active
-    return counts.reshape(b.degree.shape) / b.degree_floor
+    return b.peer_counts(involved(b)) / b.degree_floor
 
 
 def peer_pull(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
