@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod_sim import Scenario, presets, run, run_replicates
+from coprod_sim import PARAMETERS, Scenario, presets, run, run_replicates
 from coprod_sim.engine import run_batch
 from coprod_sim.experiments import experiment_from_dict, run_experiment
 from coprod_sim.model import CoproductionModel
 from coprod_sim.runner import run_many, run_seeds
+from coprod_sim.scenario import ScenarioError
 
 WEEKS = 16
 
@@ -76,6 +77,34 @@ def test_every_preset_beside_every_other_is_identical():
         table = run(scenario, seed=seed).weekly
         assert result.weekly.equals(table), f"{scenario.name} seed {seed} differs in a batch"
         same(result.weekly, table)
+
+
+def _random_scenario(rng: random.Random) -> Scenario:
+    """A valid scenario with about half the levers drawn at random from their ranges."""
+    while True:
+        values = {}
+        for name, p in PARAMETERS.items():
+            if name in ("n_people", "n_staff", "weeks") or rng.random() < 0.5:
+                continue
+            if p.kind == "bool":
+                values[name] = rng.random() < 0.5
+            elif p.kind == "choice":
+                values[name] = rng.choice(list(p.choices))
+            elif p.kind == "int":
+                values[name] = rng.randint(int(p.low), int(p.high))
+            else:
+                values[name] = rng.uniform(p.low, p.high)
+        try:
+            return Scenario(n_people=80, n_staff=10, weeks=30, **values)
+        except ScenarioError:  # a cross-lever limit: draw again
+            continue
+
+
+def test_runs_with_random_levers_in_one_batch_are_each_identical_to_alone():
+    rng = random.Random(12)
+    runs = [(_random_scenario(rng), rng.randrange(10**6)) for _ in range(16)]
+    for (scenario, seed), result in zip(runs, run_batch(runs), strict=True):
+        same(result.weekly, run(scenario, seed=seed).weekly)
 
 
 def test_run_replicates_gives_each_seed_its_own_run():
