@@ -157,8 +157,8 @@ def probe_sweep(runs: int, repeat: int) -> dict:
             rate, _, _, worker_ms = timed_once(exp, **how)
             best[name] = max(best[name], rate)
             if name != "2":  # runs per processor-second: this process and the worker
-                parent = (time.process_time() - here) if name == "1" else 0.0
-                per_run = worker_ms / 1000 + parent / runs
+                mine = time.process_time() - here  # serial: the runs are in it already
+                per_run = mine / runs + (worker_ms / 1000 if name == "1" else 0.0)
                 best[f"{name}_cpu"] = max(best[f"{name}_cpu"], 1 / per_run)
     return best
 
