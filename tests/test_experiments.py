@@ -414,3 +414,26 @@ def test_the_file_format_examples_in_the_docs_are_valid():
     sampled["design"] = {"kind": "latin", "samples": 4}
     plan = build_plan(experiment_from_dict(sampled))
     assert len(plan.points) == 4 and len(plan.points[0][1]) == 5
+
+
+def test_a_chunk_runs_as_batches_of_one_size_within_the_memory_budget(monkeypatch):
+    from coprod_sim.runner import BATCH_MEMORY, BYTES_PER_RUN_PERSON, batch_size
+    calls = []
+    real = worker_module.run_batch
+
+    def spy(runs, **options):
+        calls.append(([sc.n_people for sc, _ in runs], options.get("max_batch")))
+        return real(runs, **options)
+
+    monkeypatch.setattr(worker_module, "run_batch", spy)
+    tasks = [(r, "x", {"n_people": 40 if r % 2 else 3000, "weeks": 2}, r) for r in range(12)]
+    result = worker_module.run_chunk(tasks)
+    assert sorted(row["run"] for row in result["runs"]) == list(range(12))
+    assert not result["failures"]
+    for sizes, cap in calls:
+        assert len(set(sizes)) == 1 and len(sizes) <= cap == batch_size(sizes[0])
+        assert len(sizes) * sizes[0] * BYTES_PER_RUN_PERSON <= max(BATCH_MEMORY,
+                                                                   sizes[0] * BYTES_PER_RUN_PERSON)
+    big = batch_size(3000)  # 5 at 4,096 bytes per run-person and 64 MB
+    assert [len(s) for s, _ in calls if s[0] == 3000] == [big, 6 - big]
+    assert [s for s, _ in calls if s[0] == 40] == [[40] * 6]  # the small runs: one batch
