@@ -90,12 +90,30 @@ class Levers:
 
 
 class Arrays:
-    """A bag of arrays with a leading run axis, stacked from one object per run."""
+    """A bag of arrays with a leading run axis, stacked from one object per run.
 
-    def __init__(self, per_run: Sequence[Any], names: Sequence[str]):
+    ``blocks`` names groups of same-typed arrays kept as rows of one array
+    ``(runs, k, n)`` (``block_NAME``), each name a view of its row, so the
+    recorder reads a whole group in one operation.
+    """
+
+    def __init__(self, per_run: Sequence[Any], names: Sequence[str],
+                 blocks: dict[str, tuple[str, ...]] | None = None):
         self.n = per_run[0].n
         self.names = tuple(names)
+        in_block = set()
+        for block, members in (blocks or {}).items():
+            first = np.asarray(getattr(per_run[0], members[0]))
+            data = np.empty((len(per_run), len(members)) + first.shape, dtype=first.dtype)
+            for k, name in enumerate(members):
+                for b, r in enumerate(per_run):
+                    data[b, k] = getattr(r, name)
+                setattr(self, name, data[:, k])
+            setattr(self, f"block_{block}", data)
+            in_block.update(members)
         for name in names:
+            if name in in_block:
+                continue
             if len(per_run) == 1:  # a batch of one: the run's own array, with a run axis
                 setattr(self, name, np.ascontiguousarray(getattr(per_run[0], name))[None])
             else:
@@ -122,6 +140,10 @@ PEOPLE_ARRAYS = ("role", "age", "dep", "segment", "confidence0", "articulacy", "
                  "motivation", "trust", "efficacy", "fatigue", "confidence", "last_part",
                  "times", "views", "adopted", "ever_part", "dropped_week", "airtime",
                  "meetings", "method_times", "focus_accepted", "forum_first", "forum_dropped")
+#: People and staff arrays the recorder sums each week, kept as rows of one block
+#: (``state.block_recorded``, ``staff_state.block_recorded``).
+RECORDED_PEOPLE = ("confidence0", "fatigue", "trust", "efficacy", "motivation", "confidence")
+RECORDED_STAFF = ("airtime", "openness", "anxiety")
 STAFF_ARRAYS = ("manager", "skill", "anxiety", "openness", "airtime", "seat")
 
 
@@ -163,8 +185,8 @@ class Batch:
         self.ties = [peer_ties(p, setup_generator(seed, "peer_network"),
                                degree=int(c.peer_degree))
                      for p, seed in zip(people, self.seeds, strict=True)]
-        self.state = Arrays(people, PEOPLE_ARRAYS)
-        self.staff_state = Arrays(staff_, STAFF_ARRAYS)
+        self.state = Arrays(people, PEOPLE_ARRAYS, {"recorded": RECORDED_PEOPLE})
+        self.staff_state = Arrays(staff_, STAFF_ARRAYS, {"recorded": RECORDED_STAFF})
         n, m, B = self.state.n, self.staff_state.n, self.B
         self.n, self.m = n, m
         # Peer ties in both directions, flattened over runs (run b's people are

@@ -269,20 +269,19 @@ class Recorder:
         self.n, self.m = st.n, b.staff_state.n
         self.weeks = 0
         self._rows: dict[str, list[np.ndarray]] = {k: [] for k in (
-            "count", "group", "sum", "staff", "batch", "times", "stage")}
-        runs, n, m = st.confidence0.shape[0], st.n, b.staff_state.n
+            "count", "group", "sum", "conf0_reached", "staff", "manager_air", "batch", "times",
+            "stage")}
+        runs, n = st.confidence0.shape[0], st.n
         self._flags = np.zeros((runs, 7, n), dtype=bool)
-        self._values = np.zeros((runs, 7, n))
-        self._values[:, 0] = self._values[:, 6] = st.confidence0
-        self._mask_rows = np.array([0, 0, 2, 2, 2, 1, 2])
-        self._staff_values = np.zeros((runs, 4, m))
+        self._mask_rows = np.array([0, 0, 2, 2, 2, 1])
+
         self._derived: dict[str, np.ndarray] | None = None
         self._latest: np.ndarray | None = None
 
     def record(self, b) -> None:
         """Keep this week's counts and sums over people, for every run."""
         st, sf, wk = b.state, b.staff_state, b.current_week
-        flags, values, staff_values = self._flags, self._values, self._staff_values
+        flags = self._flags
         recent = np.less(b.week - st.last_part, RECENT, out=flags[:, 0])
         ever = st.ever_part
         flags[:, 1] = ever
@@ -293,24 +292,21 @@ class Recorder:
         flags[:, 6] = wk.took[1]
         counts = flags.sum(axis=-1)  # (runs, 7) whole numbers
         groups = np.matmul(recent[:, None, :].astype(float), self.groups)[:, 0, :]
-        values[:, 1] = st.fatigue
-        values[:, 2] = st.trust
-        values[:, 3] = st.efficacy
-        values[:, 4] = st.motivation
-        values[:, 5] = st.confidence
-        sums = np.where(flags[:, self._mask_rows], values, 0.0).sum(axis=-1)  # one run each
-        staff_values[:, 0] = sf.airtime
-        np.copyto(staff_values[:, 1], sf.airtime, where=sf.manager)
-        staff_values[:, 2] = sf.openness
-        staff_values[:, 3] = sf.anxiety
-        staff_sums = staff_values.sum(axis=-1)
+        # confidence0, fatigue, trust, efficacy, motivation, confidence (state rows),
+        # each summed over its people: the recent, reached or ever taking part
+        sums = np.where(flags[:, self._mask_rows], st.block_recorded, 0.0).sum(axis=-1)
+        conf0_reached = np.where(flags[:, 2], st.confidence0, 0.0).sum(axis=-1)
+        staff_sums = sf.block_recorded.sum(axis=-1)  # airtime, openness, anxiety
+        manager_air = np.where(sf.manager, sf.airtime, 0.0).sum(axis=-1)
         b.focus_seats += wk.focus_seats
         b.focus_filled += np.where(wk.focus_seats > 0, counts[:, 6], 0)
         rows = self._rows
         rows["count"].append(counts)
         rows["group"].append(groups)
         rows["sum"].append(sums)
+        rows["conf0_reached"].append(conf0_reached)
         rows["staff"].append(staff_sums)
+        rows["manager_air"].append(manager_air)
         rows["batch"].append(b.ledger.copy())
         rows["times"].append(st.times.sum(axis=-1))
         rows["stage"].append(b.stage)
@@ -352,7 +348,8 @@ class Recorder:
         has_ever = ever > 0
         safe_ever = np.maximum(ever, 1)
         n_reached = np.maximum(1.0, n_reached_people)
-        conf0_reached = _ratio(sums[..., 6], n_reached_people)
+        conf0_reached = _ratio(np.stack(rows["conf0_reached"]), n_reached_people)
+        manager_air = np.stack(rows["manager_air"])
         lift = np.where(n_recent > 0, sums[..., 0] / np.maximum(n_recent, 1) - conf0_reached,
                         0.0)
         plan = plan_users + plan_staff
@@ -373,7 +370,7 @@ class Recorder:
             "voice_equality": _ratio(equality_sum, meetings),
             "quiet_voice": _ratio(quiet_airtime, quiet_seats),
             "frontline_voice": np.where(staff_air > 0, np.maximum(
-                0.0, 1.0 - _ratio(staff[..., 1], staff_air)), 0.0),
+                0.0, 1.0 - _ratio(manager_air, staff_air)), 0.0),
             "influence": _ratio(plan_users, views_considered),
             "user_plan_share": plan_share,
             "tokenism": np.where(has_ever, never_adopted / safe_ever, 0.0),
@@ -385,8 +382,8 @@ class Recorder:
             "efficacy": sums[..., 3] / n_reached,
             "motivation": sums[..., 4] / n_reached,
             "fatigue": _ratio(sums[..., 1], n_recent),
-            "staff_openness": staff[..., 2] / m,
-            "staff_anxiety": staff[..., 3] / m,
+            "staff_openness": staff[..., 1] / m,
+            "staff_anxiety": staff[..., 2] / m,
             "resistance": resistance,
             "cost": cost,
             "benefit": benefit,
