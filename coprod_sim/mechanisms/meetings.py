@@ -45,18 +45,21 @@ def effective_confidence(b: Model) -> np.ndarray:
     return np.where(b.lev.buddying & (st.confidence < 0.5), lifted, st.confidence)
 
 
-def comprehension(b: Model) -> np.ndarray:
+def comprehension(b: Model, confidence: np.ndarray | None = None) -> np.ndarray:
     """How much of the discussion each person follows (0-1).
 
     Jargon lowers comprehension for people with low health literacy unless
     plain language is used (briefing paper, NLIAH 2010); understanding grows
     as confidence grows (a confident person asks when lost), so buddying and
     growing confidence help people analyse the information (NLIAH 2010).
+    ``confidence`` is the confidence people bring (:func:`effective_confidence`),
+    if already known.
     """
     lev, st, c = b.lev, b.state, b.constants
     jargon = lev.mech_jargon & ~lev.plain_language
     base = np.where(jargon, 0.3 + 0.7 * np.sqrt(st.literacy), 1.0)
-    gain = c.understanding_from_confidence * (effective_confidence(b) - 0.5)
+    confidence = effective_confidence(b) if confidence is None else confidence
+    gain = c.understanding_from_confidence * (confidence - 0.5)
     return np.clip(base + (1.0 - base) * gain, 0.05, 1.0)
 
 
@@ -73,13 +76,13 @@ def share_voice(b: Model, wk: Week) -> None:
     day in talking time is gamma noise (mean 1, shape ``voice_noise_shape``).
     """
     lev, st, c, tally = b.lev, b.state, b.constants, b.tally
-    view_weight = c.array("view_chance")
     if not wk.part.any():
         return
-    comp = comprehension(b)
+    view_weight = c.array("view_chance")
+    conf_all = effective_confidence(b)
+    comp = comprehension(b, conf_all)
     b.understanding_sum += np.where(wk.part, comp, 0.0).sum(axis=-1)
     b.understanding_n += wk.part.sum(axis=-1)
-    conf_all = effective_confidence(b)
     view_chance = np.zeros((b.B, b.n))
     heard = np.zeros((b.B, b.n))
     best_method = np.full((b.B, b.n), -1)
