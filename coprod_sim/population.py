@@ -78,11 +78,11 @@ class People:
         n = s.n_people
         self.n = n
         other = s.carer_share + s.family_share + s.community_share
-        self.role = rng.choice(4, size=n, p=[1 - other, s.carer_share, s.family_share,
-                                             s.community_share])
+        self.role = draw_codes(rng, n, [1 - other, s.carer_share, s.family_share,
+                                        s.community_share])
         middle = 1.0 - s.young_share - s.older_share
-        self.age = rng.choice(3, size=n, p=[s.young_share, middle, s.older_share])
-        self.dep = rng.choice(3, size=n, p=DEPRIVATION_SHARES)
+        self.age = draw_codes(rng, n, [s.young_share, middle, s.older_share])
+        self.dep = draw_codes(rng, n, DEPRIVATION_SHARES)
         self.segment = self.age * 3 + self.dep
 
         young, older = self.age == 0, self.age == 2
@@ -154,6 +154,13 @@ class People:
         self.forum_dropped = np.full(n, -1, dtype=np.int64)
 
 
+def draw_codes(rng: np.random.Generator, n: int, shares) -> np.ndarray:
+    """``n`` codes 0..k-1 drawn with chances ``shares`` (by the inverse of their cumulative sum)."""
+    edges = np.cumsum(shares)
+    return np.minimum(np.searchsorted(edges / edges[-1], rng.random(n), side="right"),
+                      len(edges) - 1)
+
+
 def engaged_index(people: People) -> np.ndarray:
     """A score of how 'already engaged' each person is: older, less deprived, confident."""
     return ((people.age == 2).astype(float) - (people.age == 0) + (people.dep == 2)
@@ -199,9 +206,13 @@ class Staff:
         frontline = np.flatnonzero(~self.manager)
         kept = min(len(frontline), round(s.frontline_seats * seats))
         chosen = rng.choice(frontline, size=kept, replace=False) if kept else np.array([], int)
-        rest = np.setdiff1d(np.arange(m), chosen)
+        free = np.ones(m, dtype=bool)
+        free[chosen] = False
+        rest = np.flatnonzero(free)
         weight = np.where(self.manager[rest], c.manager_seat_weight, 1.0)
-        extra = rng.choice(rest, size=seats - kept, replace=False, p=weight / weight.sum())
+        # weighted choice without replacement (Efraimidis & Spirakis 2006 keys)
+        keys = -np.log(1.0 - rng.random(rest.size)) / weight
+        extra = rest[np.argsort(keys, kind="stable")[:seats - kept]]
         self.seat = np.zeros(m, dtype=bool)
         self.seat[chosen] = True
         self.seat[extra] = True
@@ -228,7 +239,8 @@ def peer_ties(people: People, rng: np.random.Generator, degree: int = 6,
     target[moved] = (source[moved] + shift) % n  # never the person themself
     a, b = order[source], order[target]
     low, high = np.minimum(a, b), np.maximum(a, b)
-    keys = np.unique((low * n + high)[low != high])  # sorted, no repeats
+    keys = np.sort((low * n + high)[low != high])
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # no repeats
     return np.column_stack([keys // n, keys % n]).astype(np.int64)
 
 
