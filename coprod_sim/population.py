@@ -55,6 +55,13 @@ LOW_LITERACY = 0.4
 METHODS: tuple[str, ...] = ("forum", "focus_group", "interview", "questionnaire")
 
 
+def draw_codes(rng: np.random.Generator, n: int, shares) -> np.ndarray:
+    """``n`` codes 0..k-1 drawn with chances ``shares`` (by the inverse of their cumulative sum)."""
+    edges = np.cumsum(shares)
+    return np.minimum(np.searchsorted(edges / edges[-1], rng.random(n), side="right"),
+                      len(edges) - 1)
+
+
 class People:
     """Arrays of the people affected (one entry each).
 
@@ -152,13 +159,6 @@ class People:
         self.focus_accepted = np.zeros(n, dtype=np.int64)
         self.forum_first = np.full(n, -1, dtype=np.int64)
         self.forum_dropped = np.full(n, -1, dtype=np.int64)
-
-
-def draw_codes(rng: np.random.Generator, n: int, shares) -> np.ndarray:
-    """``n`` codes 0..k-1 drawn with chances ``shares`` (by the inverse of their cumulative sum)."""
-    edges = np.cumsum(shares)
-    return np.minimum(np.searchsorted(edges / edges[-1], rng.random(n), side="right"),
-                      len(edges) - 1)
 
 
 def engaged_index(people: People) -> np.ndarray:
