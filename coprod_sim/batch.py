@@ -44,7 +44,9 @@ STREAMS: tuple[tuple[str, int], ...] = (
     ("attendance", 4), ("attendance", 5), ("attendance", 6),
     ("voice", 0), ("voice", 1), ("voice", 2), ("voice", 3), ("voice", 4),
     ("adoption", 0), ("adoption", 1),
-    ("dropout", 0), ("peer_recruitment", 0), ("peer_recruitment", 1), ("panel_drift", 0),
+    ("adoption", 2),
+    ("dropout", 0), ("life_exits", 0), ("peer_recruitment", 0), ("peer_recruitment", 1),
+    ("panel_drift", 0),
 )
 
 #: Step actions, coded (see :mod:`coprod_sim.mechanisms.steps`).
@@ -139,12 +141,14 @@ PEOPLE_ARRAYS = ("role", "age", "dep", "segment", "confidence0", "articulacy", "
                  "reached", "engaged", "aware_forum", "threshold", "on_agenda", "joined",
                  "motivation", "trust", "efficacy", "fatigue", "confidence", "last_part",
                  "times", "views", "adopted", "ever_part", "dropped_week", "airtime",
-                 "meetings", "method_times", "focus_accepted", "forum_first", "forum_dropped")
+                 "meetings", "method_times", "focus_accepted", "forum_first", "forum_dropped",
+                 "joined_week", "commitment")
 #: People and staff arrays the recorder sums each week, kept as rows of one block
 #: (``state.block_recorded``, ``staff_state.block_recorded``).
 RECORDED_PEOPLE = ("confidence0", "fatigue", "trust", "efficacy", "motivation", "confidence")
 RECORDED_STAFF = ("airtime", "openness", "anxiety")
-STAFF_ARRAYS = ("manager", "skill", "anxiety", "openness", "airtime", "seat")
+STAFF_ARRAYS = ("manager", "skill", "anxiety", "openness", "airtime", "seat",
+                "risk_sensitivity")
 
 
 class Batch:
@@ -232,10 +236,12 @@ class Batch:
             2: [index[("invitations", 0)], index[("attendance", 2)]],
             3: [index[("attendance", 3)]]}
         self._any_method = [index[("voice", 4)], index[("adoption", 0)],
-                            index[("adoption", 1)]]
+                            index[("adoption", 1)], index[("adoption", 2)]]
         self._always = []
         if lev.mech_dropout.any():
             self._always.append(index[("dropout", 0)])
+        if lev.mech_life_exits.any() and c.life_exit_rate > 0:
+            self._always.append(index[("life_exits", 0)])
         if (lev.mech_peer_recruitment & (lev.peer_recruitment_rate > 0)).any():
             self._always += [index[("peer_recruitment", 0)], index[("peer_recruitment", 1)]]
         if (lev.mech_panel_drift & lev.use_forum).any():

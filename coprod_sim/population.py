@@ -70,11 +70,12 @@ class People:
     2 conversation, 3 partnership), ``tolerance``, ``base_offset`` (log-odds from the
     segment gap).
 
-    ``threshold`` (Granovetter joining threshold: share of peers involved),
+    ``threshold`` (Granovetter joining threshold: how many involved peers it takes),
     ``on_agenda`` (their main concern is already on the professionals' agenda).
 
     Dynamic: ``reached``, ``engaged``, ``aware_forum``, ``motivation``, ``trust``,
-    ``efficacy``, ``fatigue``, ``confidence``, ``last_part`` (week, -999 never),
+    ``efficacy``, ``fatigue``, ``confidence``, ``commitment`` (to the standing forum,
+    0-1), ``last_part`` (week, -999 never),
     ``times``, ``method_times`` (per method), ``views``, ``adopted``, ``ever_part``,
     ``dropped_week``, ``focus_accepted``, ``forum_first`` / ``forum_dropped``
     (week of first forum meeting / of going quiet, -1 none).
@@ -134,13 +135,22 @@ class People:
         # more confident) are likelier to (Agass et al. 1991; the paper: forums
         # draw the already engaged). Exactly ``forum_awareness`` of those reached.
         self.aware_forum = aware_of_forum(self, s.forum_awareness, c.awareness_skew, rng)
-        # Granovetter (1978) joining thresholds: the share of one's peers who must
-        # be involved before peers pull one in.
-        self.threshold = np.clip(rng.normal(c.threshold_mean, c.threshold_sd, n), 0.0, 1.0)
+        # Granovetter (1978) joining thresholds: how many of one's peers must be
+        # involved before peers pull one in (a count, as in Granovetter's model;
+        # at least one: nobody is pulled in by peers when none is involved).
+        self.threshold = np.maximum(rng.normal(c.threshold_mean, c.threshold_sd, n), 0.5)
         # Whether what matters most to a person is already on the professionals'
         # agenda (questions set by professionals can only hear those concerns).
         self.on_agenda = rng.random(n) < c.agenda_overlap
         self.joined = np.zeros(n, dtype=bool)  # crossed their threshold (sticky)
+        self.joined_week = np.full(n, -999, dtype=np.int64)  # week they joined by peers
+        # Commitment to the standing forum (0-1): a habit and a role that build with
+        # each meeting attended and fade with each one missed (attendance.commitment).
+        self.commitment = np.zeros(n)
+        # Life events (moving away, illness, caring) draw from a random stream of their
+        # own (coprod_sim.randomness, "life_exits"), the same week by week whatever the
+        # design, so two designs run with the same seed lose the same people to their
+        # lives (turnover.leave_life).
 
         self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
         self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)
@@ -179,12 +189,20 @@ def aware_of_forum(people: People, share: float, skew: float,
     return aware
 
 
+#: Mean and gamma shape of staff's sensitivity to risk (anxiety per unit of power shared
+#: beyond skill; assumption): the mean keeps the earlier fixed 1.4, the shape a spread of
+#: about 0.4 of it between staff.
+RISK_SENSITIVITY, RISK_SHAPE = 1.4, 6.0
+
+
 class Staff:
     """Arrays of the staff (one entry each).
 
     ``manager``, ``seat`` (sits in the working party), ``skill`` (coproduction
     skill from training), ``anxiety`` (about risk as power shifts), ``openness``
-    (to sharing power), ``airtime`` (cumulative talking time in meetings).
+    (to sharing power), ``airtime`` (cumulative talking time in meetings),
+    ``risk_sensitivity`` (how anxious power shifts make this member; gamma, mean
+    :data:`RISK_SENSITIVITY`, shape :data:`RISK_SHAPE`).
     """
 
     def __init__(self, s: Scenario, rng: np.random.Generator,
@@ -216,6 +234,9 @@ class Staff:
         self.seat = np.zeros(m, dtype=bool)
         self.seat[chosen] = True
         self.seat[extra] = True
+        # Each member's own sensitivity to risk as power shifts (mean RISK_SENSITIVITY;
+        # assumption): some staff worry more than others at the same power and skill.
+        self.risk_sensitivity = rng.gamma(RISK_SHAPE, RISK_SENSITIVITY / RISK_SHAPE, m)
 
 
 def peer_ties(people: People, rng: np.random.Generator, degree: int = 6,

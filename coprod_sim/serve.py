@@ -47,15 +47,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+# Environment variables the server sets for itself and its kernels (the room
+# reads them through coprod_sim.room.links, so it never imports the server).
+from coprod_sim.room.links import ENV_JOIN_TOKEN, ENV_ROOM_URL, ENV_TOKEN
+
 #: The dashboards (notebooks shipped as package data in ``coprod_sim/content/dashboards``).
 DASHBOARDS = ("trainer", "compare", "explorer")
-
-#: Environment variables the server sets for itself and its kernels.
-#: The trainer's token opens everything (dashboards, kernels, files); the join
-#: token opens only the trainees' join page, its two files and its answer API.
-ENV_TOKEN = "COPROD_ROOM_TOKEN"
-ENV_JOIN_TOKEN = "COPROD_ROOM_JOIN_TOKEN"
-ENV_ROOM_URL = "COPROD_ROOM_URL"
 
 #: Host names a local (not ``--room``) server answers to.
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -140,30 +137,6 @@ def room_ip() -> str:
         if not ipaddress.ip_address(ip).is_loopback:
             return ip
     return "127.0.0.1"
-
-
-def room_link(path: str = "") -> str | None:
-    """The address trainees open (``path`` on this server, with the *join* token in it).
-
-    Read from the environment the server gives itself and its kernels, so a
-    dashboard kernel can show it; None when the server is not in room mode.
-    The join token opens the join page only, never a dashboard.
-    """
-    base, token = os.environ.get(ENV_ROOM_URL), os.environ.get(ENV_JOIN_TOKEN)
-    if not base or not token:
-        return None
-    return f"{base.rstrip('/')}/{path.lstrip('/')}?token={token}"
-
-
-def trainer_link(path: str = "") -> str | None:
-    """The trainer's address (``path`` with the trainer's token, which opens everything).
-
-    None when the server is not in room mode.
-    """
-    base, token = os.environ.get(ENV_ROOM_URL), os.environ.get(ENV_TOKEN)
-    if not base or not token:
-        return None
-    return f"{base.rstrip('/')}/{path.lstrip('/')}?token={token}"
 
 
 def token_problem(name: str, token: str | None) -> str | None:

@@ -46,14 +46,8 @@ from traitlets import Bool, Integer, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from coprod_sim.serve import (
-    ENV_JOIN_TOKEN,
-    ENV_ROOM_URL,
-    ENV_TOKEN,
-    LOCAL_NAMES,
-    extra_handlers,
-    trainer_link,
-)
+from coprod_sim.room.links import ENV_JOIN_TOKEN, ENV_ROOM_URL, ENV_TOKEN, trainer_link
+from coprod_sim.serve import LOCAL_NAMES, extra_handlers
 
 #: Largest request body (bytes) and largest websocket message from a browser.
 MAX_BODY = 1 * 2**20

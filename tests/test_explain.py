@@ -126,3 +126,13 @@ def test_bad_plans_and_empty_seeds_are_refused_clearly():
         explain_difference(None, "no_such_preset", "trust", seeds=range(1), weeks=2)
     with pytest.raises(ValueError, match="seeds"):
         explain(None, "trust", seeds=[], weeks=2)
+
+
+def test_at_the_defaults_power_sharing_is_explained_as_raising_influence():
+    # Switched off, no power is shared (not a centre of 0.5): so at the default power
+    # sharing (0.4) the explanation says sharing power raised influence (about +15 points).
+    e = explain(None, "influence", seeds=range(4), weeks=52)
+    power = next(c for c in e.contributions if c.switch == "mech_power_sharing")
+    assert power.effect >= 0.08 and power.clear
+    assert e.contributions[0].switch == "mech_power_sharing"
+    assert f"“{power.label}” raised influence" in e.text()

@@ -78,9 +78,11 @@ def test_focus_group_never_exceeds_its_size():
 
 # Mechanism 2: attendance ------------------------------------------------------
 def test_barriers_lower_participation_of_people_with_needs():
-    on = mean(MIXED, "part_with_needs")
-    off = mean(MIXED.replace(**{switch("mech_barriers"): False}), "part_with_needs")
-    assert off >= on + 0.02
+    seeds = range(24)  # the effect is about 2 points at 200 people; 6 seeds are too few
+    on = np.mean([run(MIXED, seed=s).summary["part_with_needs"] for s in seeds])
+    off = np.mean([run(MIXED.replace(**{switch("mech_barriers"): False}), seed=s)
+                   .summary["part_with_needs"] for s in seeds])
+    assert off >= on + 0.01
 
 
 def test_a_barrier_that_meets_its_adjustment_costs_nothing():
@@ -132,9 +134,6 @@ def test_peers_pull_people_past_their_threshold_and_they_stay_joined():
     np.testing.assert_allclose(chance(off), before)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap (issue 8): forum participants' confidence lift 0.066 with the bias on vs "
-    "0.056 off, against on at least off + 0.03"))
 def test_confidence_bias_draws_the_confident_to_forums():
     def lift(scenario):
         out = []
@@ -149,7 +148,14 @@ def test_confidence_bias_draws_the_confident_to_forums():
     forum = presets.get("forum_only")
     on, off = lift(forum), lift(forum.replace(**{switch("mech_confidence_bias"): False}))
     assert on >= 0.05
-    assert on >= off + 0.03
+    assert on >= off + 0.03  # about 0.10 against 0.06 with a stable forum core
+
+
+def test_members_of_a_standing_forum_keep_coming():
+    on = mean(presets.get("forum_only"), "contacts_per_person")
+    off = mean(presets.get("forum_only", **{switch("mech_commitment"): False}),
+               "contacts_per_person")
+    assert on >= off + 1.0  # about 4.4 against 2.7 meetings per person in a year
 
 
 # Mechanism 3: voice -------------------------------------------------------------
@@ -162,12 +168,20 @@ def test_unequal_voice_and_what_flattens_it():
 
 def test_jargon_lowers_understanding_unless_plain_language():
     jargon = CoproductionModel(Scenario(), rng=5)
-    low = jargon.state.literacy < 0.4
-    assert meetings.comprehension(jargon.batch)[0][low].max() < 1.0
-    plain = CoproductionModel(Scenario(plain_language=True), rng=5)
-    assert np.all(meetings.comprehension(plain.batch) == 1.0)
+    low = jargon.state.needs[:, 6]  # low health literacy
+    with_jargon = meetings.comprehension(jargon.batch)[0]
+    plain = meetings.comprehension(
+        CoproductionModel(Scenario(plain_language=True), rng=5).batch)[0]
+    # plain language clearly helps people with low literacy (about 0.67 -> 0.86) ...
+    assert plain[low].mean() >= with_jargon[low].mean() + 0.12
+    assert plain[low].mean() - with_jargon[low].mean() > \
+        plain[~low].mean() - with_jargon[~low].mean()
+    # ... but people still differ in what they follow: nobody is sure to follow everything
+    assert plain.max() < 1.0 and plain.std() >= 0.03
+    assert plain[low].mean() <= plain[~low].mean() - 0.05
+    # switched off, jargon costs nothing: the same as plain language
     off = CoproductionModel(Scenario(**{switch("mech_jargon"): False}), rng=5)
-    assert np.all(meetings.comprehension(off.batch) == 1.0)
+    np.testing.assert_allclose(meetings.comprehension(off.batch)[0], plain)
 
 
 def test_managers_crowd_out_front_line_staff():
@@ -191,6 +205,33 @@ def test_power_sharing_decides_adoption_only_when_switched_on():
         Scenario(power_sharing=p, **{switch("mech_power_sharing"): False}), rng=0), methods)
         for p in (0.1, 0.9)]
     np.testing.assert_allclose(off[0], off[1])
+    # off means no power shared: the adoption chance of power 0, below any power above 0
+    zero = adoption(CoproductionModel(Scenario(power_sharing=0.0), rng=0), methods)
+    np.testing.assert_allclose(off[0], zero)
+    assert np.all(on[0] > off[0])
+
+
+def test_switching_power_sharing_off_lowers_influence_at_the_default_power():
+    seeds = range(100, 130)
+    on = [run(Scenario(), seed=s).summary["influence"] for s in seeds]
+    off = [run(Scenario(mech_power_sharing=False), seed=s).summary["influence"] for s in seeds]
+    # at the default power (0.4) sharing power adds influence: about 0.31 against 0.15
+    assert np.mean(on) >= np.mean(off) + 0.08
+
+
+def test_staff_write_items_by_chance_and_fewer_when_open():
+    seeds = range(100, 112)
+    runs = [run(Scenario(), seed=s).summary for s in seeds]
+    influence = np.array([r["influence"] for r in runs])
+    share = np.array([r["user_plan_share"] for r in runs])
+    c = CoproductionModel(Scenario(), rng=0).constants.staff_items_per_view
+    fixed = influence / (influence + c * (1 - influence))  # the old arithmetic
+    assert np.std(share - fixed) >= 0.01  # the plan share is not a function of influence
+    model = CoproductionModel(Scenario(), rng=0)
+    model.staff_state.openness[:] = 0.2
+    closed = decisions.staff_item_chance(model.batch)[0]
+    model.staff_state.openness[:] = 0.9
+    assert decisions.staff_item_chance(model.batch)[0] <= closed - 0.1
 
 
 def test_questionnaire_views_have_least_influence():
@@ -287,6 +328,32 @@ def test_power_shift_makes_untrained_staff_anxious_unless_switched_off():
     assert off.staff_anxiety.nunique() == 1
 
 
+def test_staff_anxiety_differs_between_staff_and_runs():
+    values = [run(Scenario(), seed=s, weeks=52).summary["staff_anxiety"] for s in range(12)]
+    assert np.std(values) >= 0.02  # was 0: a fixed target of power and skill
+    model = stepped(Scenario(), 52)
+    assert model.staff_state.anxiety.std() >= 0.05
+    assert 1.2 <= model.staff_state.risk_sensitivity.mean() <= 1.6 or model.staff_state.n < 30
+
+
+def test_staff_openness_comes_from_contact_and_training_and_differs_by_design():
+    seeds = range(100, 112)
+
+    def openness(preset, **over):
+        return np.mean([run(presets.get(preset, **over), seed=s, weeks=104)
+                        .summary["staff_openness"] for s in seeds])
+
+    no_users = openness("questionnaire_only")  # no meetings: no contact, untrained
+    untrained = openness("full_coproduction", staff_training=False)
+    full = openness("full_coproduction")
+    off = openness("full_coproduction", **{switch("mech_staff_learning"): False})
+    # after two years (about 0.57, 0.66, 0.76; 0.48 with learning off)
+    assert untrained >= no_users + 0.05  # contact with users in meetings
+    assert full >= untrained + 0.06  # training
+    assert full >= no_users + 0.15
+    assert off <= no_users - 0.05  # off: no learning at all, alliance steps included
+
+
 def test_staff_openness_shifts_only_when_learning_is_on():
     trained = Scenario(staff_training=True, power_sharing=0.3, pathway="none")
     weekly = run(trained, seed=0, weeks=52).weekly
@@ -311,8 +378,17 @@ def test_staff_openness_saturates_below_one_and_never_runs_backwards_for_the_unt
 def test_people_drop_out_only_when_dropout_is_on():
     harsh = MIXED.replace(power_sharing=0.1)
     assert mean(harsh, "dropped_out") > 2
-    off = run(harsh.replace(**{switch("mech_dropout"): False}), seed=0).weekly
+    # life exits are their own mechanism (below): with both off nobody leaves
+    off = run(harsh.replace(**{switch("mech_dropout"): False}, mech_life_exits=False),
+              seed=0).weekly
     assert (off.dropped_out == 0).all()
+
+
+def test_a_few_people_leave_for_their_own_reasons_whatever_the_design():
+    best = presets.get("full_coproduction", weeks=104, mech_dropout=False)
+    on = mean(best, "dropped_out", weeks=104)
+    off = mean(best.replace(**{switch("mech_life_exits"): False}), "dropped_out", weeks=104)
+    assert off == 0 and on >= 5  # about 15 of the people who took part, in two years
 
 
 def test_peers_recruit_peers():

@@ -61,6 +61,10 @@ class Constants:
     peer_hold: float
     awareness_skew: float
     recruit_skew: float
+    commitment_gain: float
+    commitment_decay: float
+    commitment_weight: float
+    commitment_hold: float
     # population: baseline willingness by segment
     age_gap_exponents: tuple[float, ...]
     deprivation_gap_exponents: tuple[float, ...]
@@ -100,6 +104,7 @@ class Constants:
     step_gain: float
     # turnover
     leave_hazard: float
+    life_exit_rate: float
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

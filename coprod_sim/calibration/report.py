@@ -32,6 +32,7 @@ import numpy as np
 
 from coprod_sim import presets
 from coprod_sim.calibration import fit as calfit
+from coprod_sim.calibration import scale
 from coprod_sim.calibration import targets as caltargets
 from coprod_sim.calibration.constants import FITTED, Constants
 from coprod_sim.calibration.gaps import GAP_NOTES, KNOWN_GAPS
@@ -40,25 +41,20 @@ from coprod_sim.calibration.patterns import PATTERNS, Runs
 from coprod_sim.fileio import atomic_write
 from coprod_sim.outcomes import OUTCOMES
 from coprod_sim.parameters import PARAMETERS
-from coprod_sim.runner import run_many, run_seeds
+from coprod_sim.runner import run_many
 
 DATA_START = "<!-- validation-data"
 DATA_END = "-->"
 
-#: The scale check of ``tests/test_scale.py``: designs, seeds and tolerances.
+#: The scale check (:mod:`coprod_sim.calibration.scale`, as ``tests/test_scale.py``):
+#: designs and the seeds of the rates (the per-method checks use ``scale.SEEDS``).
 SCALE_DESIGNS = ("questionnaire_only", "default", "forum_only", "focus_groups_only")
 SCALE_SEEDS = range(12)
-SCALE_TOLERANCE = 0.05
-FIXED_SIZE_LIMIT = 0.1
-SCALE_RATES = tuple(k for k, o in OUTCOMES.items() if o.unit == "share" and o.high == 1.0)
-#: Rates a fixed-size forum legitimately lowers at 2,000 people (the shares taking part).
-FORUM_SHARE = {"participation_rate", "ever_took_part"} | {k for k in SCALE_RATES
-                                                           if k.startswith("part_")}
-#: Per-view rates that follow the forum's share of the views.
-FORUM_MIX_DOWN = {"influence", "user_plan_share", "ladder_score"}
-FORUM_MIX_UP = {"tokenism", "retention"}
-#: Rates that differ between half-full and oversubscribed meetings.
-FULL_MEETINGS = {"voice_equality", "confidence_lift"}
+SCALE_TOLERANCE = scale.TOLERANCE
+FIXED_SIZE_LIMIT = scale.FIXED_SIZE_LIMIT
+SCALE_RATES = scale.RATES
+FORUM_SHARE = scale.FORUM_SHARE
+FULL_MEETINGS = scale.FULL_MEETINGS
 
 
 #: Figures of evidence.md the calibration does not target, and why.
@@ -314,14 +310,6 @@ def liveness_section(seeds: Iterable[int] | None = None,
 
 # 4. Scale ----------------------------------------------------------------------------
 
-def _rates_of(design: str, n_people: int, n_staff: int, seeds: Iterable[int]) -> dict:
-    """Every 0-1 rate, averaged over the last 13 weeks and the seeds."""
-    cols = list(SCALE_RATES) + ["quiet_voice"]
-    rows = [r.weekly.iloc[-13:][cols].mean()
-            for r in run_seeds(presets.get(design), seeds, n_people=n_people, n_staff=n_staff)]
-    return {k: float(np.mean([r[k] for r in rows])) for k in cols}
-
-
 def scale_rows(seeds: Iterable[int] = SCALE_SEEDS,
                designs: Iterable[str] = SCALE_DESIGNS) -> list[dict[str, Any]]:
     """The checks of ``tests/test_scale.py``, with the rule each rate must meet.
@@ -331,14 +319,16 @@ def scale_rows(seeds: Iterable[int] = SCALE_SEEDS,
     seeds = list(seeds)
     rows = []
     for design in designs:
-        small = _rates_of(design, 200, 15, seeds)
-        big = _rates_of(design, 2000, 150, seeds)
+        small = scale.rates(design, *scale.SMALL, seeds)
+        big = scale.rates(design, *scale.LARGE, seeds)
         if design == "questionnaire_only":
             checked = {k: "same" for k in SCALE_RATES}
         elif design == "default":
             checked = {k: "same" for k in SCALE_RATES}
-            checked.update({k: "fixed size" for k in FORUM_SHARE | FORUM_MIX_DOWN
-                            | FORUM_MIX_UP | FULL_MEETINGS if k in small})
+            checked.update({k: "fixed size" for k in FORUM_SHARE | FULL_MEETINGS
+                            if k in small})
+            for k in scale.MIXTURES:  # checked per method and by the method mix (below)
+                checked.pop(k, None)
             checked.update({k: "forum seats: not more" for k in ("participation_rate",
                                                                "ever_took_part")})
         else:  # meetings have seats: voice does not depend on the population
@@ -359,21 +349,23 @@ def scale_rows(seeds: Iterable[int] = SCALE_SEEDS,
     return rows
 
 
-def scale_section(seeds: Iterable[int] = SCALE_SEEDS) -> Section:
-    """The scale check: the same rates at 200 and 2,000 people."""
+def scale_section(seeds: Iterable[int] = SCALE_SEEDS,
+                  method_seeds: Iterable[int] = scale.SEEDS) -> Section:
+    """The scale check: the same rates at 200 and 2,000 people, and the method mix."""
     seeds = list(seeds)
     rows = scale_rows(seeds)
     lines = ["The same design with ten times the people (and ten times the staff) must give "
              f"the same rates, within {SCALE_TOLERANCE:.2f} (rule *same*), as "
-             "`tests/test_scale.py` asserts: every 0-1 rate of the weekly table, averaged "
-             f"over the last 13 weeks and {len(seeds)} seeds. A forum seats 12 people however "
-             "many are affected, so where the design has a forum the shares taking part, and "
-             "the per-view rates that follow the forum's smaller share of the views, may "
-             f"differ by up to {FIXED_SIZE_LIMIT:.2f} (*fixed size*), and no more people may "
-             "take part at 2,000 (*forum seats: not more*); full meetings at 2,000 seat a more "
-             "alike group than half-full ones at 200, so voice equality and the confidence "
-             "lift are *fixed size* too. In forum-only and focus-group-only designs the check "
-             "is on voice and understanding, which seats keep independent of the population.",
+             "`tests/test_scale.py` asserts (the check is defined once, in "
+             "`coprod_sim/calibration/scale.py`): every 0-1 rate of the weekly table, "
+             f"averaged over the last 13 weeks and {len(seeds)} seeds. A forum seats 12 "
+             "people however many are affected, so where the design has a forum the shares "
+             f"taking part may differ by up to {FIXED_SIZE_LIMIT:.2f} and never be larger at "
+             "2,000 (*forum seats: not more*, *fixed size*); full meetings at 2,000 seat a "
+             "more alike group than half-full ones at 200, so voice equality and the "
+             "confidence lift are *fixed size* too. In forum-only and focus-group-only "
+             "designs the check is on voice and understanding, which seats keep independent "
+             "of the population.",
              "", "| design | rate | 200 people | 2,000 people | difference | rule | holds |",
              "|---|---|---|---|---|---|---|"]
     checks = []
@@ -383,6 +375,29 @@ def scale_section(seeds: Iterable[int] = SCALE_SEEDS) -> Section:
                      f"{_mark(r['holds'])} |")
         checks.append({"name": f"scale {r['design']} {r['outcome']} ({r['rule']})",
                        "design": r["design"], "outcome": r["outcome"],
+                       "figure": round(r["large"] - r["small"], 6), "holds": r["holds"]})
+    method_seeds = list(method_seeds)
+    small = scale.method_rates(*scale.SMALL, method_seeds)
+    big = scale.method_rates(*scale.LARGE, method_seeds)
+    lines += ["", "In the default design the forum is a far smaller share of the views and "
+              f"of the people at 2,000 (views: {small['mix']['influence']:.2f} at 200, "
+              f"{big['mix']['influence']:.2f} at 2,000), so the rates that average over "
+              "views or people (influence, the plan's share, the ladder, tokenism, "
+              "retention, fatigue) move with the method mix. They must move with it only: "
+              f"within each method they are within {SCALE_TOLERANCE:.2f} (*same within "
+              "method*; forum members' tokenism and retention, which depend on how full the "
+              f"forum is, lower by at most {FIXED_SIZE_LIMIT:.2f}: *forum fullness*), and the "
+              "2,000-person rates of each method, weighted by the 200-person mix, give the "
+              f"200-person rate within {SCALE_TOLERANCE:.2f} (*method mix*). Pooled over "
+              f"{len(method_seeds)} seeds.",
+              "", "| group | rate | 200 people | 2,000 people (mix: re-weighted) | difference "
+              "| rule | holds |", "|---|---|---|---|---|---|---|"]
+    for r in scale.method_checks(small, big):
+        lines.append(f"| {r['group']} | {r['outcome']} | {r['small']:.3f} | "
+                     f"{r['large']:.3f} | {r['large'] - r['small']:+.3f} | {r['rule']} | "
+                     f"{_mark(r['holds'])} |")
+        checks.append({"name": f"scale default {r['group']} {r['outcome']} ({r['rule']})",
+                       "design": "default", "outcome": r["outcome"],
                        "figure": round(r["large"] - r["small"], 6), "holds": r["holds"]})
     return Section("scale", "Scale check", "\n".join(lines) + "\n", checks)
 
@@ -507,7 +522,7 @@ def build(out_dir: Path, quick: bool = False,
     sections.append(liveness_section(range(2) if quick else None, progress))
     if progress:
         progress("scale")
-    sections.append(scale_section(range(1)) if quick else scale_section())
+    sections.append(scale_section(range(1), range(2)) if quick else scale_section())
     if progress:
         progress("tipping")
     tipping, png = tipping_section(out_dir, points=4 if quick else 13,

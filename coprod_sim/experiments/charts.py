@@ -31,7 +31,7 @@ import os
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -41,9 +41,40 @@ from coprod_sim.fileio import atomic_write
 from coprod_sim.parameters import PARAMETERS
 from coprod_sim.plots import Chart
 
-if TYPE_CHECKING:  # pragma: no cover
-    from coprod_sim.experiments.discover import Box
-    from coprod_sim.experiments.sensitivity import Sensitivity
+
+class Sensitivity(Protocol):
+    """What a sensitivity chart reads (:class:`coprod_sim.experiments.sensitivity.Sensitivity`).
+
+    Declared here, not imported, so that the analysis imports its charts and
+    never the other way round.
+    """
+
+    method: str
+    indices: pd.DataFrame
+    outcomes: list[str]
+    convergence: pd.DataFrame
+
+    def table(self, outcome: str) -> pd.DataFrame:
+        """Indices of one outcome, one row per lever."""
+
+    def ranking(self) -> pd.DataFrame:
+        """Levers ranked by their main index over the outcomes."""
+
+
+class Box(Protocol):
+    """What a scenario-discovery chart reads (:class:`coprod_sim.experiments.discover.Box`)."""
+
+    condition_text: str
+    base_rate: float
+    trajectory: pd.DataFrame
+    chosen: int
+    coverage: float
+    density: float
+    sentence: str
+
+    @property
+    def box(self) -> list[dict[str, Any]]:
+        """The chosen box's restrictions."""
 
 #: Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008).
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",

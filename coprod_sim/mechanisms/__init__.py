@@ -43,7 +43,7 @@ SCHEDULE: tuple[Mechanism, ...] = (
               "Methods differ in reach: forums, focus groups, interviews, questionnaires."),
     Mechanism("attendance", attendance.decide_attendance,
               ("mech_barriers", "mech_segment_gap", "mech_peer_influence",
-               "mech_confidence_bias"),
+               "mech_confidence_bias", "mech_commitment"),
               "Barriers, confidence, motivation and peers decide who takes part."),
     Mechanism("voice", meetings.share_voice,
               ("mech_voice_inequality", "mech_jargon", "mech_manager_dominance"),
@@ -69,6 +69,8 @@ SCHEDULE: tuple[Mechanism, ...] = (
     Mechanism("dropout", turnover.drop_out, ("mech_dropout",),
               "People disengage when not heard or worn out; involved peers and clear "
               "roles hold them in."),
+    Mechanism("life_exits", turnover.leave_life, ("mech_life_exits",),
+              "People stop for reasons of their own life, whatever the design."),
     Mechanism("peer_recruitment", turnover.recruit_peers, ("mech_peer_recruitment",),
               "Peer support networks spread involvement past people's thresholds."),
     Mechanism("panel_drift", turnover.drift_panel, ("mech_panel_drift",),

@@ -77,52 +77,111 @@ def barrier_penalty(b: Model) -> np.ndarray:
 def involved(b: Model) -> np.ndarray:
     """Who is involved, as a peer sees it: took part in the last half year, still engaged."""
     st = b.state
-    return (b.week - st.last_part < INVOLVED_WEEKS) & st.engaged
+    recent = np.maximum(st.last_part, st.joined_week)
+    return (b.week - recent < INVOLVED_WEEKS) & st.engaged
+
+
+def peer_count(b: Model) -> np.ndarray:
+    """How many of each person's peers are involved (took part in the last half year).
+
+    Counted over the batch's ties (no tie joins two runs, and counts are exact
+    in any order, so no run's count depends on another's).
+    """
+    return b.peer_counts(involved(b))
 
 
 def peer_share(b: Model) -> np.ndarray:
-    """Share of each person's peers who are involved (took part in the last half year).
+    """Share of each person's peers who are involved (took part in the last half year)."""
+    return peer_count(b) / b.degree_floor
 
-    Counted over the batch's ties (no tie joins two runs, and counts are exact
-    in any order, so no run's share depends on another's).
+
+def peers_felt(b: Model, count: np.ndarray | None = None) -> np.ndarray:
+    """Involved peers as each person feels them (a peer support network makes each count more).
+
+    Granovetter's (1978) thresholds are a number of others already taking
+    part; a peer support network (``peer_support``, Boyle et al. 2010) makes
+    each involved peer count ``1 + peer_support_boost`` times.
     """
-    return b.peer_counts(involved(b)) / b.degree_floor
+    lev, c = b.lev, b.constants
+    count = peer_count(b) if count is None else count
+    return count * b.once("peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
 
 
 def peer_pull(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
     """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
 
-    A person is pulled in once the share of their peers who are involved
-    reaches their own threshold, and from then on stays pulled (they have
-    joined, as in Granovetter's model, until they drop out); the pull is
-    ``peer_weight``, and a funded peer support network (``peer_support``,
-    Boyle et al. 2010) makes it stronger (times ``1 + peer_support_boost``).
-    The tipping this gives: see :data:`TIPPING`. Runs with
-    ``mech_peer_influence`` off neither join nor are pulled. People join when
-    their run decides attendance: ``deciding`` marks those runs ``(runs, 1)``
-    (default: every run), so a run's joining never depends on what the other
-    runs of its batch hold that week.
+    A person is pulled in once the number of their peers who are involved
+    reaches their own threshold (:func:`peers_felt`; a count, as in
+    Granovetter's model, so a person with many ties is not held back by the
+    ones who stay away), and from then on stays pulled (they have joined, until
+    they drop out); the pull is ``peer_weight``, and a funded peer support
+    network (``peer_support``, Boyle et al. 2010) makes it stronger (times
+    ``1 + peer_support_boost``). The tipping this gives: see :data:`TIPPING`.
+    Runs with ``mech_peer_influence`` off neither join nor are pulled. People
+    join when their run decides attendance: ``deciding`` marks those runs
+    ``(runs, 1)`` (default: every run), so a run's joining never depends on
+    what the other runs of its batch hold that week.
     """
     lev, c, st = b.lev, b.constants, b.state
     weight = lev.peer_weight * (1.0 + c.peer_support_boost * lev.peer_support)
-    joins = (peer_share(b) >= st.threshold) & lev.mech_peer_influence
-    st.joined |= joins if deciding is None else joins & deciding
+    new = ~st.joined & (peers_felt(b) >= st.threshold) & st.engaged & lev.mech_peer_influence
+    if deciding is not None:
+        new &= deciding
+    st.joined |= new
+    np.putmask(st.joined_week, new, b.week)
     return np.where(st.joined, weight, 0.0)
 
 
 #: Where the threshold model of joining tips (Granovetter 1978): in the
 #: ``peer_tipping`` scenario (everyone invited, few reached, a peer support
-#: network, 104 weeks), ``ever_took_part`` climbs steeply as
-#: ``invitation_reach`` goes from 0.05 to 0.3, with its sharpest step (about
-#: +0.15 to +0.2 for +0.025 of reach) near 0.1-0.15: below it, too few of
-#: anyone's peers are involved to pass their thresholds (mean
-#: ``threshold_mean``); above it, each person drawn in passes their peers over
-#: theirs (:func:`coprod_sim.mechanisms.turnover.recruit_peers`). Without peer
-#: recruitment the same range of reach moves participation little.
-#: ``tests/test_peers.py`` checks it; chart: ``outcome`` against ``lever`` over
-#: ``range`` in steps of ``step``.
-TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05, 0.3),
+#: network, 104 weeks), ``ever_took_part`` stays low while invitations reach
+#: fewer than about one in ten, then jumps (about +0.2 to +0.3 for +0.025 of
+#: reach, near 0.1-0.15) and levels off near everyone: below it too few people
+#: anywhere have enough involved peers (their threshold, a count: mean
+#: ``threshold_mean`` with a peer support network counting each peer twice)
+#: for joining to spread; above it each person who joins takes their peers
+#: over theirs and the cascade runs through the network
+#: (:func:`coprod_sim.mechanisms.turnover.recruit_peers`). Without peer
+#: recruitment the same range of reach moves participation smoothly and
+#: little. ``tests/test_peers.py`` checks it; chart (``coprod-sim validate``,
+#: docs/validation.md): ``outcome`` against ``lever`` over ``range`` in steps
+#: of ``step``.
+TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05, 0.5),
            "step": 0.025, "outcome": "ever_took_part", "weeks": 104}
+
+
+def commitment_pull(b: Model) -> np.ndarray:
+    """Log-odds each person adds to coming to the standing forum: their commitment.
+
+    Commitment to a standing group (Piliavin, Grube & Callero 2002: taking part
+    builds a role identity that keeps people coming; Agass et al. 1991 and the
+    paper, Gibbs 1997: forums keep a small self-selected core of the already
+    engaged) is ``commitment_weight`` at full commitment, 0 when
+    ``mech_commitment`` is off. It builds and fades in :func:`commit`.
+    """
+    return np.where(b.lev.mech_commitment, b.constants.commitment_weight * b.state.commitment,
+                    0.0)
+
+
+def commit(b: Model, wk: Week) -> None:
+    """Commitment to the standing forum builds with each meeting attended and fades when missed.
+
+    A habit and a role (Piliavin, Grube & Callero 2002): each forum meeting a
+    person comes to closes ``commitment_gain`` of the gap to full commitment;
+    each one they are invited to and miss loses ``commitment_decay`` of it (so
+    someone who stops coming loses the habit within a few meetings). Part of
+    the attendance mechanism, switched by ``mech_commitment``.
+    """
+    st, c = b.state, b.constants
+    held = b.lev.mech_commitment & wk.running[:, FORUM, None]
+    if not held.any():
+        return
+    came = wk.took[FORUM] & held
+    missed = wk.invited[FORUM] & ~wk.took[FORUM] & held
+    np.add(st.commitment, c.commitment_gain * (1.0 - st.commitment), out=st.commitment,
+           where=came)
+    np.multiply(st.commitment, 1.0 - c.commitment_decay, out=st.commitment, where=missed)
+
 
 
 def invite(b: Model, wk: Week) -> None:
@@ -157,8 +216,10 @@ def decide_attendance(b: Model, wk: Week) -> None:
     it; peers who are involved pull people in past their threshold
     (Granovetter 1978); forums and focus groups favour the confident and
     articulate (Gibbs 1997, cited by the paper); a clear purpose helps people
-    choose to come (GSCC et al. 2007). Meetings have seats: when more want a
-    forum seat than there are, regulars keep theirs (the self-selected core).
+    choose to come (GSCC et al. 2007); commitment to a standing forum, built by
+    coming, keeps its members coming (Piliavin, Grube & Callero 2002;
+    :func:`commit`). Meetings have seats: when more want a forum seat than
+    there are, regulars keep theirs (the self-selected core).
     """
     st = b.state
     if not wk.running.any() or not wk.invited.any():
@@ -175,6 +236,7 @@ def decide_attendance(b: Model, wk: Week) -> None:
         total = total + np.where(took[m], per_visit, 0.0)
         depth = np.where(took[m], DEPTH[m], depth)
     wk.took, wk.part, wk.hours, wk.depth = took, part, total, depth
+    commit(b, wk)
     if part.any():
         np.putmask(st.last_part, part, b.week)
         for m in methods:
@@ -207,7 +269,9 @@ def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
 
     Log-odds: the method's base chance, plus the person's drive (motivation,
     trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
-    barriers, plus confidence and articulacy for groups. Confidence is the
+    barriers (for focus groups, at the show-up instead: see :func:`_choose`),
+    plus commitment for the forum (:func:`commitment_pull`), plus confidence
+    and articulacy for groups. Confidence is the
     confidence the person brings, a buddy's included (see
     :func:`coprod_sim.mechanisms.meetings.effective_confidence`). ``methods``
     picks the methods (rows of the result); ``d`` is the drive if already known.
@@ -229,7 +293,11 @@ def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
         else:
             chance = c.base_chance[m]
             base = np.log(chance / (1 - chance))
-        logit = base + d - b.barrier_penalty[m]
+        # Focus groups: practical barriers act on the day, when an accepted person
+        # turns up or not (_choose), not at the asking as well (each acts once).
+        logit = base + d if m == FOCUS else base + d - b.barrier_penalty[m]
+        if m == FORUM and lev.mech_commitment.any():
+            logit = logit + commitment_pull(b)
         if bias:
             logit = (logit + np.where(on, conf * c.confidence_bias[m], 0.0)
                      + np.where(on, artic * c.articulacy_bias[m], 0.0))
@@ -258,8 +326,11 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
         key = np.where(willing, b.uniform("attendance", 4) - regular, np.inf)
         took[FORUM] = smallest(key, lev.forum_seats)
     # Focus group: asked in turn until enough accept to cover the expected
-    # no-shows; then each accepted person turns up or not (their own barriers
-    # and drive decide, ``show_base``); the first focus_group_size take seats.
+    # no-shows; then each accepted person turns up or not; the first
+    # focus_group_size take seats. Each influence acts once: drive (motivation,
+    # trust, efficacy, purpose, peers) and confidence decide who accepts;
+    # practical barriers (travel, cost, access, the time of day) decide who
+    # turns up on the day (``show_base`` less the person's unmet barriers).
     running = wk.running[:, FOCUS]
     if running.any():
         # Organisers ask people in turn, the already engaged likelier to be asked
@@ -277,7 +348,7 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
             accepted = np.where(over[:, None], smallest(key, want), accepted)
             asked_order = np.where(over[:, None], key, asked_order)
         np.add(st.focus_accepted, 1, out=st.focus_accepted, where=accepted)
-        show_logit = c.show_base + 0.5 * d - 0.5 * b.barrier_penalty[FOCUS]
+        show_logit = c.show_base - b.barrier_penalty[FOCUS]
         shows = accepted & (b.uniform("attendance", 6) < 1.0 / (1.0 + np.exp(-show_logit)))
         seated = smallest(np.where(shows, asked_order, np.inf), lev.focus_group_size)
         took[FOCUS] = np.where(running[:, None], seated, took[FOCUS])
@@ -288,4 +359,4 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
 
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
            "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
-           "drive", "TIPPING"]
+           "drive", "commitment_pull", "commit", "peer_count", "peers_felt", "TIPPING"]

@@ -10,9 +10,9 @@ bring finance and governance issues (Boyle, Slay & Stephens 2010);
 email" and leaving service users out "may undermine the effort".
 
 The plan grows from the work: every view considered ends either in an item
-from the service user (the view adopted) or, with ``staff_items_per_view``, in
-an item of the staff's own; so the plan's share from users does not change
-with the number of people affected.
+from the service user (the view adopted) or, by chance (``staff_items_per_view``,
+fewer with more open staff), in an item of the staff's own; so the plan's
+share from users does not change with the number of people affected.
 """
 
 from __future__ import annotations
@@ -40,17 +40,18 @@ def adoption_chance(b: Model, method: np.ndarray) -> np.ndarray:
     plus power sharing (Needham & Carr 2009) and staff openness, minus
     organisational resistance and health/social care friction, plus
     ``in_stage`` when users take part in the current stage (Governance
-    International 2013). ``method`` has a leading run axis; the chance has its
-    shape.
+    International 2013). With ``mech_power_sharing`` off no power is shared
+    (the power term of power 0), so the switch measures what sharing power adds.
+    ``method`` has a leading run axis; the chance has its shape.
     """
-    lev, c, sf = b.lev, b.constants, b.staff_state
-    seats = sf.seat.sum(axis=-1)
-    openness = np.where(seats > 0, np.where(sf.seat, sf.openness, 0.0).sum(axis=-1)
-                        / np.maximum(seats, 1), 0.5)
+    lev, c = b.lev, b.constants
+    openness = seated_openness(b)
     rate = lev.adoption_rate[:, 0]
     logit = np.log(rate / (1.0 - rate))
-    logit = logit + np.where(lev.mech_power_sharing[:, 0],
-                             c.power_slope * (lev.power_sharing[:, 0] - REFERENCE_POWER), 0.0)
+    # Switched off, no power is shared: the term of power 0 (so at any power above 0,
+    # power sharing raises adoption), while adoption_rate stays the rate at REFERENCE_POWER.
+    power = np.where(lev.mech_power_sharing[:, 0], lev.power_sharing[:, 0], 0.0)
+    logit = logit + c.power_slope * (power - REFERENCE_POWER)
     logit = logit + c.openness_slope * (openness - REFERENCE_OPENNESS)
     logit = logit - c.resistance_slope * b.resistance
     logit = logit - c.friction_slope * (1.0 - b.integration)
@@ -58,6 +59,24 @@ def adoption_chance(b: Model, method: np.ndarray) -> np.ndarray:
     p = 1.0 / (1.0 + np.exp(-logit))
     method = np.asarray(method)
     return np.broadcast_to(p.reshape((-1,) + (1,) * (method.ndim - 1)), method.shape)
+
+
+def seated_openness(b: Model) -> np.ndarray:
+    """Mean openness of the seated staff, per run (0.5 where none is seated)."""
+    sf = b.staff_state
+    seats = sf.seat.sum(axis=-1)
+    return np.where(seats > 0, np.where(sf.seat, sf.openness, 0.0).sum(axis=-1)
+                    / np.maximum(seats, 1), 0.5)
+
+
+def staff_item_chance(b: Model) -> np.ndarray:
+    """Chance that a view considered and not adopted ends in a staff item of the plan (per run).
+
+    ``staff_items_per_view`` for seated staff of openness 0.5; more open staff
+    write fewer items of their own over users' views (x (1.5 - openness), so
+    half as many at full openness, 1.5 times as many at none).
+    """
+    return np.clip(b.constants.staff_items_per_view * (1.5 - seated_openness(b)), 0.0, 1.0)
 
 
 def own_views(b: Model, wk: Week) -> np.ndarray:
@@ -74,9 +93,10 @@ def adopt_views(b: Model, wk: Week) -> None:
     plans; how many are depends on the power shared (Needham & Carr 2009).
     A view given only in answer to questions set by professionals (its
     concern off their agenda) adds nothing of the user's own to the plan.
-    Every view considered and not adopted may end in a staff item instead.
+    Every view considered and not adopted may end in a staff item instead
+    (a binomial draw, :func:`staff_item_chance`: one chance per such view).
     """
-    st, c = b.state, b.constants
+    st = b.state
     if not wk.gave_view.any():
         return
     own = own_views(b, wk)
@@ -90,7 +110,11 @@ def adopt_views(b: Model, wk: Week) -> None:
     b.plan_users += n_adopted
     b.views_considered += n_views
     b.own_views += own.sum(axis=-1)
-    wk.staff_items = c.staff_items_per_view * (n_views - n_adopted)
+    # a binomial draw: one chance for each view considered and not adopted
+    not_adopted = (n_views - n_adopted)[:, None]
+    chance = staff_item_chance(b)[:, None]
+    items = (b.uniform("adoption", 2) < chance) & (np.arange(b.n) < not_adopted)
+    wk.staff_items = items.sum(axis=-1).astype(float)
     b.plan_staff += wk.staff_items
     wk.n_adopted = n_adopted
 

@@ -25,6 +25,9 @@ from coprod_sim.state import Model, Week
 
 #: People below this starting confidence count as "less confident" for quiet_voice.
 LESS_CONFIDENT = 0.4
+#: Comprehension of a person of no health literacy, with jargon and in plain language
+#: (assumption: plain language removes jargon, not every difference in what people follow).
+JARGON_FLOOR, PLAIN_FLOOR = 0.3, 0.7
 
 
 def buddied(b: Model) -> np.ndarray:
@@ -49,7 +52,10 @@ def comprehension(b: Model, confidence: np.ndarray | None = None) -> np.ndarray:
     """How much of the discussion each person follows (0-1).
 
     Jargon lowers comprehension for people with low health literacy unless
-    plain language is used (briefing paper, NLIAH 2010); understanding grows
+    plain language is used (briefing paper, NLIAH 2010); in plain language
+    people still differ by literacy, less (base ``PLAIN_FLOOR`` +
+    (1 - ``PLAIN_FLOOR``) sqrt(literacy) against ``JARGON_FLOOR`` ... with
+    jargon), so nobody follows everything for sure; understanding grows
     as confidence grows (a confident person asks when lost), so buddying and
     growing confidence help people analyse the information (NLIAH 2010).
     ``confidence`` is the confidence people bring (:func:`effective_confidence`),
@@ -57,7 +63,9 @@ def comprehension(b: Model, confidence: np.ndarray | None = None) -> np.ndarray:
     """
     lev, st, c = b.lev, b.state, b.constants
     jargon = lev.mech_jargon & ~lev.plain_language
-    base = np.where(jargon, 0.3 + 0.7 * np.sqrt(st.literacy), 1.0)
+    root = np.sqrt(st.literacy)
+    base = np.where(jargon, JARGON_FLOOR + (1.0 - JARGON_FLOOR) * root,
+                    PLAIN_FLOOR + (1.0 - PLAIN_FLOOR) * root)
     confidence = effective_confidence(b) if confidence is None else confidence
     gain = c.understanding_from_confidence * (confidence - 0.5)
     return np.clip(base + (1.0 - base) * gain, 0.05, 1.0)
@@ -127,6 +135,11 @@ def share_voice(b: Model, wk: Week) -> None:
     np.add(st.views, 1, out=st.views, where=wk.gave_view)
 
 
+def staff_talk_share(power_sharing: np.ndarray | float) -> np.ndarray | float:
+    """The staff's share of a meeting's talking time: they talk more when less power is shared."""
+    return 0.6 - 0.4 * power_sharing
+
+
 def staff_voice(b: Model, met: np.ndarray, draw: int = 2) -> None:
     """Share the staff's talking time in a meeting between managers and front-line staff.
 
@@ -142,7 +155,7 @@ def staff_voice(b: Model, met: np.ndarray, draw: int = 2) -> None:
     seated = sf.seat & met[:, None]
     if not seated.any():
         return
-    staff_share = 0.6 - 0.4 * lev.power_sharing
+    staff_share = staff_talk_share(lev.power_sharing)
     dominance = np.where(lev.mech_manager_dominance, c.manager_weight, 1.0)
     standing = np.where(sf.manager, dominance, 1.0)
     noise = np.ones(seated.shape)

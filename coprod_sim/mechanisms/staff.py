@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from coprod_sim.mechanisms.attendance import FOCUS, FORUM
+from coprod_sim.mechanisms.meetings import staff_talk_share
+from coprod_sim.mechanisms.steps import contact_boost, experience_boost, joint_evaluation
 from coprod_sim.state import Model, Week
+
+#: Openness learning from a meeting's contact with service users, against a unit of
+#: skill (assumption: a weekly meeting at middle power teaches about twice what full
+#: training does).
+CONTACT_WEIGHT = 3.0
 
 
 def train_staff(b: Model, wk: Week) -> None:
@@ -31,29 +39,60 @@ def train_staff(b: Model, wk: Week) -> None:
 def update_anxiety(b: Model, wk: Week) -> None:
     """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill.
 
-    Briefing paper: the shift in power creates anxieties about risk.
+    Briefing paper: the shift in power creates anxieties about risk. Each member
+    moves towards their own target, their sensitivity to risk (drawn at set-up,
+    :class:`coprod_sim.population.Staff`) x power shared x (1 - skill), so anxiety
+    differs between staff and between runs. Switched off, anxiety stays where it
+    started (the power shift adds nothing).
     """
     lev, sf = b.lev, b.staff_state
     on = lev.mech_staff_anxiety
     if not on.any():
         return
-    target = np.clip(1.4 * lev.power_sharing * (1 - sf.skill), 0, 1)
+    target = np.clip(sf.risk_sensitivity * lev.power_sharing * (1 - sf.skill), 0, 1)
     np.add(sf.anxiety, b.constants.anxiety_pace * (target - sf.anxiety), out=sf.anxiety,
            where=on)
 
 
+def contact(b: Model, wk: Week) -> np.ndarray:
+    """Each staff member's contact with service users in this week's meetings (runs x staff).
+
+    Seated staff meet the users of each forum or focus group held this week;
+    in co-assessment every member of staff meets users to judge the change
+    (:func:`coprod_sim.mechanisms.steps.joint_evaluation`). Each is weighted by
+    the users' share of the talking time (1 - the staff's share,
+    :func:`coprod_sim.mechanisms.meetings.staff_talk_share`) and strengthened in
+    a step that builds alliances (:func:`coprod_sim.mechanisms.steps.contact_boost`).
+    Otherwise staff who are not seated, and every design without meetings, have none.
+    """
+    sf, took = b.staff_state, wk.took
+    held = took[FORUM].any(axis=-1).astype(float) + took[FOCUS].any(axis=-1)
+    judged = joint_evaluation(b)
+    if not held.any() and not judged.any():
+        return np.zeros(sf.seat.shape)
+    users = 1.0 - staff_talk_share(b.lev.power_sharing)
+    # every member of staff on the change takes part in judging it with users
+    return (np.where(sf.seat, (held * contact_boost(b))[:, None], 0.0)
+            + judged[:, None]) * users
+
+
 def update_openness(b: Model, wk: Week) -> None:
-    """Mechanism 7c: skill and good experiences open staff up, saturating below 1.
+    """Mechanism 7c: contact, skill and good experiences open staff up, below 1.
 
     Briefing paper: the cultural shift needs training, and the benefits of
     coproduction are not immediate.
 
     Openness moves towards 1 by a share of the remaining gap each week, a share
-    that grows with skill and with good experiences (the share of the changes
-    adopted from users' views that have started to pay back, so openness
-    follows benefits, which lag).
-    It never runs backwards and never reaches 1; anxiety acts through
+    that grows with skill (training), with good experiences (the share of the
+    changes adopted from users' views that have started to pay back, so
+    openness follows benefits, which lag; counted twice over when staff and
+    users judge the change together, :func:`coprod_sim.mechanisms.steps.experience_boost`)
+    and with contact with service users in meetings (:func:`contact`, weight
+    :data:`CONTACT_WEIGHT`). So openness comes from behaviour and differs by
+    design. It never runs backwards and never reaches 1; anxiety acts through
     organisational resistance (:func:`organisational_resistance`), not here.
+    Switched off, openness never changes (the step models' alliance and
+    evaluation steps act through this mechanism, so they stop too).
     """
     sf, c = b.staff_state, b.constants
     on = b.lev.mech_staff_learning
@@ -61,7 +100,13 @@ def update_openness(b: Model, wk: Week) -> None:
         return
     good = np.where(b.plan_users > 0,
                     np.minimum(1.0, b.improvement / np.maximum(b.plan_users, 1)), 0.0)
-    pace = c.openness_pace * (sf.skill + good[:, None])
+    judged = joint_evaluation(b)
+    if judged.any():  # otherwise every factor is 1
+        good = good * experience_boost(b)
+    learning = sf.skill + good[:, None]
+    if wk.running[:, :2].any() or judged.any():  # otherwise nobody had contact with users
+        learning = learning + CONTACT_WEIGHT * contact(b, wk)
+    pace = c.openness_pace * learning
     np.add(sf.openness, pace * (1.0 - sf.openness), out=sf.openness, where=on)
 
 

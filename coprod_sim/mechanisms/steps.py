@@ -18,7 +18,9 @@ project's own state; a person's own state moves by g / 4 a week):
   towards 1 from ``purpose_clarity``);
 - ``engage``: people reached hear of the forum;
 - ``support``: the people involved are supported (confidence grows);
-- ``alliance``: staff and users build working alliances (staff grow more open);
+- ``alliance``: staff and users build working alliances: each meeting's contact
+  between staff and users counts :data:`ALLIANCE_BOOST` times over in staff's
+  openness learning (:func:`contact_boost`; no meetings, no alliance);
 - ``roles``: role, remit, relationships and responsibility are set out (from
   then on, as if ``roles_4rs``);
 - ``partner``: partner organisations join up (integration friction falls);
@@ -29,7 +31,13 @@ project's own state; a person's own state moves by g / 4 a week):
   change with staff (efficacy and confidence rise; value as assets);
 - ``evaluate``: with users in co-assessment, the people involved judge what
   changed (efficacy of those whose views were adopted rises) and staff see
-  what worked (openness rises).
+  what worked (they meet users to judge it, a meeting of contact of its own,
+  :func:`joint_evaluation`, and good experiences count twice in openness
+  learning, :func:`experience_boost`).
+
+The alliance and evaluation steps act through staff learning
+(:func:`coprod_sim.mechanisms.staff.update_openness`), so with
+``mech_staff_learning`` off they do not move openness.
 
 "Involved" is taking part in the last half year (as peers see it).
 """
@@ -55,7 +63,7 @@ def do_step(b: Model, wk: Week) -> None:
     Phillips 2013, the paper's seven-step summary). See the module's list.
     Each run does its own step's action (runs may be at different steps).
     """
-    lev, st, sf = b.lev, b.state, b.staff_state
+    lev, st = b.lev, b.state
     on = lev.mech_step_actions[:, 0]
     if not b.once("steps_any", on.any):
         return
@@ -91,8 +99,6 @@ def do_step(b: Model, wk: Week) -> None:
     if (r := rows("support")) is not None:
         p = involved(b) & r
         np.add(st.confidence, q * (1 - st.confidence), out=st.confidence, where=p)
-    if (r := rows("alliance")) is not None:
-        np.add(sf.openness, 0.5 * g * (1 - sf.openness), out=sf.openness, where=r)
     if (r := rows("roles")) is not None:
         b.roles_clear |= r[:, 0]
     if (r := rows("partner")) is not None:
@@ -105,7 +111,34 @@ def do_step(b: Model, wk: Week) -> None:
         np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
         np.add(st.confidence, q * (1 - st.confidence), out=st.confidence, where=p)
     if (r := rows("evaluate")) is not None:
-        r = r & lev.stage_co_assessment
-        p = involved(b) & (st.adopted > 0) & r
+        p = involved(b) & (st.adopted > 0) & r & lev.stage_co_assessment
         np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
-        np.add(sf.openness, 0.5 * g * (1 - sf.openness), out=sf.openness, where=r)
+
+
+#: How many times over a meeting's staff-user contact counts in an alliance step.
+ALLIANCE_BOOST = 2.0
+
+
+def _doing(b: Model, name: str) -> np.ndarray:
+    """Which runs' step model does ``name`` this week (runs,)."""
+    return b.lev.mech_step_actions[:, 0] & (b.action == _CODE[name])
+
+
+def contact_boost(b: Model) -> np.ndarray:
+    """Factor on staff's contact with users this week, per run (``ALLIANCE_BOOST`` in alliance)."""
+    return np.where(_doing(b, "alliance"), ALLIANCE_BOOST, 1.0)
+
+
+def joint_evaluation(b: Model) -> np.ndarray:
+    """Whether staff and users judge the change together this week (co-assessment), per run.
+
+    In an evaluation step with users in co-assessment, the seated staff meet
+    service users to judge what changed, a meeting of its own whatever the
+    activities' cadence.
+    """
+    return _doing(b, "evaluate") & b.lev.stage_co_assessment[:, 0]
+
+
+def experience_boost(b: Model) -> np.ndarray:
+    """Factor on staff's good experiences this week, per run: 2 while users judge the change."""
+    return np.where(joint_evaluation(b), 2.0, 1.0)

@@ -1,4 +1,4 @@
-"""Mechanisms 8a-8c: dropping out, peers recruiting peers, and standing groups drifting.
+"""Mechanisms 8a-8d: dropping out, peers recruiting peers, standing groups drifting, life exits.
 
 Briefing paper: people whose views go unheard "disengage from the process";
 "engaging peer support networks is an effective way of transferring knowledge
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod_sim.mechanisms.attendance import peer_share
+from coprod_sim.mechanisms.attendance import peer_share, peers_felt
 from coprod_sim.state import Model, Week
 
 
@@ -23,7 +23,9 @@ def drop_out(b: Model, wk: Week) -> None:
     peer support network, Boyle et al. 2010): who stays depends on peers.
     Clear roles (the 4Rs, NLIAH 2010, made clear by ``roles_4rs`` or a step
     model's roles step) lower the point at which people give up
-    (``roles_tolerance``).
+    (``roles_tolerance``). Commitment to a standing forum holds its members in
+    too (``commitment_hold``; Piliavin, Grube & Callero 2002: a role identity
+    keeps people taking part through disappointments).
     """
     lev, st, c = b.lev, b.state, b.constants
     for x in (st.motivation, st.trust, st.efficacy):  # clip to 0-1, in place
@@ -37,6 +39,8 @@ def drop_out(b: Model, wk: Week) -> None:
     wk.peer_share = peer_share(b)  # after this week's activities; recruitment reuses it
     held = c.peer_hold * wk.peer_share * b.once(
         "peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
+    if lev.mech_commitment.any():  # a member's role in a standing group holds them in too
+        held = held + np.where(lev.mech_commitment, c.commitment_hold * st.commitment, 0.0)
     tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
     low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
     leaving = could & low & (b.uniform("dropout", 0) < c.leave_hazard)
@@ -46,27 +50,57 @@ def drop_out(b: Model, wk: Week) -> None:
         np.putmask(st.dropped_week, leaving, b.week)
 
 
+def leave_life(b: Model, wk: Week) -> None:
+    """Mechanism 8d: a few people stop each year for reasons of their own life.
+
+    People move away, fall ill, take on caring or lose interest whatever the
+    design: life changes and other commitments are the commonest reasons
+    volunteers stop (NCVO 2019, Time Well Spent). Each person still engaged
+    (whether or not they have taken part yet) stops with yearly chance
+    ``life_exit_rate`` (an assumption, 5% a year: the model's figure, not a
+    measured one), so even the best design
+    keeps fewer than all of its people over five years. The draws come from
+    a stream of their own (``life_exits`` in :mod:`coprod_sim.randomness`, keyed
+    by seed, week and person), the same whatever the design.
+    """
+    lev, st, c = b.lev, b.state, b.constants
+    if not lev.mech_life_exits.any() or c.life_exit_rate <= 0:
+        return
+    hazard = 1.0 - (1.0 - c.life_exit_rate) ** (1 / 52)
+    # The people's own stream of life events: the same draws whatever the design,
+    # so comparing two designs with one seed compares their effects, not luck.
+    # Everyone engaged, whether or not they have taken part yet: a life event does not
+    # wait for the design, and the same people leave in any two designs (one seed).
+    leaving = st.engaged & lev.mech_life_exits & (b.uniform("life_exits", 0) < hazard)
+    if leaving.any():
+        np.putmask(st.engaged, leaving, False)
+        np.putmask(st.joined, leaving, False)
+        np.putmask(st.dropped_week, leaving & st.ever_part, b.week)
+
+
 def recruit_peers(b: Model, wk: Week) -> None:
     """Mechanism 8b: people not reached join when enough of their peers are involved.
 
     Briefing paper: peer support networks transfer knowledge and support change
     (Boyle et al. 2010). A person not reached joins, at ``peer_recruitment_rate``
-    a week, once the share of their peers involved reaches their Granovetter
+    a week, once the number of their peers involved reaches their Granovetter
     (1978) threshold (a funded peer support network makes each tie count more).
     """
-    lev, st, c = b.lev, b.state, b.constants
+    lev, st = b.lev, b.state
     on = b.once("recruit_on", lambda: lev.mech_peer_recruitment & (lev.peer_recruitment_rate > 0))
     outside = ~st.reached & on
     if not outside.any():
         return
     share = wk.peer_share if wk.peer_share is not None else peer_share(b)
-    share = share * b.once("peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
-    ready = outside & (share > 0) & (share >= st.threshold)
+    felt = peers_felt(b, share * b.degree)
+    ready = outside & (felt > 0) & (felt >= st.threshold)
     joining = ready & (b.uniform("peer_recruitment", 0) < lev.peer_recruitment_rate)
     if not joining.any():
         return
     st.reached |= joining
     st.engaged |= joining
+    st.joined |= joining
+    np.putmask(st.joined_week, joining, b.week)
     aware = b.uniform("peer_recruitment", 1) < lev.forum_awareness
     np.copyto(st.aware_forum, aware, where=joining)
 

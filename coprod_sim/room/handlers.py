@@ -343,7 +343,7 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
         SystemExit: with one line, when there is no room token or the folder
             cannot be written.
     """
-    from coprod_sim.serve import ENV_JOIN_TOKEN, ENV_TOKEN, room_link
+    from coprod_sim.room.links import ENV_JOIN_TOKEN, ENV_TOKEN, room_link
 
     token = os.environ.get(ENV_TOKEN, "")
     join = os.environ.get(ENV_JOIN_TOKEN, "")

@@ -125,7 +125,7 @@ def _join_url(store: Store) -> str:
     url = store.meta("join_url") or ""
     if not url:
         try:
-            from coprod_sim.serve import room_link
+            from coprod_sim.room.links import room_link
 
             url = room_link("join") or ""
         except ImportError:  # pragma: no cover
@@ -356,8 +356,7 @@ class RoomPanel(w.VBox):
 
     def _plan_result(self, q: Question, counts: dict[str, int]) -> dict[str, Any]:
         from coprod_sim.room.questions import reasons
-        from coprod_sim.widgets.charts import final_values, fmt
-        from coprod_sim.widgets.dashboards import same
+        from coprod_sim.widgets.charts import final_values, fmt, same
 
         t = self.trainer
         info = self._plan[q.id]

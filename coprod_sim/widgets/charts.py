@@ -187,6 +187,16 @@ def fmt(name: str, value: float, signed: bool = False) -> str:
     return f"{sign}{value:,.2f}"
 
 
+def same(name: str, a: float, b: float) -> bool:
+    """Whether two values of an outcome are about the same.
+
+    Shares within one percentage point, other outcomes within 5% of the larger.
+    """
+    if OUTCOMES[name].unit == "share" and name not in ("quiet_voice", "ladder_score"):
+        return abs(a - b) < 0.01
+    return abs(a - b) <= 0.05 * max(abs(a), abs(b), 1e-9)
+
+
 def summary_html(df: pd.DataFrame, names: tuple[str, ...] = KEY_OUTCOMES) -> str:
     """A small table of outcomes at the end of the run, with their definitions on hover."""
     vals = final_values(df)

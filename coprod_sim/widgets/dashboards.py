@@ -28,6 +28,7 @@ from coprod_sim.widgets.charts import (
     Runner,
     final_values,
     fmt,
+    same,
     summary_html,
 )
 from coprod_sim.widgets.controls import (
@@ -50,16 +51,6 @@ def columns(*boxes: w.Widget) -> w.HBox:
     box = w.HBox(list(boxes), layout=w.Layout(flex_flow="row wrap"))
     box.add_class("coprod-columns")
     return box
-
-
-def same(name: str, a: float, b: float) -> bool:
-    """Whether two values of an outcome are about the same.
-
-    Shares within one percentage point, other outcomes within 5% of the larger.
-    """
-    if OUTCOMES[name].unit == "share" and name not in ("quiet_voice", "ladder_score"):
-        return abs(a - b) < 0.01
-    return abs(a - b) <= 0.05 * max(abs(a), abs(b), 1e-9)
 
 
 #: The chart that shows each key outcome (Reveal switches to it).
