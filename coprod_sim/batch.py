@@ -190,6 +190,7 @@ class Batch:
                                degree=int(c.peer_degree))
                      for p, seed in zip(people, self.seeds, strict=True)]
         self.state = Arrays(people, PEOPLE_ARRAYS, {"recorded": RECORDED_PEOPLE})
+        self.state.block_beliefs = self.state.block_recorded[:, 2:5]  # trust .. motivation
         self.staff_state = Arrays(staff_, STAFF_ARRAYS, {"recorded": RECORDED_STAFF})
         n, m, B = self.state.n, self.staff_state.n, self.B
         self.n, self.m = n, m

@@ -28,7 +28,10 @@ def drop_out(b: Model, wk: Week) -> None:
     keeps people taking part through disappointments).
     """
     lev, st, c = b.lev, b.state, b.constants
-    for x in (st.motivation, st.trust, st.efficacy):  # clip to 0-1, in place
+    # clip trust, efficacy and motivation to 0-1, in place (one block of rows when the
+    # state keeps them so, see coprod_sim.batch.RECORDED_PEOPLE)
+    beliefs = getattr(st, "block_beliefs", None)
+    for x in (st.motivation, st.trust, st.efficacy) if beliefs is None else (beliefs,):
         np.minimum(np.maximum(x, 0.0, out=x), 1.0, out=x)
     on = lev.mech_dropout
     if not on.any():
@@ -42,7 +45,8 @@ def drop_out(b: Model, wk: Week) -> None:
     if lev.mech_commitment.any():  # a member's role in a standing group holds them in too
         held = held + np.where(lev.mech_commitment, c.commitment_hold * st.commitment, 0.0)
     tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
-    low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
+    # motivation or trust (the lower of them) below the tolerance, with peers' hold
+    low = np.minimum(st.motivation, st.trust) + held < tolerance
     leaving = could & low & (b.uniform("dropout", 0) < c.leave_hazard)
     if leaving.any():
         np.putmask(st.engaged, leaving, False)
