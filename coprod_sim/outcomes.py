@@ -399,21 +399,20 @@ class Recorder:
         return out
 
     def tables(self) -> list[pd.DataFrame]:
-        """One weekly DataFrame per run (columns as in :data:`OUTCOMES`)."""
+        """One weekly DataFrame per run (columns as in :data:`OUTCOMES`).
+
+        Built as one table of every run's weeks (run-major), then cut into one
+        table per run, each with its own copy of its rows and weeks 0.. as index.
+        """
         data = self.derived()
-        names = list(OUTCOMES)
-        runs = data["week"].shape[1] if self.weeks else 0
-        floats = [k for k in names if k not in INTEGER_COLUMNS and k not in TEXT_COLUMNS]
-        block = np.stack([data[k] for k in floats], axis=-1)  # weeks, runs, columns
-        out = []
-        for b in range(runs):
-            columns: dict[str, Any] = dict(zip(floats, block[:, b, :].T, strict=True))
-            for k in INTEGER_COLUMNS:
-                columns[k] = data[k][:, b]
-            for k in TEXT_COLUMNS:
-                columns[k] = data[k][:, b].tolist()
-            out.append(pd.DataFrame({k: columns[k] for k in names}))
-        return out
+        if not self.weeks:
+            return []
+        weeks, runs = data["week"].shape
+        every = pd.DataFrame({name: data[name].T.reshape(-1) for name in OUTCOMES})
+        if runs == 1:
+            return [every]
+        return [every.iloc[b * weeks:(b + 1) * weeks].reset_index(drop=True).copy()
+                for b in range(runs)]
 
     def model_vars(self, b: int = 0) -> dict[str, list[Any]]:
         """Run ``b``'s columns as lists of Python numbers and strings."""
