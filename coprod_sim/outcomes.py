@@ -277,6 +277,8 @@ class Recorder:
 
         self._derived: dict[str, np.ndarray] | None = None
         self._latest: np.ndarray | None = None
+        self._manager_air: np.ndarray | None = None
+        self._focus_possible = bool(b.method_use[:, 1].any())
 
     def record(self, b) -> None:
         """Keep this week's counts and sums over people, for every run."""
@@ -297,9 +299,12 @@ class Recorder:
         sums = np.where(flags[:, self._mask_rows], st.block_recorded, 0.0).sum(axis=-1)
         conf0_reached = np.where(flags[:, 2], st.confidence0, 0.0).sum(axis=-1)
         staff_sums = sf.block_recorded.sum(axis=-1)  # airtime, openness, anxiety
-        manager_air = np.where(sf.manager, sf.airtime, 0.0).sum(axis=-1)
+        if self._manager_air is None or wk.running[:, :2].any():  # airtime moves in meetings
+            self._manager_air = np.where(sf.manager, sf.airtime, 0.0).sum(axis=-1)
+        manager_air = self._manager_air
         b.focus_seats += wk.focus_seats
-        b.focus_filled += np.where(wk.focus_seats > 0, counts[:, 6], 0)
+        if self._focus_possible:
+            b.focus_filled += np.where(wk.focus_seats > 0, counts[:, 6], 0)
         rows = self._rows
         rows["count"].append(counts)
         rows["group"].append(groups)

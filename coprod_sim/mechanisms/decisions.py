@@ -131,8 +131,11 @@ def exclude_by_email(b: Model, wk: Week) -> None:
     on = b.once("email_on", lambda: lev.mech_email_exclusion & (lev.email_decision_share > 0))
     if not on.any() or b.week - st.last_part.max() >= 8:  # nobody took part lately
         return
-    recent = (st.meetings > 0) & (b.week - st.last_part < 8) & st.engaged & on
-    offline = st.needs[:, :, 5] & ~lev.digital_inclusion
-    recent &= ~lev.inclusive_communication | offline
-    loss = b.constants.email_trust_loss * lev.email_decision_share
+    recent = (st.meetings > 0) & (b.week - st.last_part < 8) & st.engaged
+    # who notices, fixed for a run: everyone, or with inclusive communication only
+    # the people not online (unless digital inclusion is funded); none where it is off
+    noticing = b.once("email_noticing", lambda: on & (~lev.inclusive_communication | (
+        st.needs[:, :, 5] & ~lev.digital_inclusion)))
+    recent &= noticing
+    loss = b.once("email_loss", lambda: b.constants.email_trust_loss * lev.email_decision_share)
     np.subtract(st.trust, loss * st.trust, out=st.trust, where=recent)
