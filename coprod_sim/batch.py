@@ -358,10 +358,15 @@ class Batch:
         """
         weeks = len(self._running_table)
         actions = self.action_table[self._rows[None, :],
-                                    np.arange(weeks)[:, None] % self.cycle_len[None, :]]
+                                    np.arange(weeks)[:, None] % self.cycle_len[None, :]].tolist()
         held = self._running_table.any(axis=1).tolist()
-        lists = [self._wanted_for(tuple(held[w]), frozenset(actions[w].tolist())
-                                  if self._steps_on else frozenset()) for w in range(weeks)]
+        lists, last, wanted = [], None, None
+        for w in range(weeks):
+            key = (tuple(held[w]), tuple(actions[w]) if self._steps_on else ())
+            if key != last:
+                wanted = self._wanted_for(key[0], frozenset(key[1]))
+                last = key
+            lists.append(wanted)
         blocks, w = [], 0
         while w < weeks:
             cap = max(1, min(13, (2 << 20) // max(1, 8 * self.B * self.streams.size

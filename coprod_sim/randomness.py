@@ -55,6 +55,15 @@ def stream_key(seed: int, name: str, draw: int = 0) -> int:
     return _mix_int(_mix_int(_mix_int(int(seed) + GOLDEN) ^ name_id(name)) + GOLDEN * (draw + 1))
 
 
+def stream_keys(seeds, names) -> np.ndarray:
+    """:func:`stream_key` for every seed and ``(name, draw)`` pair: ``(seeds, pairs)`` uint64."""
+    seeds = np.array([int(s) & _MASK for s in seeds], dtype=np.uint64).reshape(-1)
+    ids = np.array([name_id(name) for name, _draw in names], dtype=np.uint64)
+    draws = np.array([(GOLDEN * (draw + 1)) & _MASK for _name, draw in names], dtype=np.uint64)
+    first = mix(seeds + np.uint64(GOLDEN))
+    return mix(mix(first[:, None] ^ ids[None, :]) + draws[None, :])
+
+
 def mix(z: np.ndarray) -> np.ndarray:
     """The SplitMix64 finaliser on a ``uint64`` array (modified in place and returned)."""
     z ^= z >> _S30
@@ -148,9 +157,7 @@ class Streams:
         self.names = tuple(names)
         self.index = {name: k for k, name in enumerate(self.names)}
         self.size = int(size)
-        self.keys = np.array([[stream_key(s, name, draw) for name, draw in self.names]
-                              for s in self.seeds], dtype=np.uint64).reshape(
-            len(self.seeds), len(self.names))
+        self.keys = stream_keys(self.seeds, self.names)
         self._week: int | None = None
         self._weeks = 1
         self._table: np.ndarray | None = None
@@ -196,4 +203,5 @@ class Streams:
 
 
 __all__ = ["Streams", "uniform", "normal", "gamma", "smallest", "weighted_keys",
-           "setup_generator", "stream_key", "name_id", "mix", "bits", "open_uniform"]
+           "setup_generator", "stream_key", "stream_keys", "name_id", "mix", "bits",
+           "open_uniform"]
