@@ -148,7 +148,7 @@ PEOPLE_ARRAYS = ("role", "age", "dep", "segment", "confidence0", "articulacy", "
 RECORDED_PEOPLE = ("confidence0", "fatigue", "trust", "efficacy", "motivation", "confidence")
 RECORDED_STAFF = ("airtime", "openness", "anxiety")
 STAFF_ARRAYS = ("manager", "skill", "anxiety", "openness", "airtime", "seat",
-                "risk_sensitivity")
+                "risk_sensitivity", "skill0", "anxiety0", "openness0")
 
 
 class Batch:

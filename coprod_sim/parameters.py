@@ -217,7 +217,7 @@ _TABLE: list[Param] = [
        "Service users take part in co-assessment (judging how it went).",
        BP + " (Governance International 2013)", "choose"),
     _c("pathway", "seven_steps", {
-        "none": "No step model: design throughout",
+        "none": "No step model: decide, design, deliver, look back, with no steps",
         "seven_steps": "The paper's seven-step summary",
         "cafa": "CAFA five steps (2012)",
         "nhs_sph": "NHS SPH five steps (Hill 2012)",

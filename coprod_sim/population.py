@@ -189,20 +189,15 @@ def aware_of_forum(people: People, share: float, skew: float,
     return aware
 
 
-#: Mean and gamma shape of staff's sensitivity to risk (anxiety per unit of power shared
-#: beyond skill; assumption): the mean keeps the earlier fixed 1.4, the shape a spread of
-#: about 0.4 of it between staff.
-RISK_SENSITIVITY, RISK_SHAPE = 1.4, 6.0
-
-
 class Staff:
     """Arrays of the staff (one entry each).
 
     ``manager``, ``seat`` (sits in the working party), ``skill`` (coproduction
     skill from training), ``anxiety`` (about risk as power shifts), ``openness``
     (to sharing power), ``airtime`` (cumulative talking time in meetings),
-    ``risk_sensitivity`` (how anxious power shifts make this member; gamma, mean
-    :data:`RISK_SENSITIVITY`, shape :data:`RISK_SHAPE`).
+    ``risk_sensitivity`` (how anxious power shifts make this member; gamma with
+    the constants' mean ``risk_sensitivity`` and shape ``risk_shape``), and where
+    each member started: ``skill0``, ``anxiety0``, ``openness0``.
     """
 
     def __init__(self, s: Scenario, rng: np.random.Generator,
@@ -234,9 +229,14 @@ class Staff:
         self.seat = np.zeros(m, dtype=bool)
         self.seat[chosen] = True
         self.seat[extra] = True
-        # Each member's own sensitivity to risk as power shifts (mean RISK_SENSITIVITY;
-        # assumption): some staff worry more than others at the same power and skill.
-        self.risk_sensitivity = rng.gamma(RISK_SHAPE, RISK_SENSITIVITY / RISK_SHAPE, m)
+        # Each member's own sensitivity to risk as power shifts (an assumption): some
+        # staff worry more than others at the same power and skill.
+        self.risk_sensitivity = rng.gamma(c.risk_shape, c.risk_sensitivity / c.risk_shape, m)
+        # Where each member started (anxiety from power shifts adds to it; openness
+        # gained slips back towards it when nothing keeps it up).
+        self.skill0 = self.skill.copy()
+        self.anxiety0 = self.anxiety.copy()
+        self.openness0 = self.openness.copy()
 
 
 def peer_ties(people: People, rng: np.random.Generator, degree: int = 6,

@@ -40,7 +40,13 @@ class Step:
 #: The step models of the briefing paper. Shares of a cycle are assumptions;
 #: the steps and their order are the sources' own.
 PATHWAYS: dict[str, tuple[Step, ...]] = {
-    "none": (Step("Design throughout", "co_design", 1.0, "design"),),
+    # No step model: a project still decides, designs, delivers and looks at what
+    # changed, in about the step models' average shares, but no step does work of its
+    # own (the action "design" is only the activities themselves).
+    "none": (Step("Decide what to change", "co_commissioning", 0.25, "design"),
+             Step("Design the change", "co_design", 0.4, "design"),
+             Step("Deliver the change", "co_delivery", 0.25, "design"),
+             Step("Look at what changed", "co_assessment", 0.1, "design")),
     "seven_steps": (  # the briefing paper's own summary
         Step("Identify who will be affected", "co_commissioning", 0.08, "identify"),
         Step("Select who to invite", "co_commissioning", 0.07, "select"),

@@ -347,11 +347,15 @@ def test_staff_openness_comes_from_contact_and_training_and_differs_by_design():
     untrained = openness("full_coproduction", staff_training=False)
     full = openness("full_coproduction")
     off = openness("full_coproduction", **{switch("mech_staff_learning"): False})
-    # after two years (about 0.57, 0.66, 0.76; 0.48 with learning off)
+    # after two years: no contact, no training, few good experiences leave staff where
+    # they started (as with learning off, alliance steps included); contact opens them up
+    # and training more
+    start = np.mean([CoproductionModel(presets.get("questionnaire_only"), rng=s)
+                     .staff_state.openness.mean() for s in seeds])
+    assert abs(no_users - start) <= 0.02 and abs(off - start) <= 0.02, (no_users, off, start)
     assert untrained >= no_users + 0.05  # contact with users in meetings
     assert full >= untrained + 0.06  # training
     assert full >= no_users + 0.15
-    assert off <= no_users - 0.05  # off: no learning at all, alliance steps included
 
 
 def test_staff_openness_shifts_only_when_learning_is_on():
@@ -363,15 +367,17 @@ def test_staff_openness_shifts_only_when_learning_is_on():
     assert off.staff_openness.nunique() == 1
 
 
-def test_staff_openness_saturates_below_one_and_never_runs_backwards_for_the_untrained():
+def test_staff_openness_saturates_below_one_and_slips_back_only_slowly():
     long = presets.get("full_coproduction", weeks=260)
     model = stepped(long, 260)
     assert model.staff_state.openness.max() < 0.999
     untrained = Scenario(pathway="none", staff_training=False, power_sharing=0.9)
     on = run(untrained, seed=0, weeks=104).weekly.staff_openness
     off = run(untrained.replace(mech_staff_learning=False), seed=0, weeks=104).weekly
-    assert on.iloc[-1] >= off.staff_openness.iloc[-1]
-    assert (np.diff(on.to_numpy()) >= -1e-12).all()
+    assert on.iloc[-1] >= off.staff_openness.iloc[-1] + 0.03  # the forum's contact
+    # between meetings what was gained slips back by at most openness_decay of it a week
+    decay = model.constants.openness_decay
+    assert (np.diff(on.to_numpy()) >= -decay * (on.max() - on.iloc[0]) - 1e-12).all()
 
 
 # Mechanism 8: turnover, recruitment, drift, benefits ------------------------------
@@ -392,7 +398,7 @@ def test_a_few_people_leave_for_their_own_reasons_whatever_the_design():
 
 
 def test_peers_recruit_peers():
-    scenario = MIXED.replace(peer_recruitment_rate=0.1, pathway="none")
+    scenario = presets.get("peer_tipping", weeks=52, invitation_reach=0.3)  # past the tip
     start = CoproductionModel(scenario, rng=3).state.reached.sum()
     assert stepped(scenario, 52, seed=3).state.reached.sum() > start
     off = scenario.replace(**{switch("mech_peer_recruitment"): False})
@@ -487,9 +493,11 @@ def test_no_mechanism_imports_the_model_and_only_the_recorder_measures_the_mix()
 
 
 def test_users_in_the_current_stage_raise_adoption():
-    model = CoproductionModel(Scenario(pathway="none"), rng=0)  # co-design throughout
+    # week 0 of "no step model" is in commissioning
+    model = CoproductionModel(Scenario(pathway="none", stage_co_commissioning=True), rng=0)
+    assert model.stage == "co_commissioning"
     inside = adoption(model, np.arange(4))
-    model_out = CoproductionModel(Scenario(pathway="none", stage_co_design=False), rng=0)
+    model_out = CoproductionModel(Scenario(pathway="none"), rng=0)
     outside = adoption(model_out, np.arange(4))
     assert np.all(inside > outside)
 

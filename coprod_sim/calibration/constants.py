@@ -100,8 +100,15 @@ class Constants:
     trained_skill: float
     training_pace: float
     anxiety_pace: float
+    risk_sensitivity: float
+    risk_shape: float
     openness_pace: float
+    openness_decay: float
+    contact_weight: float
+    alliance_boost: float
     step_gain: float
+    # benefits
+    room_per_person: float
     # turnover
     leave_hazard: float
     life_exit_rate: float

@@ -24,10 +24,6 @@ CO_DELIVERY = STAGES.index("co_delivery")
 
 #: Weeks over which a benefit ramps up once it starts to show.
 RAMP_WEEKS = 13
-#: Room for improvement: adopted views per person affected at which the weekly
-#: benefit reaches half its ceiling; each further view adds less, as the
-#: service's fit to needs closes (assumption).
-ROOM_PER_PERSON = 0.75
 #: Unit costs in GBP (assumption).
 COSTS = {
     "forum_meeting": 120.0, "focus_group": 350.0, "interview": 45.0,
@@ -156,7 +152,7 @@ def benefit_flow(b: Model) -> np.ndarray:
     ``value_per_view`` a unit at first, levelling off as the service's fit to
     needs closes.
     """
-    room = ROOM_PER_PERSON * b.n
+    room = b.constants.room_per_person * b.n
     units = b.improvement
     return b.lev.value_per_view[:, 0] * units / (1.0 + units / room)
 

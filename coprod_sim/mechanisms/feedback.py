@@ -23,7 +23,9 @@ def give_feedback(b: Model, wk: Week) -> None:
 
     - adopted: efficacy and trust move up towards 1;
     - not adopted, with a reason (``feedback_rationale``, or a buddy who
-      explains to a person they support): a small step down (the view was heard);
+      explains to a person they support): a small step down in efficacy and trust
+      (``rationale_softening`` of the full step: the view was heard, but a reason
+      is still a no, so trust never grows from rejections);
     - not adopted, no reason: a full step down in efficacy, trust and motivation;
     - in a meeting, being heard (a fair share of the talking time or more)
       raises motivation and being talked over lowers it (``heard_weight``), so
@@ -54,9 +56,9 @@ def give_feedback(b: Model, wk: Week) -> None:
     # understand and analyse the information).
     explained = lev.feedback_rationale | buddied(b)
     soft_down, hard_down = down & explained, down & ~explained
-    np.subtract(st.efficacy, soft * lr * st.efficacy, out=st.efficacy, where=soft_down)
-    np.add(st.trust, soft * lr * (1 - st.trust), out=st.trust, where=soft_down)
-    np.subtract(st.efficacy, lr * st.efficacy, out=st.efficacy, where=hard_down)
     loss = c.ignored_loss
+    np.subtract(st.efficacy, soft * lr * st.efficacy, out=st.efficacy, where=soft_down)
+    np.subtract(st.trust, soft * loss * lr * st.trust, out=st.trust, where=soft_down)
+    np.subtract(st.efficacy, lr * st.efficacy, out=st.efficacy, where=hard_down)
     np.subtract(st.trust, loss * lr * st.trust, out=st.trust, where=hard_down)
     np.subtract(st.motivation, loss * lr * st.motivation, out=st.motivation, where=hard_down)

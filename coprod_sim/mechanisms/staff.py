@@ -17,11 +17,6 @@ from coprod_sim.mechanisms.meetings import staff_talk_share
 from coprod_sim.mechanisms.steps import contact_boost, experience_boost, joint_evaluation
 from coprod_sim.state import Model, Week
 
-#: Openness learning from a meeting's contact with service users, against a unit of
-#: skill (assumption: a weekly meeting at middle power teaches about twice what full
-#: training does).
-CONTACT_WEIGHT = 3.0
-
 
 def train_staff(b: Model, wk: Week) -> None:
     """Mechanism 7a: training raises staff skill over the first weeks.
@@ -40,22 +35,25 @@ def update_anxiety(b: Model, wk: Week) -> None:
     """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill.
 
     Briefing paper: the shift in power creates anxieties about risk. Each member
-    moves towards their own target, their sensitivity to risk (drawn at set-up,
-    :class:`coprod_sim.population.Staff`) x power shared x (1 - skill), so anxiety
-    differs between staff and between runs. Switched off, anxiety stays where it
-    started (the power shift adds nothing).
+    moves towards their own target: the anxiety the power shift brings, their
+    sensitivity to risk (drawn at set-up, :class:`coprod_sim.population.Staff`)
+    x power shared x (1 - skill), or where they started when that is higher.
+    So anxiety differs between staff and between runs, never falls below where
+    it started, and falls back as training raises skill.
+    Switched off, anxiety stays where it started (the power shift adds nothing).
     """
     lev, sf = b.lev, b.staff_state
     on = lev.mech_staff_anxiety
     if not on.any():
         return
-    target = np.clip(sf.risk_sensitivity * lev.power_sharing * (1 - sf.skill), 0, 1)
+    shift = np.clip(sf.risk_sensitivity * lev.power_sharing * (1 - sf.skill), 0, 1)
+    target = np.maximum(sf.anxiety0, shift)
     np.add(sf.anxiety, b.constants.anxiety_pace * (target - sf.anxiety), out=sf.anxiety,
            where=on)
 
 
 def contact(b: Model, wk: Week) -> np.ndarray:
-    """Each staff member's contact with service users in this week's meetings (runs x staff).
+    """Each staff member's contact with service users in this week's meetings.
 
     Seated staff meet the users of each forum or focus group held this week;
     in co-assessment every member of staff meets users to judge the change
@@ -83,14 +81,19 @@ def update_openness(b: Model, wk: Week) -> None:
     coproduction are not immediate.
 
     Openness moves towards 1 by a share of the remaining gap each week, a share
-    that grows with skill (training), with good experiences (the share of the
-    changes adopted from users' views that have started to pay back, so
-    openness follows benefits, which lag; counted twice over when staff and
+    that grows with the skill staff gained in training, with good experiences
+    (how much of the room for improvement the changes adopted from users' views
+    have filled once they started to pay back,
+    ``improvement / (improvement + room_per_person x people)``, as the benefit
+    flow saturates; so openness follows benefits, which lag, and a handful of
+    adopted views is a handful of good experiences; counted twice over when staff and
     users judge the change together, :func:`coprod_sim.mechanisms.steps.experience_boost`)
     and with contact with service users in meetings (:func:`contact`, weight
-    :data:`CONTACT_WEIGHT`). So openness comes from behaviour and differs by
-    design. It never runs backwards and never reaches 1; anxiety acts through
-    organisational resistance (:func:`organisational_resistance`), not here.
+    ``contact_weight``). What was gained slips back towards where staff started
+    by ``openness_decay`` a week, so without training, contact or good
+    experiences nothing opens staff up (the cultural shift has causes), and
+    openness gained falls back when they stop. It never reaches 1; anxiety acts
+    through organisational resistance (:func:`organisational_resistance`), not here.
     Switched off, openness never changes (the step models' alliance and
     evaluation steps act through this mechanism, so they stop too).
     """
@@ -98,16 +101,18 @@ def update_openness(b: Model, wk: Week) -> None:
     on = b.lev.mech_staff_learning
     if not on.any():
         return
-    good = np.where(b.plan_users > 0,
-                    np.minimum(1.0, b.improvement / np.maximum(b.plan_users, 1)), 0.0)
+    room = c.room_per_person * b.n
+    good = b.improvement / (b.improvement + room)
     judged = joint_evaluation(b)
     if judged.any():  # otherwise every factor is 1
         good = good * experience_boost(b)
-    learning = sf.skill + good[:, None]
+    trained = np.maximum(sf.skill - sf.skill0, 0.0)
+    learning = trained + good[:, None]
     if wk.running[:, :2].any() or judged.any():  # otherwise nobody had contact with users
-        learning = learning + CONTACT_WEIGHT * contact(b, wk)
+        learning = learning + c.contact_weight * contact(b, wk)
     pace = c.openness_pace * learning
-    np.add(sf.openness, pace * (1.0 - sf.openness), out=sf.openness, where=on)
+    change = pace * (1.0 - sf.openness) - c.openness_decay * (sf.openness - sf.openness0)
+    np.add(sf.openness, change, out=sf.openness, where=on)
 
 
 def organisational_resistance(b: Model) -> np.ndarray:

@@ -19,7 +19,7 @@ project's own state; a person's own state moves by g / 4 a week):
 - ``engage``: people reached hear of the forum;
 - ``support``: the people involved are supported (confidence grows);
 - ``alliance``: staff and users build working alliances: each meeting's contact
-  between staff and users counts :data:`ALLIANCE_BOOST` times over in staff's
+  between staff and users counts ``alliance_boost`` (a constant) times over in staff's
   openness learning (:func:`contact_boost`; no meetings, no alliance);
 - ``roles``: role, remit, relationships and responsibility are set out (from
   then on, as if ``roles_4rs``);
@@ -115,8 +115,6 @@ def do_step(b: Model, wk: Week) -> None:
         np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
 
 
-#: How many times over a meeting's staff-user contact counts in an alliance step.
-ALLIANCE_BOOST = 2.0
 
 
 def _doing(b: Model, name: str) -> np.ndarray:
@@ -125,8 +123,8 @@ def _doing(b: Model, name: str) -> np.ndarray:
 
 
 def contact_boost(b: Model) -> np.ndarray:
-    """Factor on staff's contact with users this week, per run (``ALLIANCE_BOOST`` in alliance)."""
-    return np.where(_doing(b, "alliance"), ALLIANCE_BOOST, 1.0)
+    """Factor on staff's contact with users this week, per run (``alliance_boost`` in alliance)."""
+    return np.where(_doing(b, "alliance"), b.constants.alliance_boost, 1.0)
 
 
 def joint_evaluation(b: Model) -> np.ndarray:
