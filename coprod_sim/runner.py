@@ -226,7 +226,10 @@ def run_replicates(scenario: Scenario | str | None = None, seeds: Iterable[int] 
     Each seed's rows are exactly those of ``run(scenario, seed=seed)``.
     """
     results = run_seeds(scenario, seeds, weeks, constants, **changes)
-    return pd.concat([r.weekly.assign(seed=r.seed) for r in results], ignore_index=True)
+    stacked = pd.concat([r.weekly for r in results], ignore_index=True)
+    stacked["seed"] = np.repeat(np.array([r.seed for r in results], dtype=np.int64),
+                                [len(r.weekly) for r in results])
+    return stacked
 
 
 def bands(replicates: pd.DataFrame, outcome: str, low: float = 0.1,
