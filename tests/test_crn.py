@@ -23,8 +23,8 @@ ON, OFF = BASE.replace(feedback_rationale=True), BASE.replace(feedback_rationale
 PAIRS = 40
 #: With common seeds, the sd of the paired difference in final participation
 #: (feedback_rationale on - off, mixed_methods, 52 weeks, seeds 0-39) is at
-#: most this share of its sd with independent seeds. Measured 0.36 (0.0160
-#: against 0.0445); the code before the batched engine, with one shared
+#: most this share of its sd with independent seeds. Measured 0.32 (0.0152
+#: against 0.0471); the code before the batched engine, with one shared
 #: generator, gave 0.67 (0.0280 against 0.0415).
 NARROWING = 0.6
 
