@@ -78,9 +78,9 @@ def interleaved(exp, repeat: int, settings: dict) -> dict:
 
 
 def _bare(tasks) -> None:
-    from coprod_sim.experiments.worker import run_one
-    for _, name, values, seed in tasks:
-        run_one(name, values, seed)
+    from coprod_sim.experiments.worker import run_tasks
+    for _ in run_tasks(tasks):  # the runs as batches of the engine, results dropped
+        pass
 
 
 class Bare:
@@ -88,7 +88,8 @@ class Bare:
 
     No chunks, no results sent back, no tables: the best any runner could do on
     this machine at that moment (parallel runs slow each other down on shared
-    hardware). Calling it times one pass.
+    hardware). Each half is computed as batches of the engine, as a worker
+    computes a chunk. Calling it times one pass.
     """
 
     def __init__(self, exp, workers: int = 2):

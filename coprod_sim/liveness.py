@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from coprod_sim import presets
 from coprod_sim.outcomes import OUTCOMES
 from coprod_sim.parameters import PARAMETERS, Param
 from coprod_sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from coprod_sim.runner import RunResult
 
 #: Seeds of the standard sweep (fixed; the model is not tuned on them).
 SEEDS = tuple(range(8))
@@ -114,19 +117,36 @@ def _valid(base: Scenario, p: Param, value: object) -> tuple[Scenario, object]:
     raise ValueError(f"no valid value of {p.name} near {value!r}")
 
 
-@cache
-def _summary(scenario: Scenario, seed: int, weeks: int) -> dict:
-    """Return each numeric outcome averaged over the run's last quarter (13 weeks).
+_SUMMARIES: dict[tuple[Scenario, int, int], dict] = {}
+
+
+def _summarise(result: RunResult) -> dict:
+    """Each numeric outcome averaged over the run's last quarter (13 weeks).
 
     Steadier than the last week alone; the run's summary figures are kept too.
     """
-    from coprod_sim.runner import run
-
-    result = run(scenario, seed=seed, weeks=weeks)
+    weeks = len(result.weekly)
     tail = result.weekly.iloc[-min(LAST_WEEKS, weeks):]
     out = dict(result.summary)
     out.update(tail.mean(numeric_only=True).to_dict())
     return out
+
+
+def _summaries(scenarios: Iterable[Scenario], seeds: tuple[int, ...], weeks: int
+               ) -> dict[tuple[Scenario, int], dict]:
+    """:func:`_summarise` of every scenario and seed; the runs not yet made run as one batch.
+
+    Results are remembered for the session (the sweep meets some scenarios
+    more than once).
+    """
+    from coprod_sim.runner import run_many
+
+    scenarios = list(dict.fromkeys(scenarios))
+    missing = [(sc, s) for sc in scenarios for s in seeds if (sc, s, weeks) not in _SUMMARIES]
+    results = run_many([(sc.replace(weeks=weeks), s) for sc, s in missing])
+    for (sc, s), result in zip(missing, results, strict=True):
+        _SUMMARIES[(sc, s, weeks)] = _summarise(result)
+    return {(sc, s): _SUMMARIES[(sc, s, weeks)] for sc in scenarios for s in seeds}
 
 
 def effects(p: Param, seeds: Iterable[int] = SEEDS) -> list[Effect]:
@@ -135,14 +155,14 @@ def effects(p: Param, seeds: Iterable[int] = SEEDS) -> list[Effect]:
     if "seeds" in p.context and len(seeds) < p.context["seeds"]:
         seeds = tuple(range(int(p.context["seeds"])))
     base, weeks = context_scenario(p)
+    pairs = [(_valid(base, p, low), _valid(base, p, high)) for low, high in low_high(p)]
+    found = _summaries([sc for pair in pairs for sc, _ in pair], seeds, weeks)  # one batch
     out = []
-    for low, high in low_high(p):
-        a, low = _valid(base, p, low)
-        b, high = _valid(base, p, high)
+    for (a, low), (b, high) in pairs:
         targets = p.context.get("choice_targets", {}).get(high, p.target)
         for outcome, direction in targets:
-            lo = np.array([_summary(a, s, weeks)[outcome] for s in seeds], dtype=float)
-            hi = np.array([_summary(b, s, weeks)[outcome] for s in seeds], dtype=float)
+            lo = np.array([found[(a, s)][outcome] for s in seeds], dtype=float)
+            hi = np.array([found[(b, s)][outcome] for s in seeds], dtype=float)
             d = hi - lo
             se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else 0.0
             bounded = outcome in OUTCOMES and OUTCOMES[outcome].high == 1.0

@@ -9,14 +9,13 @@ beside the number), its bounds, and whether higher is better.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from coprod_sim.population import AGES, DEPRIVATION, NEED_LABELS, NEEDS, ROLES
-
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel
+from coprod_sim.presets import STAGES
 
 #: Weeks that count as "recent" participation (a quarter of a year).
 RECENT = 13
@@ -197,144 +196,238 @@ def representativeness(took_part: np.ndarray, age: np.ndarray, dep: np.ndarray,
     averaged and taken from 1 (floored at 0).
     So a random sample scores near 1 at any size, and a group skewed the same
     way scores the same at any size; 0 when nobody took part.
+
+    One run's arrays; the recorder computes the same figure for every run at
+    once from counts (:func:`representativeness_from_counts`).
     """
-    k = np.count_nonzero(took_part)
-    if k == 0:
-        return 0.0
-    n = age.size
-    fpc = max(n - k, 0) / max(n - 1, 1)
-    distance = 0.0
     dims = [(age, age_share), (dep, dep_share)]
     if role is not None and role_share is not None:
         dims.append((role, role_share))
-    for codes, share in dims:
-        observed = np.bincount(codes[took_part], minlength=share.size) / k
-        chance = float((share * (1.0 - share)).sum()) / k * fpc
-        squared = float(((observed - share) ** 2).sum()) - chance
-        distance += np.sqrt(max(0.0, squared))
-    return float(max(0.0, 1.0 - distance / len(dims)))
+    counts = [np.bincount(codes[took_part], minlength=len(share)) for codes, share in dims]
+    shares = [np.asarray(share, dtype=float) for _codes, share in dims]
+    out = representativeness_from_counts(
+        [c[None].astype(float) for c in counts], [sh[None] for sh in shares],
+        np.array([np.count_nonzero(took_part)]), age.size)
+    return float(out[0])
+
+
+def representativeness_from_counts(counts: list[np.ndarray], shares: list[np.ndarray],
+                                   k: np.ndarray, n: int) -> np.ndarray:
+    """:func:`representativeness` from the participants' counts per band.
+
+    ``counts[d]`` and ``shares[d]`` are ``(..., bands)`` for each dimension
+    ``d`` (age, deprivation, role), ``k`` the number taking part ``(...)``,
+    ``n`` the number of people. Elementwise over the leading axes (runs, weeks);
+    the sums over a dimension's bands are per row, so a run's figure never
+    depends on the others'.
+    """
+    count = np.concatenate(counts, axis=-1)
+    share = np.concatenate(shares, axis=-1)
+    starts = np.cumsum([0] + [c.shape[-1] for c in counts[:-1]])
+    safe_k = np.maximum(k, 1)[..., None]
+    fpc = (np.maximum(n - k, 0) / max(n - 1, 1))[..., None]
+    gap = np.add.reduceat((count / safe_k - share) ** 2, starts, axis=-1)
+    chance = np.add.reduceat(share * (1.0 - share), starts, axis=-1)
+    squared = gap - chance / safe_k * fpc
+    distance = np.sqrt(np.maximum(0.0, squared)).sum(axis=-1)
+    return np.where(k > 0, np.maximum(0.0, 1.0 - distance / len(counts)), 0.0)
+
+
+#: Columns of the weekly table that hold whole numbers (the rest are floats or text).
+INTEGER_COLUMNS = ("week", "participants", "dropped_out")
+#: Columns that hold text.
+TEXT_COLUMNS = ("stage", "ladder")
+#: Band columns of the group matrix used for representativeness: age, deprivation, role.
+_REP_BANDS = ((0, len(AGES)), (len(AGES), len(AGES) + len(DEPRIVATION)),
+              (len(AGES) + len(DEPRIVATION), len(AGES) + len(DEPRIVATION) + len(ROLES)))
 
 
 class Recorder:
-    """Collects one row per week into ``model_vars`` (a dict of lists).
+    """Collects one row per run per week: every outcome computed for all runs at once.
 
-    Its attributes mirror what :func:`mesa.batch_run` reads from a Mesa
-    ``DataCollector`` (``model_vars``, ``_collection_steps`` and empty agent
-    records), so ``batch_run`` works with this model.
+    ``record(b)`` keeps this week's counts and sums over people (a few array
+    operations for all runs); the outcomes derived from them (shares, ratios,
+    the ladder) are computed for every week and run at once when the tables are
+    built. :meth:`tables` gives one weekly DataFrame per run, with the same
+    columns and dtypes as a single run's table; :meth:`model_vars` gives one
+    run's columns as lists (what a Mesa ``DataCollector`` holds).
     """
 
-    def __init__(self, model: CoproductionModel):
-        st = model.state
-        self.model_vars: dict[str, list[Any]] = {name: [] for name in OUTCOMES}
-        self._collection_steps: list[int] = []
-        self._agent_records: dict = {}
-        self._agenttype_records: dict = {}
-        self.agent_reporters: dict = {}
-        self.agenttype_reporters: dict = {}
-        any_need = st.needs[:, :6].any(axis=1)
-        # Group codes for participation by group: one bincount per grouping.
-        self.groupings = [(st.age, len(AGES)), (st.dep, len(DEPRIVATION)),
-                          (st.role, len(ROLES)), (any_need.astype(np.int64) ^ 1, 2)]
-        sizes = np.concatenate([np.bincount(code, minlength=k) for code, k in self.groupings]
-                               + [st.needs.sum(axis=0)])
-        self.group_size = np.maximum(sizes, 1)
-        self.needs_f = st.needs.astype(float)
-        self._recent: np.ndarray | None = None
-        self._n_recent = 0
-        self._n_reached = -1
-        self._rep = 0.0
-        self._groups: list[float] = []
-        self._lift = 0.0
-        self._state = st
+    def __init__(self, b):
+        st = b.state
+        any_need = st.needs[:, :, :6].any(axis=-1)
+        # Group membership for participation by group: age, deprivation, role,
+        # with and without needs, then each need (0/1, so counts by matmul are exact).
+        groups = [st.age[:, :, None] == np.arange(len(AGES)),
+                  st.dep[:, :, None] == np.arange(len(DEPRIVATION)),
+                  st.role[:, :, None] == np.arange(len(ROLES)),
+                  np.stack([any_need, ~any_need], axis=-1), st.needs]
+        self.groups = np.concatenate(groups, axis=-1).astype(float)  # (runs, people, groups)
+        self.group_size = np.maximum(self.groups.sum(axis=1), 1)
+        self.shares = [np.concatenate([b.age_share, b.dep_share, b.role_share], axis=-1)
+                       [:, lo:hi] for lo, hi in _REP_BANDS]
+        self.n, self.m = st.n, b.staff_state.n
+        self.weeks = 0
+        self._rows: dict[str, list[np.ndarray]] = {k: [] for k in (
+            "count", "group", "sum", "conf0_reached", "staff", "manager_air", "batch", "times",
+            "stage")}
+        runs, n = st.confidence0.shape[0], st.n
+        self._flags = np.zeros((runs, 7, n), dtype=bool)
+        self._mask_rows = np.array([0, 0, 2, 2, 2, 1])
 
-    def _conf0_reached(self) -> float:
-        st = self._state
-        return float(st.confidence0[st.reached].mean()) if st.reached.any() else 0.0
+        self._derived: dict[str, np.ndarray] | None = None
+        self._latest: np.ndarray | None = None
+        self._manager_air: np.ndarray | None = None
+        self._focus_possible = bool(b.method_use[:, 1].any())
 
-    def record(self, model: CoproductionModel) -> dict[str, Any]:
-        """Compute this week's outcomes, append them, and return them as a dict."""
-        st, sf = model.state, model.staff_state
-        week = model.week
-        # Who took part in the last 13 weeks changes only when someone takes part
-        # or someone's 13 weeks run out: otherwise last week's figures still hold.
-        n_reached_now = np.count_nonzero(st.reached)
-        same = (self._recent is not None and not model.current_week.part.any()
-                and n_reached_now == self._n_reached
-                and not np.any(st.last_part == week - RECENT))
-        self._n_reached = n_reached_now
-        if same:
-            recent, n_recent = self._recent, self._n_recent
-        else:
-            recent = week - st.last_part < RECENT
-            n_recent = np.count_nonzero(recent)
-            self._recent, self._n_recent = recent, n_recent
-            self._rep = representativeness(recent, st.age, st.dep, model.age_share,
-                                           model.dep_share, st.role, model.role_share)
-            counts = np.concatenate([np.bincount(code[recent], minlength=k)
-                                     for code, k in self.groupings]
-                                    + [recent.astype(float) @ self.needs_f])
-            self._groups = (counts / self.group_size).tolist()
-            self._lift = (float(st.confidence0[recent].mean() - self._conf0_reached())
-                          if n_recent else 0.0)
-        model.representativeness = self._rep
-        ever_mask = st.ever_part
-        ever = np.count_nonzero(ever_mask)
-        reached = st.reached.astype(float)
-        n_reached = max(1.0, reached.sum())
-        tally = model.tally
-        staff_air = sf.airtime.sum()
-        influence = model.plan_users / model.views_considered if model.views_considered else 0.0
-        plan = model.plan_users + model.plan_staff
-        plan_share = model.plan_users / plan if plan else 0.0
-        own = model.plan_users / model.own_views if model.own_views else 0.0
-        score = 0.5 * own + 0.5 * plan_share
-        wk = model.current_week
-        if wk.focus_seats:
-            model.focus_seats += wk.focus_seats
-            model.focus_filled += int(np.count_nonzero(wk.took[:, 1]))
-        lift = self._lift
-        kept = np.count_nonzero(ever_mask & st.engaged)
-        row = {
-            "week": week + 1,
-            "stage": model.stage,
-            "participants": int(np.count_nonzero(model.current_week.part)),
-            "participation_rate": n_recent / st.n,
-            "ever_took_part": ever / st.n,
-            "contacts_per_person": float(st.times.sum() / ever) if ever else 0.0,
-            "retention": kept / ever if ever else 0.0,
-            "dropped_out": int(ever - kept),
-            "representativeness": model.representativeness,
-            "voice_equality": (tally["equality_sum"] / tally["meetings"]
-                               if tally["meetings"] else 0.0),
-            "quiet_voice": (tally["quiet_airtime"] / tally["quiet_seats"]
-                            if tally["quiet_seats"] else 0.0),
-            "frontline_voice": (max(0.0, 1.0 - float(sf.airtime[sf.manager].sum() / staff_air))
-                                if staff_air else 0.0),
-            "influence": influence,
+    def record(self, b) -> None:
+        """Keep this week's counts and sums over people, for every run."""
+        st, sf, wk = b.state, b.staff_state, b.current_week
+        flags = self._flags
+        recent = np.less(b.week - st.last_part, RECENT, out=flags[:, 0])
+        ever = st.ever_part
+        flags[:, 1] = ever
+        flags[:, 2] = st.reached
+        np.logical_and(ever, st.engaged, out=flags[:, 3])
+        np.logical_and(ever, st.adopted == 0, out=flags[:, 4])
+        flags[:, 5] = wk.part
+        flags[:, 6] = wk.took[1]
+        counts = flags.sum(axis=-1)  # (runs, 7) whole numbers
+        groups = np.matmul(recent[:, None, :].astype(float), self.groups)[:, 0, :]
+        # confidence0, fatigue, trust, efficacy, motivation, confidence (state rows),
+        # each summed over its people: the recent, reached or ever taking part
+        sums = np.where(flags[:, self._mask_rows], st.block_recorded, 0.0).sum(axis=-1)
+        conf0_reached = np.where(flags[:, 2], st.confidence0, 0.0).sum(axis=-1)
+        staff_sums = sf.block_recorded.sum(axis=-1)  # airtime, openness, anxiety
+        if self._manager_air is None or wk.running[:, :2].any():  # airtime moves in meetings
+            self._manager_air = np.where(sf.manager, sf.airtime, 0.0).sum(axis=-1)
+        manager_air = self._manager_air
+        b.focus_seats += wk.focus_seats
+        if self._focus_possible:
+            b.focus_filled += np.where(wk.focus_seats > 0, counts[:, 6], 0)
+        rows = self._rows
+        rows["count"].append(counts)
+        rows["group"].append(groups)
+        rows["sum"].append(sums)
+        rows["conf0_reached"].append(conf0_reached)
+        rows["staff"].append(staff_sums)
+        rows["manager_air"].append(manager_air)
+        rows["batch"].append(b.ledger.copy())
+        rows["times"].append(st.times.sum(axis=-1))
+        rows["stage"].append(b.stage)
+        self.weeks += 1
+        self._derived = None
+        self._latest = None
+
+    def latest_representativeness(self) -> np.ndarray:
+        """The mix of people taking part in the last week recorded, per run (0 before any)."""
+        if self._latest is None:
+            if not self.weeks:
+                return np.zeros(len(self.shares[0]))
+            self._latest = self._representativeness(self._rows["group"][-1],
+                                                     self._rows["count"][-1][:, 0])
+        return self._latest
+
+    def _representativeness(self, groups: np.ndarray, k: np.ndarray) -> np.ndarray:
+        shares = self.shares if groups.ndim == 2 else [sh[None] for sh in self.shares]
+        return representativeness_from_counts(
+            [groups[..., lo:hi] for lo, hi in _REP_BANDS], shares, k, self.n)
+
+    def derived(self) -> dict[str, np.ndarray]:
+        """Every outcome column as a ``(weeks, runs)`` array (computed once per week count)."""
+        if self._derived is not None:
+            return self._derived
+        rows = self._rows
+        if not self.weeks:
+            return {name: np.zeros((0, 0)) for name in OUTCOMES}
+        counts, groups, sums, staff, batch = (np.stack(rows[k]) for k in
+                                              ("count", "group", "sum", "staff", "batch"))
+        n, m = self.n, self.m
+        n_recent, ever, n_reached_people, kept, never_adopted, part = (
+            counts[..., j] for j in range(6))
+        (meetings, equality_sum, quiet_airtime, quiet_seats, plan_users, plan_staff,
+         views_considered, own_views, understanding_sum, understanding_n, focus_seats,
+         focus_filled, resistance, cost, benefit) = (batch[..., j] for j in range(15))
+        times = np.stack(rows["times"])
+        runs = counts.shape[1]
+        has_ever = ever > 0
+        safe_ever = np.maximum(ever, 1)
+        n_reached = np.maximum(1.0, n_reached_people)
+        conf0_reached = _ratio(np.stack(rows["conf0_reached"]), n_reached_people)
+        manager_air = np.stack(rows["manager_air"])
+        lift = np.where(n_recent > 0, sums[..., 0] / np.maximum(n_recent, 1) - conf0_reached,
+                        0.0)
+        plan = plan_users + plan_staff
+        plan_share = _ratio(plan_users, plan)
+        score = 0.5 * _ratio(plan_users, own_views) + 0.5 * plan_share
+        staff_air = staff[..., 0]
+        out = {
+            "week": np.broadcast_to(np.arange(1, self.weeks + 1)[:, None],
+                                    (self.weeks, runs)).astype(np.int64),
+            "stage": np.array(STAGES, dtype=object)[np.stack(rows["stage"])],
+            "participants": part.astype(np.int64),
+            "participation_rate": n_recent / n,
+            "ever_took_part": ever / n,
+            "contacts_per_person": np.where(has_ever, times / safe_ever, 0.0),
+            "retention": np.where(has_ever, kept / safe_ever, 0.0),
+            "dropped_out": (ever - kept).astype(np.int64),
+            "representativeness": self._representativeness(groups, n_recent),
+            "voice_equality": _ratio(equality_sum, meetings),
+            "quiet_voice": _ratio(quiet_airtime, quiet_seats),
+            "frontline_voice": np.where(staff_air > 0, np.maximum(
+                0.0, 1.0 - _ratio(manager_air, staff_air)), 0.0),
+            "influence": _ratio(plan_users, views_considered),
             "user_plan_share": plan_share,
-            "tokenism": (np.count_nonzero(ever_mask & (st.adopted == 0)) / ever
-                         if ever else 0.0),
-            "understanding": (model.understanding_sum / model.understanding_n
-                              if model.understanding_n else 0.0),
-            "confidence": float(st.confidence @ ever_mask) / ever if ever else 0.0,
+            "tokenism": np.where(has_ever, never_adopted / safe_ever, 0.0),
+            "understanding": _ratio(understanding_sum, understanding_n),
+            "confidence": np.where(has_ever, sums[..., 5] / safe_ever, 0.0),
             "confidence_lift": lift,
-            "focus_group_fill": (model.focus_filled / model.focus_seats
-                                 if model.focus_seats else 0.0),
-            "trust": float(st.trust @ reached / n_reached),
-            "efficacy": float(st.efficacy @ reached / n_reached),
-            "motivation": float(st.motivation @ reached / n_reached),
-            "fatigue": float(st.fatigue @ recent) / n_recent if n_recent else 0.0,
-            "staff_openness": float(sf.openness.sum()) / sf.n,
-            "staff_anxiety": float(sf.anxiety.sum()) / sf.n,
-            "resistance": model.resistance,
-            "cost": model.cost,
-            "benefit": model.benefit,
-            "net_benefit": model.benefit - model.cost,
+            "focus_group_fill": _ratio(focus_filled, focus_seats),
+            "trust": sums[..., 2] / n_reached,
+            "efficacy": sums[..., 3] / n_reached,
+            "motivation": sums[..., 4] / n_reached,
+            "fatigue": _ratio(sums[..., 1], n_recent),
+            "staff_openness": staff[..., 1] / m,
+            "staff_anxiety": staff[..., 2] / m,
+            "resistance": resistance,
+            "cost": cost,
+            "benefit": benefit,
+            "net_benefit": benefit - cost,
             "ladder_score": score,
-            "ladder": ladder_rung(score),
+            "ladder": np.array(LADDER, dtype=object)[(score >= LADDER_CUTS[0]).astype(int)
+                                                     + (score >= LADDER_CUTS[1])],
         }
-        row.update(zip(GROUP_COLUMNS, self._groups, strict=True))
-        for name, value in row.items():
-            self.model_vars[name].append(value)
-        self._collection_steps.append(model.steps)
-        return row
+        rates = groups / self.group_size[None]
+        for k, name in enumerate(GROUP_COLUMNS):
+            out[name] = rates[..., k]
+        self._derived = out
+        return out
+
+    def tables(self) -> list[pd.DataFrame]:
+        """One weekly DataFrame per run (columns as in :data:`OUTCOMES`).
+
+        Built as one table of every run's weeks (run-major), then cut into one
+        table per run, each with its own copy of its rows and weeks 0.. as index.
+        """
+        data = self.derived()
+        if not self.weeks:
+            return []
+        weeks, runs = data["week"].shape
+        every = pd.DataFrame({name: data[name].T.reshape(-1) for name in OUTCOMES})
+        if runs == 1:
+            return [every]
+        return [every.iloc[b * weeks:(b + 1) * weeks].reset_index(drop=True).copy()
+                for b in range(runs)]
+
+    def model_vars(self, b: int = 0) -> dict[str, list[Any]]:
+        """Run ``b``'s columns as lists of Python numbers and strings."""
+        if not self.weeks:
+            return {name: [] for name in OUTCOMES}
+        return {name: values[:, b].tolist() for name, values in self.derived().items()}
+
+
+def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """``top / bottom`` elementwise, 0 where ``bottom`` is 0."""
+    return np.divide(top, bottom, out=np.zeros(np.broadcast_shapes(np.shape(top),
+                                                                   np.shape(bottom))),
+                     where=bottom != 0)

@@ -55,6 +55,13 @@ LOW_LITERACY = 0.4
 METHODS: tuple[str, ...] = ("forum", "focus_group", "interview", "questionnaire")
 
 
+def draw_codes(rng: np.random.Generator, n: int, shares) -> np.ndarray:
+    """``n`` codes 0..k-1 drawn with chances ``shares`` (by the inverse of their cumulative sum)."""
+    edges = np.cumsum(shares)
+    return np.minimum(np.searchsorted(edges / edges[-1], rng.random(n), side="right"),
+                      len(edges) - 1)
+
+
 class People:
     """Arrays of the people affected (one entry each).
 
@@ -79,11 +86,11 @@ class People:
         n = s.n_people
         self.n = n
         other = s.carer_share + s.family_share + s.community_share
-        self.role = rng.choice(4, size=n, p=[1 - other, s.carer_share, s.family_share,
-                                             s.community_share])
+        self.role = draw_codes(rng, n, [1 - other, s.carer_share, s.family_share,
+                                        s.community_share])
         middle = 1.0 - s.young_share - s.older_share
-        self.age = rng.choice(3, size=n, p=[s.young_share, middle, s.older_share])
-        self.dep = rng.choice(3, size=n, p=DEPRIVATION_SHARES)
+        self.age = draw_codes(rng, n, [s.young_share, middle, s.older_share])
+        self.dep = draw_codes(rng, n, DEPRIVATION_SHARES)
         self.segment = self.age * 3 + self.dep
 
         young, older = self.age == 0, self.age == 2
@@ -140,10 +147,10 @@ class People:
         # Commitment to the standing forum (0-1): a habit and a role that build with
         # each meeting attended and fade with each one missed (attendance.commitment).
         self.commitment = np.zeros(n)
-        # Life events (moving away, illness, caring) have their own random stream, drawn
-        # the same week by week whatever the design, so two designs run with the same
-        # seed lose the same people to their lives (turnover.leave_life).
-        self.life_rng = _own_stream(rng)
+        # Life events (moving away, illness, caring) draw from a random stream of their
+        # own (coprod_sim.randomness, "life_exits"), the same week by week whatever the
+        # design, so two designs run with the same seed lose the same people to their
+        # lives (turnover.leave_life).
 
         self.motivation = np.clip(rng.normal(0.5, 0.12, n), 0, 1)
         self.trust = np.clip(rng.normal(0.5, 0.12, n) - 0.05 * deprived, 0, 1)
@@ -162,14 +169,6 @@ class People:
         self.focus_accepted = np.zeros(n, dtype=np.int64)
         self.forum_first = np.full(n, -1, dtype=np.int64)
         self.forum_dropped = np.full(n, -1, dtype=np.int64)
-
-
-def _own_stream(rng: np.random.Generator) -> np.random.Generator:
-    """A generator of its own, spawned from ``rng``'s seed without drawing from ``rng``."""
-    seed_seq = getattr(rng.bit_generator, "seed_seq", None)
-    if seed_seq is not None:
-        return np.random.default_rng(seed_seq.spawn(1)[0])
-    return np.random.default_rng(int(rng.integers(2**63)))
 
 
 def engaged_index(people: People) -> np.ndarray:
@@ -220,9 +219,13 @@ class Staff:
         frontline = np.flatnonzero(~self.manager)
         kept = min(len(frontline), round(s.frontline_seats * seats))
         chosen = rng.choice(frontline, size=kept, replace=False) if kept else np.array([], int)
-        rest = np.setdiff1d(np.arange(m), chosen)
+        free = np.ones(m, dtype=bool)
+        free[chosen] = False
+        rest = np.flatnonzero(free)
         weight = np.where(self.manager[rest], c.manager_seat_weight, 1.0)
-        extra = rng.choice(rest, size=seats - kept, replace=False, p=weight / weight.sum())
+        # weighted choice without replacement (Efraimidis & Spirakis 2006 keys)
+        keys = -np.log(1.0 - rng.random(rest.size)) / weight
+        extra = rest[np.argsort(keys, kind="stable")[:seats - kept]]
         self.seat = np.zeros(m, dtype=bool)
         self.seat[chosen] = True
         self.seat[extra] = True
@@ -236,16 +239,16 @@ class Staff:
         self.openness0 = self.openness.copy()
 
 
-def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
-                 rewire: float = 0.15) -> nx.Graph:
-    """Build the peer support network: a small world with homophily.
+def peer_ties(people: People, rng: np.random.Generator, degree: int = 6,
+              rewire: float = 0.15) -> np.ndarray:
+    """Draw the peer support ties: a small world with homophily, as ``(ties, 2)`` pairs.
 
     People are placed around a ring in order of segment and role; each is tied
     to the ``degree`` nearest on the ring, and each tie is rewired to a random
     person with chance ``rewire`` (Watts & Strogatz 1998). So most ties join
     people alike in age, deprivation and role (assumption: homophily), and a
-    few ties cross. Drawn with the model's own random generator; node ``i`` of
-    the graph is person ``i``.
+    few ties cross. Each pair is ``(i, j)`` with ``i < j``, sorted, no repeats;
+    person ``i`` is index ``i`` of the people arrays.
     """
     n = people.n
     half = max(1, min(degree, n - 1) // 2)
@@ -253,10 +256,23 @@ def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
     source = np.repeat(np.arange(n), half)
     target = (source + np.tile(np.arange(1, half + 1), n)) % n
     moved = rng.random(source.size) < rewire
-    shift = rng.integers(1, n, size=int(moved.sum()))  # never the person themself
-    target[moved] = (source[moved] + shift) % n
-    pairs = np.sort(np.column_stack([order[source], order[target]]), axis=1)
-    pairs = np.unique(pairs, axis=0)
+    shift = rng.integers(1, n, size=int(moved.sum())) if n > 1 else np.zeros(0, int)
+    target[moved] = (source[moved] + shift) % n  # never the person themself
+    a, b = order[source], order[target]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    keys = np.sort((low * n + high)[low != high])
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # no repeats
+    return np.column_stack([keys // n, keys % n]).astype(np.int64)
+
+
+def peer_network(people: People, rng: np.random.Generator, degree: int = 6,
+                 rewire: float = 0.15) -> nx.Graph:
+    """The peer support network (:func:`peer_ties`) as a ``networkx`` graph; node i is person i."""
+    return ties_graph(peer_ties(people, rng, degree, rewire), people.n)
+
+
+def ties_graph(pairs: np.ndarray, n: int) -> nx.Graph:
+    """A ``networkx`` graph of ``n`` people and the tie ``pairs``."""
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(pairs.tolist())

@@ -285,14 +285,14 @@ def test_failed_run_is_reported_and_other_runs_are_kept(tmp_path, monkeypatch,
     exp = experiment_from_dict(grid_spec())
     bad_seed = int(serial_result.runs.loc[6, "seed"])
     bad_ps = float(serial_result.runs.loc[6, "power_sharing"])
-    real = worker_module.run_one
+    real = worker_module.run_batch
 
-    def flaky(name, values, seed):
-        if seed == bad_seed and values["power_sharing"] == bad_ps:
+    def flaky(runs, **options):  # a batch holding the bad run crashes
+        if any(seed == bad_seed and sc.power_sharing == bad_ps for sc, seed in runs):
             raise RuntimeError("simulated crash")
-        return real(name, values, seed)
+        return real(runs, **options)
 
-    monkeypatch.setattr(worker_module, "run_one", flaky)
+    monkeypatch.setattr(worker_module, "run_batch", flaky)
     out = tmp_path / "res.parquet"
     result = run_experiment(exp, out, workers=1, chunk_size=4, progress=False)
     failed_runs = sorted(f["run"] for f in result.failures)
@@ -309,7 +309,7 @@ def test_failed_run_is_reported_and_other_runs_are_kept(tmp_path, monkeypatch,
     manifest = json.loads((tmp_path / "res.manifest.json").read_text())
     assert [f["run"] for f in manifest["failures"]] == failed_runs
     # once the cause is fixed, resume runs only the failed runs
-    monkeypatch.setattr(worker_module, "run_one", real)
+    monkeypatch.setattr(worker_module, "run_batch", real)
     again = resume(out, workers=1, progress=False)
     assert again.manifest["runs_this_session"] == len(failed_runs)
     pd.testing.assert_frame_equal(again.runs, serial_result.runs)
@@ -391,12 +391,13 @@ def test_constant_outcome_gets_a_note_not_a_crash():
 
 
 def test_chunks_cover_every_run_once_and_shrink_towards_the_end():
-    from coprod_sim.experiments.execute import make_chunks
+    from coprod_sim.experiments.execute import MAX_CHUNK, make_chunks
     for n, workers in ((1, 1), (37, 1), (192, 2), (5000, 8)):
         chunks = make_chunks(list(range(n)), workers)
         assert [t for c in chunks for t in c] == list(range(n))
         sizes = [len(c) for c in chunks]
-        assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 50
+        assert sizes == sorted(sizes, reverse=True) and max(sizes) <= MAX_CHUNK
+        assert len(chunks) >= min(3 * workers, n // MAX_CHUNK + 1)  # work for every worker
     assert [len(c) for c in make_chunks(list(range(10)), 4, chunk_size=4)] == [4, 4, 2]
 
 
@@ -413,3 +414,26 @@ def test_the_file_format_examples_in_the_docs_are_valid():
     sampled["design"] = {"kind": "latin", "samples": 4}
     plan = build_plan(experiment_from_dict(sampled))
     assert len(plan.points) == 4 and len(plan.points[0][1]) == 5
+
+
+def test_a_chunk_runs_as_batches_of_one_size_within_the_memory_budget(monkeypatch):
+    from coprod_sim.runner import BATCH_MEMORY, BYTES_PER_RUN_PERSON, batch_size
+    calls = []
+    real = worker_module.run_batch
+
+    def spy(runs, **options):
+        calls.append(([sc.n_people for sc, _ in runs], options.get("max_batch")))
+        return real(runs, **options)
+
+    monkeypatch.setattr(worker_module, "run_batch", spy)
+    tasks = [(r, "x", {"n_people": 40 if r % 2 else 3000, "weeks": 2}, r) for r in range(12)]
+    result = worker_module.run_chunk(tasks)
+    assert sorted(row["run"] for row in result["runs"]) == list(range(12))
+    assert not result["failures"]
+    for sizes, cap in calls:
+        assert len(set(sizes)) == 1 and len(sizes) <= cap == batch_size(sizes[0])
+        assert len(sizes) * sizes[0] * BYTES_PER_RUN_PERSON <= max(BATCH_MEMORY,
+                                                                   sizes[0] * BYTES_PER_RUN_PERSON)
+    big = batch_size(3000)  # 5 at 4,096 bytes per run-person and 64 MB
+    assert [len(s) for s, _ in calls if s[0] == 3000] == [big, 6 - big]
+    assert [s for s, _ in calls if s[0] == 40] == [[40] * 6]  # the small runs: one batch

@@ -106,10 +106,10 @@ def test_commitment_builds_with_each_meeting_and_fades_when_missed():
     if once.any():
         assert st.commitment[once].max() < model.constants.commitment_gain
     # and the pull is commitment_weight at full commitment, nothing when switched off
-    pull = attendance.commitment_pull(model)
+    pull = attendance.commitment_pull(model.batch)[0]
     np.testing.assert_allclose(pull, model.constants.commitment_weight * st.commitment)
     off = CoproductionModel(presets.get("forum_only", mech_commitment=False), rng=3)
-    assert not attendance.commitment_pull(off).any()
+    assert not attendance.commitment_pull(off.batch)[0].any()
 
 
 def test_even_the_best_design_loses_a_few_people_to_their_own_lives():
@@ -135,11 +135,12 @@ def test_focus_group_drive_and_barriers_each_act_once():
         "focus_groups_only", large_print=True, hearing_loop=True, accessible_venue=True,
         flexible_timing=True, pay_expenses=True, digital_inclusion=True, plain_language=True),
         rng=1)
-    np.testing.assert_allclose(attendance.attendance_chance(needs)[:, attendance.FOCUS],
-                               attendance.attendance_chance(met)[:, attendance.FOCUS])
+    chance = {k: attendance.attendance_chance(m.batch)[:, 0].T  # people x methods
+              for k, m in (("needs", needs), ("met", met))}
+    np.testing.assert_allclose(chance["needs"][:, attendance.FOCUS],
+                               chance["met"][:, attendance.FOCUS])
     # ... and the forum's chance does (the barriers act once, at the invitation)
-    assert np.any(attendance.attendance_chance(needs)[:, attendance.FORUM]
-                  < attendance.attendance_chance(met)[:, attendance.FORUM])
+    assert np.any(chance["needs"][:, attendance.FORUM] < chance["met"][:, attendance.FORUM])
     # (the show-up on the day is show_base less the unmet barriers, drive left out: see
     # attendance._choose; the focus_group_no_show measure cannot show it apart, as it
     # counts the over-recruited who turn up to a full group as no-shows too)

@@ -29,6 +29,16 @@ def mean(scenario: Scenario, column: str, weeks: int = 52, **changes) -> float:
                           for s in SEEDS]))
 
 
+def chance(model: CoproductionModel) -> np.ndarray:
+    """One model's attendance chances, people x methods (mechanisms work on a batch)."""
+    return attendance.attendance_chance(model.batch)[:, 0].T
+
+
+def adoption(model: CoproductionModel, methods: np.ndarray) -> np.ndarray:
+    """One model's adoption chance of a view by each method."""
+    return decisions.adoption_chance(model.batch, methods[None])[0]
+
+
 def stepped(scenario: Scenario, weeks: int, seed: int = 1) -> CoproductionModel:
     model = CoproductionModel(scenario, rng=seed)
     for _ in range(weeks):
@@ -52,8 +62,9 @@ def test_invitations_only_go_to_selected_groups():
 def test_methods_run_on_their_cadence():
     model = CoproductionModel(presets.get("mixed_methods", forum_every_weeks=4,
                                           questionnaire_every_weeks=13), rng=0)
-    forum = [attendance.running_methods(model, w)[attendance.FORUM] for w in range(26)]
-    quest = [attendance.running_methods(model, w)[attendance.QUESTIONNAIRE] for w in range(26)]
+    forum = [attendance.running_methods(model.batch, w)[0, attendance.FORUM] for w in range(26)]
+    quest = [attendance.running_methods(model.batch, w)[0, attendance.QUESTIONNAIRE]
+             for w in range(26)]
     assert sum(forum) == 7 and sum(quest) == 2
 
 
@@ -78,9 +89,9 @@ def test_a_barrier_that_meets_its_adjustment_costs_nothing():
     model = CoproductionModel(Scenario(pay_expenses=True), rng=3)
     cost_need = model.state.needs[:, 4]
     assert cost_need.any()
-    assert not attendance.unmet_barriers(model)[:, 4].any()
+    assert not attendance.unmet_barriers(model.batch)[0][:, 4].any()
     plain = CoproductionModel(Scenario(pay_expenses=False), rng=3)
-    assert attendance.unmet_barriers(plain)[:, 4].sum() == cost_need.sum()
+    assert attendance.unmet_barriers(plain.batch)[0][:, 4].sum() == cost_need.sum()
 
 
 def test_segment_gap_lowers_participation_of_young_and_deprived():
@@ -95,32 +106,32 @@ def test_peer_share_counts_peers_who_are_involved():
     model = CoproductionModel(Scenario(), rng=0)
     person = model.people.to_list()[0]
     peers = [p.index for p in person.peers]
-    assert peers and np.all(attendance.peer_share(model) == 0)
+    assert peers and np.all(attendance.peer_share(model.batch) == 0)
     model.state.last_part[peers] = model.week
     model.state.engaged[peers] = True
-    assert attendance.peer_share(model)[0] == pytest.approx(1.0)
+    assert attendance.peer_share(model.batch)[0, 0] == pytest.approx(1.0)
 
 
 def test_peers_pull_people_past_their_threshold_and_they_stay_joined():
     model = CoproductionModel(Scenario(peer_weight=2.0), rng=0)
-    alone = attendance.attendance_chance(model)
+    alone = chance(model)
     model.state.last_part[:] = model.week  # every peer has just taken part
     model.state.engaged[:] = True
-    with_peers = attendance.attendance_chance(model)
+    with_peers = chance(model)
     odds = lambda p: p / (1 - p)  # noqa: E731
     over = model.degree > 0  # every share is 1, above every threshold
     np.testing.assert_allclose(odds(with_peers[over, 0]) / odds(alone[over, 0]), np.exp(2.0))
     model.state.last_part[:] = -999  # peers gone quiet: the joined stay pulled (Granovetter)
-    np.testing.assert_allclose(attendance.attendance_chance(model), with_peers)
+    np.testing.assert_allclose(chance(model), with_peers)
     fresh = CoproductionModel(Scenario(peer_weight=2.0), rng=0)
     share = np.full(fresh.state.n, 0.49)
     below = share < fresh.state.threshold
     assert below.any()
     off = CoproductionModel(Scenario(peer_weight=2.0,
                                      **{switch("mech_peer_influence"): False}), rng=0)
-    before = attendance.attendance_chance(off)
+    before = chance(off)
     off.state.last_part[:] = off.week
-    np.testing.assert_allclose(attendance.attendance_chance(off), before)
+    np.testing.assert_allclose(chance(off), before)
 
 
 def test_confidence_bias_draws_the_confident_to_forums():
@@ -158,8 +169,9 @@ def test_unequal_voice_and_what_flattens_it():
 def test_jargon_lowers_understanding_unless_plain_language():
     jargon = CoproductionModel(Scenario(), rng=5)
     low = jargon.state.needs[:, 6]  # low health literacy
-    with_jargon = meetings.comprehension(jargon)
-    plain = meetings.comprehension(CoproductionModel(Scenario(plain_language=True), rng=5))
+    with_jargon = meetings.comprehension(jargon.batch)[0]
+    plain = meetings.comprehension(
+        CoproductionModel(Scenario(plain_language=True), rng=5).batch)[0]
     # plain language clearly helps people with low literacy (about 0.67 -> 0.86) ...
     assert plain[low].mean() >= with_jargon[low].mean() + 0.12
     assert plain[low].mean() - with_jargon[low].mean() > \
@@ -169,7 +181,7 @@ def test_jargon_lowers_understanding_unless_plain_language():
     assert plain[low].mean() <= plain[~low].mean() - 0.05
     # switched off, jargon costs nothing: the same as plain language
     off = CoproductionModel(Scenario(**{switch("mech_jargon"): False}), rng=5)
-    np.testing.assert_allclose(meetings.comprehension(off), plain)
+    np.testing.assert_allclose(meetings.comprehension(off.batch)[0], plain)
 
 
 def test_managers_crowd_out_front_line_staff():
@@ -186,16 +198,15 @@ def test_managers_crowd_out_front_line_staff():
 # Mechanism 4: adoption and email ----------------------------------------------
 def test_power_sharing_decides_adoption_only_when_switched_on():
     methods = np.arange(4)
-    on = [decisions.adoption_chance(CoproductionModel(Scenario(power_sharing=p), rng=0),
-                                    methods) for p in (0.1, 0.9)]
+    on = [adoption(CoproductionModel(Scenario(power_sharing=p), rng=0), methods)
+          for p in (0.1, 0.9)]
     assert np.all(on[1] > 1.5 * on[0])
-    off = [decisions.adoption_chance(CoproductionModel(
+    off = [adoption(CoproductionModel(
         Scenario(power_sharing=p, **{switch("mech_power_sharing"): False}), rng=0), methods)
         for p in (0.1, 0.9)]
     np.testing.assert_allclose(off[0], off[1])
     # off means no power shared: the adoption chance of power 0, below any power above 0
-    zero = decisions.adoption_chance(CoproductionModel(Scenario(power_sharing=0.0), rng=0),
-                                     methods)
+    zero = adoption(CoproductionModel(Scenario(power_sharing=0.0), rng=0), methods)
     np.testing.assert_allclose(off[0], zero)
     assert np.all(on[0] > off[0])
 
@@ -218,15 +229,15 @@ def test_staff_write_items_by_chance_and_fewer_when_open():
     assert np.std(share - fixed) >= 0.01  # the plan share is not a function of influence
     model = CoproductionModel(Scenario(), rng=0)
     model.staff_state.openness[:] = 0.2
-    closed = decisions.staff_item_chance(model)
+    closed = decisions.staff_item_chance(model.batch)[0]
     model.staff_state.openness[:] = 0.9
-    assert decisions.staff_item_chance(model) <= closed - 0.1
+    assert decisions.staff_item_chance(model.batch)[0] <= closed - 0.1
 
 
 def test_questionnaire_views_have_least_influence():
-    chance = decisions.adoption_chance(CoproductionModel(Scenario(), rng=0), np.arange(4))
-    assert chance[attendance.QUESTIONNAIRE] == chance.min()
-    assert chance[attendance.FORUM] == chance.max()
+    p = adoption(CoproductionModel(Scenario(), rng=0), np.arange(4))
+    assert p[attendance.QUESTIONNAIRE] == p.min()
+    assert p[attendance.FORUM] == p.max()
 
 
 def test_email_decisions_without_users_cost_trust():
@@ -290,11 +301,12 @@ def test_unmet_needs_act_through_attendance_only_not_fatigue_as_well():
     for needs in (True, False):
         model = CoproductionModel(MIXED, rng=0)
         model.state.needs[:] = needs
-        wk = Week(model.state.n, np.ones(4, dtype=bool))
-        wk.part = np.ones(model.state.n, dtype=bool)
-        wk.hours = np.full(model.state.n, 2.0)
-        wk.depth = np.full(model.state.n, 3)
-        learning.build_fatigue(model, wk)
+        n = model.state.n
+        wk = Week(1, n, np.ones((1, 4), dtype=bool))
+        wk.part = np.ones((1, n), dtype=bool)
+        wk.hours = np.full((1, n), 2.0)
+        wk.depth = np.full((1, n), 3)
+        learning.build_fatigue(model.batch, wk)
         tired.append(model.state.fatigue.copy())
     np.testing.assert_allclose(tired[0], tired[1])
 
@@ -417,10 +429,10 @@ def test_representative_views_are_worth_more():
     model = CoproductionModel(Scenario(), rng=0)
     from coprod_sim.mechanisms import benefits
 
-    model.improvement = 50.0
-    low_room = benefits.benefit_flow(model)
-    model.improvement = 100.0
-    assert benefits.benefit_flow(model) < 2 * low_room  # diminishing returns
+    model.batch.improvement[0] = 50.0
+    low_room = benefits.benefit_flow(model.batch)[0]
+    model.batch.improvement[0] = 100.0
+    assert benefits.benefit_flow(model.batch)[0] < 2 * low_room  # diminishing returns
 
 
 # Pathways ---------------------------------------------------------------------------
@@ -456,17 +468,16 @@ def test_co_delivery_and_co_assessment_change_people_not_only_money():
 
 def test_understanding_grows_as_confidence_grows():
     model = CoproductionModel(MIXED, rng=0)
-    before = meetings.comprehension(model)
+    before = meetings.comprehension(model.batch)[0]
     model.state.confidence[:] = np.minimum(1.0, model.state.confidence + 0.3)
-    after = meetings.comprehension(model)
+    after = meetings.comprehension(model.batch)[0]
     assert np.all(after >= before) and np.any(after > before)
 
 
 def test_email_decisions_act_only_through_trust():
     model = CoproductionModel(MIXED.replace(email_decision_share=0.0), rng=0)
     heavy = CoproductionModel(MIXED.replace(email_decision_share=1.0), rng=0)
-    np.testing.assert_allclose(decisions.adoption_chance(model, np.arange(4)),
-                               decisions.adoption_chance(heavy, np.arange(4)))
+    np.testing.assert_allclose(adoption(model, np.arange(4)), adoption(heavy, np.arange(4)))
 
 
 def test_no_mechanism_imports_the_model_and_only_the_recorder_measures_the_mix():
@@ -485,9 +496,9 @@ def test_users_in_the_current_stage_raise_adoption():
     # week 0 of "no step model" is in commissioning
     model = CoproductionModel(Scenario(pathway="none", stage_co_commissioning=True), rng=0)
     assert model.stage == "co_commissioning"
-    inside = decisions.adoption_chance(model, np.arange(4))
+    inside = adoption(model, np.arange(4))
     model_out = CoproductionModel(Scenario(pathway="none"), rng=0)
-    outside = decisions.adoption_chance(model_out, np.arange(4))
+    outside = adoption(model_out, np.arange(4))
     assert np.all(inside > outside)
 
 

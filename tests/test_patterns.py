@@ -72,9 +72,10 @@ def test_3_methods_in_tandem_engage_more_and_more_representatively():
     # Reach is a clear effect. Representativeness: the tandem is more representative
     # than each meeting method alone (the groups draw the already engaged; the
     # questionnaire and interviews in the tandem bring others), by a direction-only
-    # margin over 24 seeds. The model does NOT reproduce "more representative than a
-    # questionnaire alone": every method here shares the same age and deprivation
-    # gaps, so adding groups to a questionnaire adds the already engaged
+    # margin over 24 seeds (about +0.02 over 96 seeds). The model does NOT
+    # reproduce "more representative than a questionnaire alone":
+    # every method here shares the same age and deprivation gaps, so adding groups
+    # to a questionnaire adds the already engaged
     # (docs/ODD.md, patterns, says so).
     seeds = range(24)
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from coprod_sim.calibration.constants import FITTED, Constants
-from coprod_sim.calibration.measures import MEASURES, MeasureError, Trace, watch
+from coprod_sim.calibration.measures import MEASURES, MeasureError, Trace, watch_many
 from coprod_sim.calibration.targets import CalibrationError, FitSpace, Target, Targets
 from coprod_sim.fileio import atomic_write
 from coprod_sim.scenario import Scenario
@@ -114,16 +114,21 @@ def evaluate(targets: Targets | Sequence[Target], constants: Constants | None = 
              seeds: Iterable[int] = range(4)) -> Evaluation:
     """Measure every target under ``constants`` (default: the fitted ones) over ``seeds``.
 
-    Runs of the same scenario are shared between targets.
+    Runs of the same scenario are shared between targets, and every run the
+    targets need (each scenario over every seed) is watched in one call, as
+    batches of the engine (:func:`~coprod_sim.calibration.measures.watch_many`).
     """
     constants = constants if constants is not None else Constants.load()
     seeds = tuple(seeds)
     items = targets.targets if isinstance(targets, Targets) else tuple(targets)
-    cache: dict[Scenario, list[Trace]] = {}
+    scenarios = list(dict.fromkeys(s for t in items for s in (t.scenario, t.compare)
+                                   if s is not None))
+    watched = watch_many([(sc, seed) for sc in scenarios for seed in seeds], constants)
+    n = len(seeds)
+    cache: dict[Scenario, list[Trace]] = {sc: watched[k * n:(k + 1) * n]
+                                          for k, sc in enumerate(scenarios)}
 
     def traces(scenario: Scenario) -> list[Trace]:
-        if scenario not in cache:
-            cache[scenario] = [watch(scenario, seed, constants) for seed in seeds]
         return cache[scenario]
 
     fits = []

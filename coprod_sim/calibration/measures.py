@@ -7,7 +7,9 @@ pooling over the seeds (a ratio of sums, so rare events are not lost in
 small runs). :data:`MEASURES` lists them; a targets file names one per target.
 
 Every measure reads only what the model shows after each week
-(``model.current_week`` and ``model.state``), not the code of a mechanism.
+(``batch.current_week`` and ``batch.state`` of the batched engine), not the
+code of a mechanism. The runs a trial needs are watched as batches
+(:func:`watch_many`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from coprod_sim.calibration.constants import Constants
-from coprod_sim.model import CoproductionModel
 from coprod_sim.outcomes import NUMERIC
 from coprod_sim.population import METHODS, NEEDS
 from coprod_sim.runner import summarise
@@ -81,29 +81,69 @@ class Trace:
 
 def watch(scenario: Scenario, seed: int, constants: Constants | None = None) -> Trace:
     """Run ``scenario`` once with ``seed`` and trial ``constants``, watching each week."""
-    model = CoproductionModel(scenario, rng=seed, constants=constants)
-    st = model.state
+    return watch_many([(scenario, seed)], constants)[0]
+
+
+def watch_many(runs: Sequence[tuple[Scenario, int]], constants: Constants | None = None
+               ) -> list[Trace]:
+    """Watch every ``(scenario, seed)`` run; one :class:`Trace` each, in order.
+
+    Runs of the same shape (people, staff, weeks) are computed together as
+    batches of the engine (:class:`coprod_sim.batch.Batch`, at most
+    :func:`coprod_sim.runner.batch_size` runs each); a run's trace is the same
+    alone or in any batch.
+    """
+    from coprod_sim.batch import Batch
+    from coprod_sim.runner import batch_size
+
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for i, (scenario, _) in enumerate(runs):
+        groups.setdefault((scenario.n_people, scenario.n_staff, scenario.weeks), []).append(i)
+    traces: dict[int, Trace] = {}
+    for (n_people, _, weeks), members in groups.items():
+        size = batch_size(n_people)
+        for start in range(0, len(members), size):
+            part = members[start:start + size]
+            batch = Batch([runs[i][0] for i in part], [int(runs[i][1]) for i in part],
+                          constants)
+            for i, trace in zip(part, _watch(batch, weeks), strict=True):
+                traces[i] = trace
+    return [traces[i] for i in range(len(runs))]
+
+
+def _watch(batch: Any, weeks: int) -> list[Trace]:
+    """Step a batch ``weeks`` weeks, keeping what each week shows; a Trace per run.
+
+    Each run's week is read through :meth:`coprod_sim.state.Week.row` (people x
+    methods), so the trace does not depend on how the batch lays out its arrays.
+    """
+    st = batch.state
     aware = np.asarray(st.aware_forum).copy()
-    invited, took, accepted, running, views, adopted = [], [], [], [], [], []
-    for _ in range(scenario.weeks):
-        model.step()
-        wk = model.current_week
-        invited.append(np.asarray(wk.invited, dtype=bool))
-        took.append(np.asarray(wk.took, dtype=bool))
-        said_yes = getattr(wk, "focus_accepted", None)
-        if said_yes is None and getattr(wk, "accepted", None) is not None:
-            said_yes = int(np.asarray(wk.accepted)[:, FOCUS].sum())
-        accepted.append(None if said_yes is None else int(said_yes))
-        running.append(np.asarray(wk.running, dtype=bool))
-        views.append(int(np.count_nonzero(wk.gave_view)))
-        adopted.append(int(wk.n_adopted))
-    has_accepted = bool(accepted) and all(a is not None for a in accepted)
-    weekly = pd.DataFrame(model.datacollector.model_vars)
-    return Trace(scenario, seed, np.stack(invited), np.stack(took),
-                 np.array(accepted) if has_accepted else None,
-                 np.stack(running), np.array(views), np.array(adopted),
-                 np.asarray(st.age).copy(), np.asarray(st.dep).copy(), aware,
-                 np.asarray(st.needs)[:, NEEDS.index("cost")].copy(), summarise(weekly))
+    seen: list[dict[str, list[Any]]] = [
+        {k: [] for k in ("invited", "took", "accepted", "running", "views", "adopted")}
+        for _ in range(batch.B)]
+    for _ in range(weeks):
+        batch.step()
+        wk = batch.current_week
+        for b, kept in enumerate(seen):
+            row = wk.row(b)
+            kept["invited"].append(np.array(row.invited, dtype=bool))
+            kept["took"].append(np.array(row.took, dtype=bool))
+            kept["accepted"].append(int(row.focus_accepted))
+            kept["running"].append(np.array(row.running, dtype=bool))
+            kept["views"].append(int(np.count_nonzero(row.gave_view)))
+            kept["adopted"].append(int(row.n_adopted))
+    cost = NEEDS.index("cost")
+    out = []
+    for b, weekly in enumerate(batch.recorder.tables()):
+        kept = seen[b]
+        out.append(Trace(batch.scenarios[b], batch.seeds[b], np.stack(kept["invited"]),
+                         np.stack(kept["took"]), np.array(kept["accepted"]),
+                         np.stack(kept["running"]), np.array(kept["views"]),
+                         np.array(kept["adopted"]), np.asarray(st.age[b]).copy(),
+                         np.asarray(st.dep[b]).copy(), aware[b],
+                         np.asarray(st.needs[b])[:, cost].copy(), summarise(weekly)))
+    return out
 
 
 # Helpers ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from coprod_sim import presets
-from coprod_sim.runner import RunResult, run
+from coprod_sim.runner import RunResult, run_seeds
 from coprod_sim.scenario import Scenario
 
 #: Seeds of the pattern tests.
@@ -59,23 +59,30 @@ class Runs:
 
     def run(self, scenario: Scenario, seed: int, weeks: int) -> RunResult:
         """One run (cached)."""
-        key = (scenario, seed, weeks)
-        if key not in self._cache:
-            self._cache[key] = run(scenario, seed=seed, weeks=weeks)
-        return self._cache[key]
+        return self.runs(scenario, (seed,), weeks)[0]
+
+    def runs(self, scenario: Scenario, seeds: Any, weeks: int) -> list[RunResult]:
+        """Runs over ``seeds`` (cached); the ones not yet made run as one batch."""
+        seeds = list(seeds)
+        missing = [s for s in seeds if (scenario, s, weeks) not in self._cache]
+        if missing:
+            for seed, result in zip(missing, run_seeds(scenario, missing, weeks=weeks),
+                                    strict=True):
+                self._cache[(scenario, seed, weeks)] = result
+        return [self._cache[(scenario, s, weeks)] for s in seeds]
 
     def summary(self, scenario: Scenario | str, weeks: int = 52,
                 seeds: Any = None) -> pd.Series:
         """Mean of each numeric summary figure over the seeds."""
         s = presets.get(scenario) if isinstance(scenario, str) else scenario
-        rows = [self.run(s, seed, weeks).summary for seed in (seeds or self.seeds)]
+        rows = [r.summary for r in self.runs(s, seeds or self.seeds, weeks)]
         return pd.DataFrame(rows).mean(numeric_only=True)
 
     def people_mean(self, scenario: Scenario | str, value: Callable[[pd.DataFrame], float],
                     weeks: int = 52) -> float:
         """Mean over the seeds of ``value(people table)``."""
         s = presets.get(scenario) if isinstance(scenario, str) else scenario
-        return float(np.mean([value(self.run(s, seed, weeks).people) for seed in self.seeds]))
+        return float(np.mean([value(r.people) for r in self.runs(s, self.seeds, weeks)]))
 
 
 GROUP_NAMES = {"forum_only": "a forum", "focus_groups_only": "focus groups"}
@@ -169,7 +176,7 @@ def p5(r: Runs) -> list[Check]:
     ignored = base.replace(feedback_rationale=False)
     explained = base.replace(feedback_rationale=True)
     a, b = r.summary(ignored, weeks=104), r.summary(explained, weeks=104)
-    weekly = [r.run(ignored, seed, 104).weekly for seed in r.seeds]
+    weekly = [run.weekly for run in r.runs(ignored, r.seeds, 104)]
     first = float(np.mean([w.participation_rate.iloc[:52].mean() for w in weekly]))
     second = float(np.mean([w.participation_rate.iloc[52:].mean() for w in weekly]))
     return [

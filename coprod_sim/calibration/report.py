@@ -41,7 +41,7 @@ from coprod_sim.calibration.patterns import PATTERNS, Runs
 from coprod_sim.fileio import atomic_write
 from coprod_sim.outcomes import OUTCOMES
 from coprod_sim.parameters import PARAMETERS
-from coprod_sim.runner import run
+from coprod_sim.runner import run_many
 
 DATA_START = "<!-- validation-data"
 DATA_END = "-->"
@@ -161,15 +161,16 @@ def _record() -> list[str]:
 
 def design_spread(seeds: Iterable[int]) -> tuple[float, float, float]:
     """Forum response at the worst and best process design, and their ratio."""
-    from coprod_sim.calibration.measures import response, watch
+    from coprod_sim.calibration.measures import response, watch_many
 
     worst = presets.get("forum_only", n_people=100, invitation_reach=1.0, forum_seats=40,
                         purpose_clarity=0.0, feedback_rationale=False)
     best = worst.replace(purpose_clarity=1.0, feedback_rationale=True, flexible_timing=True,
                          pay_expenses=True, plain_language=True)
     seeds = list(seeds)
-    w = response([watch(worst, s) for s in seeds], {"method": "forum"})
-    b = response([watch(best, s) for s in seeds], {"method": "forum"})
+    traces = watch_many([(sc, s) for sc in (worst, best) for s in seeds])  # one batch
+    w = response(traces[:len(seeds)], {"method": "forum"})
+    b = response(traces[len(seeds):], {"method": "forum"})
     return w, b, (b / w if w else float("inf"))
 
 
@@ -423,9 +424,10 @@ def tipping_points(points: int = 13, seeds: Iterable[int] = range(6),
     xs = np.linspace(low, high, points)
     seeds = list(seeds)
     means, lows, highs = [], [], []
-    for x in xs:
-        vals = [float(run(base.replace(**{spec["lever"]: float(x)}), seed=s).summary[outcome])
-                for s in seeds]
+    results = run_many([(base.replace(**{spec["lever"]: float(x)}), s)
+                        for x in xs for s in seeds])  # every point and seed, batched
+    for k in range(len(xs)):
+        vals = [float(r.summary[outcome]) for r in results[k * len(seeds):(k + 1) * len(seeds)]]
         means.append(float(np.mean(vals)))
         lows.append(float(np.quantile(vals, 0.1)))
         highs.append(float(np.quantile(vals, 0.9)))

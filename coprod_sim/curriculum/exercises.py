@@ -31,7 +31,7 @@ from coprod_sim.curriculum.predict import SEEDS, fmt_value, label_of
 from coprod_sim.curriculum.record import describe_changes
 from coprod_sim.parameters import PARAMETERS
 from coprod_sim.presets import get as preset
-from coprod_sim.runner import run
+from coprod_sim.runner import run_seeds
 from coprod_sim.scenario import Scenario, ScenarioError
 
 
@@ -182,8 +182,8 @@ class Challenge:
     def medians(self, plan: Scenario) -> dict[str, np.ndarray]:
         """Run a plan over the seeds; return every target outcome's values per seed."""
         values: dict[str, list[float]] = {t.outcome: [] for t in self.targets}
-        for seed in self.seeds:
-            s = run(plan, seed=seed).summary
+        for r in run_seeds(plan, self.seeds):  # the seeds as one batch
+            s = r.summary
             for name in values:
                 v = s[name]
                 values[name].append(float(s["weeks"] + 1 if v is None else v))

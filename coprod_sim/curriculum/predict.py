@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from coprod_sim.outcomes import OUTCOMES
-from coprod_sim.runner import run
+from coprod_sim.runner import RunResult, run_many, run_seeds
 from coprod_sim.scenario import Scenario
 
 #: The fixed seeds every moment uses: five runs with different luck.
@@ -80,15 +80,30 @@ def final_values(scenario: Scenario, outcome: str, seeds: Sequence[int] = SEEDS,
 
     For ``payback_week`` a run that never pays back counts as one week past the end.
     """
+    return _final(run_seeds(scenario, seeds, weeks=weeks), outcome)  # the seeds as one batch
+
+
+def _final(results: Sequence[RunResult], outcome: str) -> tuple[np.ndarray, pd.DataFrame]:
     values, tables = [], []
-    for seed in seeds:
-        r = run(scenario, seed=seed, weeks=weeks)
+    for r in results:
         v = r.summary[outcome]
         if outcome == "payback_week" and v is None:
             v = r.summary["weeks"] + 1
         values.append(float(v))
-        tables.append(r.weekly.assign(seed=seed))
+        tables.append(r.weekly.assign(seed=r.seed))
     return np.array(values), pd.concat(tables, ignore_index=True)
+
+
+def plans_final_values(scenarios: Sequence[Scenario], outcome: str,
+                       seeds: Sequence[int] = SEEDS, weeks: int | None = None
+                       ) -> list[tuple[np.ndarray, pd.DataFrame]]:
+    """:func:`final_values` of several plans, every plan and seed run as one batch."""
+    seeds = list(seeds)
+    if weeks is not None:
+        scenarios = [s.replace(weeks=weeks) for s in scenarios]
+    results = run_many([(s, seed) for s in scenarios for seed in seeds])
+    n = len(seeds)
+    return [_final(results[i * n:(i + 1) * n], outcome) for i in range(len(scenarios))]
 
 
 @dataclass
@@ -224,8 +239,9 @@ class Compare(Moment):
 
     def results(self) -> dict[str, tuple[np.ndarray, pd.DataFrame]]:
         """Run every plan; return its final values per seed and its weekly rows."""
-        return {p.label: final_values(p.scenario, self.outcome, self.seeds, self.weeks)
-                for p in self.plans}
+        found = plans_final_values([p.scenario for p in self.plans], self.outcome,
+                                   self.seeds, self.weeks)
+        return {p.label: f for p, f in zip(self.plans, found, strict=True)}
 
     def _reveal(self, guess: Any) -> Reveal:
         res = self.results()

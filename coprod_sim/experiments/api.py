@@ -172,18 +172,26 @@ def evaluate_chunk(tasks: Sequence[tuple[int, int, int, dict[str, Any]]], payloa
     """Run a chunk of tasks ``(point, replicate, seed, values)`` with your outcome functions.
 
     Runs in a worker process: ``payload`` is the cloudpickled pair of outcome
-    mappings. Returns one row per run.
+    mappings. The runs are computed on the batched engine, as the sweep
+    runner's are (:func:`coprod_sim.experiments.worker.run_tasks`). Returns one
+    row per run, in the order of ``tasks``.
     """
     import cloudpickle
 
-    from coprod_sim.runner import run
+    from coprod_sim.experiments.worker import run_tasks
 
     outcomes, weekly_outcomes = cloudpickle.loads(payload)
-    rows = []
-    for point, replicate, seed, values in tasks:
+    name = Scenario().name
+    rows: list[dict[str, Any]] = [{} for _ in tasks]
+    work = [(i, name, values, seed) for i, (_, _, seed, values) in enumerate(tasks)]
+    for (i, _, _, _), result in run_tasks(work):
+        point, replicate, seed, _ = tasks[i]
         row: dict[str, Any] = {"point": point, "replicate": replicate, "seed": seed}
+        rows[i] = row
         try:
-            result = run(Scenario(**values), seed=seed)
+            if isinstance(result, str):
+                row["error"] = result
+                continue
             if summary:
                 row.update({k: v for k, v in result.summary.items() if k != "weeks"})
             for key, fn in outcomes.items():
@@ -192,12 +200,13 @@ def evaluate_chunk(tasks: Sequence[tuple[int, int, int, dict[str, Any]]], payloa
                 row[key] = _python(fn(result.weekly))
         except Exception as err:  # one failed run is reported, not fatal
             row["error"] = traceback.format_exception_only(type(err), err)[-1].strip()
-        rows.append(row)
     return rows
 
 
 def _chunks(tasks: list[Any], workers: int) -> list[list[Any]]:
-    size = max(1, min(25, math.ceil(len(tasks) / (workers * 4))))
+    from coprod_sim.experiments.worker import MAX_BATCH
+
+    size = max(1, min(MAX_BATCH, math.ceil(len(tasks) / (workers * 4))))
     return [tasks[i:i + size] for i in range(0, len(tasks), size)]
 
 

@@ -70,6 +70,15 @@ IN_FLIGHT_PER_WORKER = 2
 #: Most runs in one automatically sized chunk (bounds the memory of one result).
 MAX_CHUNK = 200
 
+#: Fewest runs in an automatically sized chunk (while that many remain). A worker
+#: computes a chunk as batches of the engine, and a chunk's fixed costs (setting
+#: up a batch, building and converting its tables) are paid once per chunk, so
+#: small chunks cost more per run (measured by ``benchmarks/bench_engine.py``).
+MIN_CHUNK = 32
+
+#: Guided scheduling: a chunk holds about 1/GUIDED of a worker's share of what is left.
+GUIDED = 3
+
 #: Version of the output layout (1: single files, 0.1.0; 2: dataset folders).
 LAYOUT = 2
 
@@ -490,17 +499,20 @@ def iter_chunks(pending: Iterator[int], remaining: int, tasks: Callable[[int], A
     """Cut the pending runs into chunks as the work proceeds (nothing listed up front).
 
     With ``chunk_size`` every chunk has that many runs. Otherwise chunks shrink
-    as the work runs out ("guided" scheduling): each holds about a sixth of a
-    worker's share of what is left (at most 50 runs, at least a fortieth of a
-    worker's share of the whole but never more than :data:`MAX_CHUNK`), so
-    there are few chunks while much work remains and the last ones are small,
-    leaving no worker idle long at the end. ``workers()`` is asked each time,
-    so workers that join later count.
+    as the work runs out ("guided" scheduling): each holds about a third
+    (:data:`GUIDED`) of a worker's share of what is left, at most
+    :data:`MAX_CHUNK` runs and at least :data:`MIN_CHUNK` (or a fortieth of a
+    worker's share of the whole, if more), so there are few chunks while much
+    work remains and the last ones are small, leaving no worker idle long at
+    the end. ``workers()`` is asked each time, so workers that join later
+    count. A worker computes a chunk as batches of runs of the same population
+    size, each within its memory budget (see :func:`~coprod_sim.runner.batch_size`):
+    the larger the chunk, the less each run costs.
     """
-    smallest = min(MAX_CHUNK, max(1, math.ceil(remaining / (max(1, workers()) * 40))))
+    smallest = min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(remaining / (max(1, workers()) * 40))))
     while remaining > 0:
-        size = chunk_size or max(smallest, min(50, math.ceil(remaining /
-                                                             (max(1, workers()) * 6))))
+        size = chunk_size or min(MAX_CHUNK, max(smallest, math.ceil(
+            remaining / (max(1, workers()) * GUIDED))))
         runs = list(itertools.islice(pending, size))
         if not runs:
             return

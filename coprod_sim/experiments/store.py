@@ -75,18 +75,21 @@ def _categories(name: str) -> list[str] | None:
 
 def to_arrow(frame: pd.DataFrame, table: str, scenarios: Sequence[str]) -> pa.Table:
     """Convert a chunk's rows to Arrow with the fixed, self-describing schema."""
-    frame = frame.copy()
-    for col in frame.columns:
+    changed: dict[str, Any] = {}  # converted columns only (a chunk has about 190)
+    for col, dtype in frame.dtypes.items():
         cats = list(scenarios) if col == "scenario" else _categories(col)
         if cats is not None:
-            frame[col] = pd.Categorical(frame[col], categories=cats)
+            changed[col] = pd.Categorical(frame[col], categories=cats)
         elif col == "payback_week":
-            frame[col] = pd.array(frame[col].astype("Float64"), dtype="Int64")
-        elif frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            frame[col] = frame[col].astype("category")
+            changed[col] = pd.array(frame[col].astype("Float64"), dtype="Int64")
+        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            changed[col] = frame[col].astype("category")
         elif col in PARAMETERS:
             kind = {"bool": "bool", "int": "int64", "float": "float64"}[PARAMETERS[col].kind]
-            frame[col] = frame[col].astype(kind)
+            if dtype != kind:
+                changed[col] = frame[col].astype(kind)
+    if changed:
+        frame = frame.assign(**changed)
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
     fields = []
     for f in arrow.schema:

@@ -1,9 +1,16 @@
 """The work done by each worker: run a chunk of runs and return tidy pieces.
 
 A task is ``(run, scenario name, parameter values, seed)``: plain data, so it
-travels to local processes and Dask workers alike. A run that raises is
-caught and returned as a failure (with its parameters and seed), so one bad
-run never loses the others.
+travels to local processes and Dask workers alike. The runs of a chunk are
+computed on the batched engine (:func:`coprod_sim.engine.run_batch`): grouped
+by population size, and cut into batches no larger than
+:data:`coprod_sim.runner.BATCH_MEMORY` bytes at
+:data:`coprod_sim.runner.BYTES_PER_RUN_PERSON` bytes per person of each run
+(:func:`coprod_sim.runner.batch_size`). A run's numbers do not depend on the batch
+it shares, so the rows are the same whatever the chunking. A run that raises
+is caught and returned as a failure (with its parameters and seed), so one
+bad run never loses the others: a batch that fails is run again one run at a
+time to find which.
 
 Local worker processes watch the process that started them
 (:func:`watch_parent`): if it is killed, even with ``SIGKILL``, they exit at
@@ -18,14 +25,15 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pandas as pd
 
 from coprod_sim.columns import DROPPED, RENAMED
+from coprod_sim.engine import run_batch
 from coprod_sim.experiments.provenance import package_versions
-from coprod_sim.runner import run
+from coprod_sim.runner import MAX_BATCH, RunResult, batch_size, run
 from coprod_sim.scenario import Scenario
 
 #: Summary keys dropped from the run table (``weeks`` is already a parameter
@@ -34,12 +42,57 @@ DROP_SUMMARY = ("weeks", *DROPPED)
 
 Task = tuple[int, str, dict[str, Any], int]
 
+__all__ = ["MAX_BATCH", "batch_size", "run_chunk", "run_one", "run_tasks", "watch_parent",
+           "worker_versions"]
+
+def _summary(result: RunResult) -> dict[str, Any]:
+    return {RENAMED.get(k, k): v for k, v in result.summary.items() if k not in DROP_SUMMARY}
+
 
 def run_one(name: str, values: dict[str, Any], seed: int) -> tuple[dict[str, Any], pd.DataFrame]:
     """Run one scenario with one seed; return its summary (runs-table names) and weekly table."""
     result = run(Scenario(name=name, **values), seed=seed)
-    summary = {RENAMED.get(k, k): v for k, v in result.summary.items() if k not in DROP_SUMMARY}
-    return summary, result.weekly
+    return _summary(result), result.weekly
+
+
+def _error(err: BaseException) -> str:
+    return traceback.format_exception_only(type(err), err)[-1].strip()
+
+
+def run_tasks(tasks: Sequence[Task]) -> Iterator[tuple[Task, RunResult | str]]:
+    """Run tasks on the batched engine; yield each task with its result or error line.
+
+    Tasks are grouped by population size (input order kept within a group) and
+    each group is cut into batches of :func:`batch_size` runs; results come
+    batch by batch, so only one batch's results are held at a time. A batch
+    that raises is run again one run at a time, so only the runs that fail are
+    lost.
+    """
+    groups: dict[int, list[tuple[Task, Scenario]]] = {}
+    for task in tasks:
+        _, name, values, _ = task
+        try:
+            scenario = Scenario(name=name, **values)
+        except Exception as err:  # a bad design point is reported, not fatal
+            yield task, _error(err)
+            continue
+        groups.setdefault(scenario.n_people, []).append((task, scenario))
+    for n_people, group in groups.items():
+        size = batch_size(n_people)
+        for start in range(0, len(group), size):
+            batch = group[start:start + size]
+            try:
+                results = run_batch([(sc, int(task[3])) for task, sc in batch],
+                                    max_batch=size)
+            except Exception:  # find the run that failed; keep the others
+                for task, sc in batch:
+                    try:
+                        result: RunResult | str = run_batch([(sc, int(task[3]))])[0]
+                    except Exception as err:
+                        result = _error(err)
+                    yield task, result
+                continue
+            yield from zip((task for task, _ in batch), results, strict=True)
 
 
 def run_chunk(tasks: Sequence[Task], weekly: bool = True) -> dict[str, Any]:
@@ -55,16 +108,14 @@ def run_chunk(tasks: Sequence[Task], weekly: bool = True) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     tables: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
-    for run_id, name, values, seed in tasks:
-        try:
-            summary, table = run_one(name, values, seed)
-        except Exception as err:  # a failed run is reported, not fatal
-            last = traceback.format_exception_only(type(err), err)[-1].strip()
+    for (run_id, name, _, seed), result in run_tasks(tasks):
+        if isinstance(result, str):  # a failed run is reported, not fatal
             failures.append({"run": int(run_id), "seed": int(seed), "scenario": name,
-                             "error": last})
+                             "error": result})
             continue
-        rows.append({"run": int(run_id), **summary})
+        rows.append({"run": int(run_id), **_summary(result)})
         if weekly:
+            table = result.weekly.copy()
             table.insert(0, "run", int(run_id))
             tables.append(table)
     table = pd.concat(tables, ignore_index=True) if tables else None

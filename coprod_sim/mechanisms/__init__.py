@@ -1,10 +1,20 @@
 """The model's mechanisms, one function each, in the order a week runs them.
 
 :data:`SCHEDULE` is the weekly order used by
-:meth:`coprod_sim.model.CoproductionModel.step`; each entry names the
-mechanism, the function, the switch that turns it off (``None`` when the
-step is bookkeeping that cannot be switched off) and the briefing paper's
+:meth:`coprod_sim.batch.Batch.step` (so by
+:meth:`coprod_sim.model.CoproductionModel.step`, a batch of one); each entry
+names the mechanism, the function, the switch that turns it off (``None`` when
+the step is bookkeeping that cannot be switched off) and the briefing paper's
 claim it implements. ``docs/ODD.md`` is checked against this list by the tests.
+
+Every function takes ``(b, wk)``: the running :class:`~coprod_sim.batch.Batch`
+(state arrays with a leading run axis, per-run levers ``b.lev`` of shape
+``(runs, 1)``) and the :class:`~coprod_sim.state.Week` being built. A
+mechanism updates state arrays in place (never rebinds them: a model's
+``state`` is a view of row 0), masks by run where a switch or an activity
+differs between runs, never reduces over the run axis, and draws its random
+numbers from its own counter-based streams (``b.uniform(name, draw)``,
+:mod:`coprod_sim.randomness`).
 """
 
 from __future__ import annotations

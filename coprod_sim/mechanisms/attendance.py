@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from coprod_sim.population import METHODS, NEED_LEVER, NEEDS, engaged_index
+from coprod_sim.randomness import smallest, weighted_keys
 from coprod_sim.state import Model, Week
 
 FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
@@ -45,67 +46,68 @@ BARRIER_WEIGHT = np.array([
 INVOLVED_WEEKS = 26
 
 
-def running_methods(model: Model, week: int) -> np.ndarray:
+def running_methods(b: Model, week: int) -> np.ndarray:
     """Mechanism 1: which methods meet this week, on their cadence.
 
-    Returns a bool per method in :data:`~coprod_sim.population.METHODS` order.
+    Returns a bool per run and method in :data:`~coprod_sim.population.METHODS`
+    order, ``(runs, 4)``.
     """
-    s = model.levers
-    use = (s.use_forum, s.use_focus_groups, s.use_interviews, s.use_questionnaire)
-    every = (s.forum_every_weeks, s.focus_group_every_weeks, s.interview_every_weeks,
-             s.questionnaire_every_weeks)
-    return np.array([u and week % e == 0 for u, e in zip(use, every, strict=True)])
+    return b.method_use & (week % b.method_every == 0)
 
 
-def unmet_barriers(model: Model) -> np.ndarray:
-    """Each person's unmet needs (n x len(NEEDS) bools): needs whose adjustment is off.
+def unmet_barriers(b: Model) -> np.ndarray:
+    """Each person's unmet needs (runs x people x len(NEEDS) bools): needs whose adjustment is off.
 
     A barrier that meets its adjustment costs nothing (model brief, step 5).
     """
-    s = model.levers
-    if not s.mech_barriers:
-        return np.zeros_like(model.state.needs)
-    off = np.array([not s[NEED_LEVER[need]] for need in NEEDS])
-    return model.state.needs & off
+    lev = b.lev
+    off = np.hstack([~getattr(lev, NEED_LEVER[need]) for need in NEEDS])  # (runs, needs)
+    on = lev.mech_barriers & off
+    return b.state.needs & on[:, None, :]
 
 
-def barrier_penalty(model: Model) -> np.ndarray:
-    """Log-odds lost by each person for each method from unmet needs (n x 4)."""
-    unmet = unmet_barriers(model).astype(float)
-    return (unmet * model.constants.array("barrier_strength")) @ BARRIER_WEIGHT
+def barrier_penalty(b: Model) -> np.ndarray:
+    """Log-odds lost by each person for each method from unmet needs (methods x runs x people)."""
+    unmet = unmet_barriers(b).astype(float)
+    strength = b.constants.array("barrier_strength")
+    return np.stack([(unmet * (strength * BARRIER_WEIGHT[:, m])).sum(axis=-1)
+                     for m in range(len(METHODS))])
 
 
-def involved(model: Model) -> np.ndarray:
+def involved(b: Model) -> np.ndarray:
     """Who is involved, as a peer sees it: took part in the last half year, still engaged."""
-    st = model.state
+    st = b.state
     recent = np.maximum(st.last_part, st.joined_week)
-    return (model.week - recent < INVOLVED_WEEKS) & st.engaged
+    return (b.week - recent < INVOLVED_WEEKS) & st.engaged
 
 
-def peer_count(model: Model) -> np.ndarray:
-    """How many of each person's peers are involved (took part in the last half year)."""
-    active = involved(model).astype(float)
-    return np.bincount(model.edges_src, weights=active[model.edges_dst], minlength=model.state.n)
+def peer_count(b: Model) -> np.ndarray:
+    """How many of each person's peers are involved (took part in the last half year).
+
+    Counted over the batch's ties (no tie joins two runs, and counts are exact
+    in any order, so no run's count depends on another's).
+    """
+    return b.peer_counts(involved(b))
 
 
-def peer_share(model: Model) -> np.ndarray:
+def peer_share(b: Model) -> np.ndarray:
     """Share of each person's peers who are involved (took part in the last half year)."""
-    return peer_count(model) / np.maximum(model.degree, 1.0)
+    return peer_count(b) / b.degree_floor
 
 
-def peers_felt(model: Model, count: np.ndarray | None = None) -> np.ndarray:
+def peers_felt(b: Model, count: np.ndarray | None = None) -> np.ndarray:
     """Involved peers as each person feels them (a peer support network makes each count more).
 
     Granovetter's (1978) thresholds are a number of others already taking
     part; a peer support network (``peer_support``, Boyle et al. 2010) makes
     each involved peer count ``1 + peer_support_boost`` times.
     """
-    s, c = model.levers, model.constants
-    count = peer_count(model) if count is None else count
-    return count * (1.0 + c.peer_support_boost * s.peer_support)
+    lev, c = b.lev, b.constants
+    count = peer_count(b) if count is None else count
+    return count * b.once("peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
 
 
-def peer_pull(model: Model) -> np.ndarray:
+def peer_pull(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
     """Log-odds added by peers: a Granovetter (1978) threshold, 0 or the full pull.
 
     A person is pulled in once the number of their peers who are involved
@@ -115,13 +117,19 @@ def peer_pull(model: Model) -> np.ndarray:
     they drop out); the pull is ``peer_weight``, and a funded peer support
     network (``peer_support``, Boyle et al. 2010) makes it stronger (times
     ``1 + peer_support_boost``). The tipping this gives: see :data:`TIPPING`.
+    Runs with ``mech_peer_influence`` off neither join nor are pulled. People
+    join when their run decides attendance: ``deciding`` marks those runs
+    ``(runs, 1)`` (default: every run), so a run's joining never depends on
+    what the other runs of its batch hold that week.
     """
-    s, c, st = model.levers, model.constants, model.state
-    weight = s.peer_weight * (1.0 + c.peer_support_boost * s.peer_support)
-    new = ~st.joined & (peers_felt(model) >= st.threshold) & st.engaged
+    lev, c, st = b.lev, b.constants, b.state
+    weight = lev.peer_weight * (1.0 + c.peer_support_boost * lev.peer_support)
+    new = ~st.joined & (peers_felt(b) >= st.threshold) & st.engaged & lev.mech_peer_influence
+    if deciding is not None:
+        new &= deciding
     st.joined |= new
-    st.joined_week[new] = model.week
-    return weight * st.joined
+    np.putmask(st.joined_week, new, b.week)
+    return np.where(st.joined, weight, 0.0)
 
 
 #: Where the threshold model of joining tips (Granovetter 1978): in the
@@ -142,7 +150,7 @@ TIPPING = {"preset": "peer_tipping", "lever": "invitation_reach", "range": (0.05
            "step": 0.025, "outcome": "ever_took_part", "weeks": 104}
 
 
-def commitment_pull(model: Model) -> np.ndarray:
+def commitment_pull(b: Model) -> np.ndarray:
     """Log-odds each person adds to coming to the standing forum: their commitment.
 
     Commitment to a standing group (Piliavin, Grube & Callero 2002: taking part
@@ -151,12 +159,11 @@ def commitment_pull(model: Model) -> np.ndarray:
     engaged) is ``commitment_weight`` at full commitment, 0 when
     ``mech_commitment`` is off. It builds and fades in :func:`commit`.
     """
-    if not model.levers.mech_commitment:
-        return np.zeros(model.state.n)
-    return model.constants.commitment_weight * model.state.commitment
+    return np.where(b.lev.mech_commitment, b.constants.commitment_weight * b.state.commitment,
+                    0.0)
 
 
-def commit(model: Model, wk: Week) -> None:
+def commit(b: Model, wk: Week) -> None:
     """Commitment to the standing forum builds with each meeting attended and fades when missed.
 
     A habit and a role (Piliavin, Grube & Callero 2002): each forum meeting a
@@ -165,41 +172,44 @@ def commit(model: Model, wk: Week) -> None:
     someone who stops coming loses the habit within a few meetings). Part of
     the attendance mechanism, switched by ``mech_commitment``.
     """
-    s, st, c = model.levers, model.state, model.constants
-    if not s.mech_commitment or not wk.running[FORUM]:
+    st, c = b.state, b.constants
+    held = b.lev.mech_commitment & wk.running[:, FORUM, None]
+    if not held.any():
         return
-    came = wk.took[:, FORUM]
-    missed = wk.invited[:, FORUM] & ~came
-    st.commitment[came] += c.commitment_gain * (1.0 - st.commitment[came])
-    st.commitment[missed] *= 1.0 - c.commitment_decay
+    came = wk.took[FORUM] & held
+    missed = wk.invited[FORUM] & ~wk.took[FORUM] & held
+    np.add(st.commitment, c.commitment_gain * (1.0 - st.commitment), out=st.commitment,
+           where=came)
+    np.multiply(st.commitment, 1.0 - c.commitment_decay, out=st.commitment, where=missed)
 
 
-def invite(model: Model, wk: Week) -> None:
+
+def invite(b: Model, wk: Week) -> None:
     """Mechanism 1: invitations reach people by each method's reach.
 
     Forums invite the people who know the forum exists (Agass et al. 1991: far
     more know a group than attend); focus groups recruit until enough accept
     to fill the seats after the expected no-shows (over-recruitment,
     ``focus_group_no_show``), asking the already engaged first; interviews
-    sample a few people; questionnaires go to all.
+    sample a few people (``interviews_per_round`` drawn without replacement);
+    questionnaires go to all. ``wk.invited`` is methods x runs x people.
     """
-    s, st, rng = model.levers, model.state, model.rng
+    st, run = b.state, wk.running
+    if not run.any():
+        return
     pool = st.reached & st.engaged
-    invited = np.zeros((st.n, 4), dtype=bool)
-    if wk.running[FORUM]:
-        invited[:, FORUM] = pool & st.aware_forum
-    idx = np.flatnonzero(pool)
-    if wk.running[FOCUS] and idx.size:
-        invited[idx, FOCUS] = True  # asked in turn (see _choose)
-    if wk.running[INTERVIEW] and idx.size:
-        k = min(idx.size, s.interviews_per_round)
-        invited[rng.choice(idx, size=k, replace=False), INTERVIEW] = True
-    if wk.running[QUESTIONNAIRE]:
-        invited[:, QUESTIONNAIRE] = pool
+    invited = np.zeros((4, b.B, b.n), dtype=bool)
+    invited[FORUM] = pool & st.aware_forum & run[:, FORUM, None]
+    invited[FOCUS] = pool & run[:, FOCUS, None]  # asked in turn (see _choose)
+    if run[:, INTERVIEW].any():
+        asked = pool & run[:, INTERVIEW, None]
+        keys = np.where(asked, b.uniform("invitations", 0), np.inf)
+        invited[INTERVIEW] = smallest(keys, b.lev.interviews_per_round)
+    invited[QUESTIONNAIRE] = pool & run[:, QUESTIONNAIRE, None]
     wk.invited = invited
 
 
-def decide_attendance(model: Model, wk: Week) -> None:
+def decide_attendance(b: Model, wk: Week) -> None:
     """Mechanism 2: each invited person decides whether to take part.
 
     Motivation, trust and efficacy raise the chance; every unmet barrier lowers
@@ -211,98 +221,142 @@ def decide_attendance(model: Model, wk: Week) -> None:
     :func:`commit`). Meetings have seats: when more want a forum seat than
     there are, regulars keep theirs (the self-selected core).
     """
-    s, st = model.levers, model.state
-    took = _choose(model, wk) if wk.invited.any() else wk.invited
-    part = took.any(axis=1)
+    st = b.state
+    if not wk.running.any() or not wk.invited.any():
+        return
+    took, methods = _choose(b, wk)
+    part = took[methods[0]]
+    for m in methods[1:]:
+        part = part | took[m]
     hours = HOURS.copy()
-    hours[FORUM] = hours[FOCUS] = s.meeting_hours
-    wk.took, wk.part = took, part
-    wk.hours = took @ hours
-    wk.depth = np.where(part, (took * DEPTH).max(axis=1), 0)
-    commit(model, wk)
+    depth = np.zeros((b.B, b.n), dtype=np.int64)
+    total = np.zeros((b.B, b.n))
+    for m in sorted(methods, key=lambda m: DEPTH[m]):  # deepest last
+        per_visit = b.lev.meeting_hours if m in (FORUM, FOCUS) else hours[m]
+        total = total + np.where(took[m], per_visit, 0.0)
+        depth = np.where(took[m], DEPTH[m], depth)
+    wk.took, wk.part, wk.hours, wk.depth = took, part, total, depth
+    commit(b, wk)
     if part.any():
-        st.last_part[part] = model.week
-        st.times += took.sum(axis=1)
-        st.method_times += took
+        np.putmask(st.last_part, part, b.week)
+        for m in methods:
+            np.add(st.times, 1, out=st.times, where=took[m])
+            np.add(st.method_times[:, :, m], 1, out=st.method_times[:, :, m], where=took[m])
         st.ever_part |= part
-        first = took[:, FORUM] & (st.forum_first < 0)
-        st.forum_first[first] = model.week
+        first = took[FORUM] & (st.forum_first < 0)
+        np.putmask(st.forum_first, first, b.week)
 
 
-def drive(model: Model) -> np.ndarray:
-    """Each person's log-odds of taking part, before the method and its barriers."""
-    s, st, c = model.levers, model.state, model.constants
+def drive(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
+    """Each person's log-odds of taking part, before the method and its barriers.
+
+    ``deciding`` marks the runs deciding attendance this week (see :func:`peer_pull`).
+    """
+    lev, st, c = b.lev, b.state, b.constants
     d = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
          + c.drive_efficacy * (st.efficacy - 0.35)
-         + c.drive_purpose * (model.clarity - 0.5))
-    if s.mech_segment_gap:
-        d = d + st.base_offset
-    if s.mech_peer_influence:
-        d = d + peer_pull(model)
+         + c.drive_purpose * (b.clarity[:, None] - 0.5))
+    if lev.mech_segment_gap.any():
+        d = d + np.where(lev.mech_segment_gap, st.base_offset, 0.0)
+    if lev.mech_peer_influence.any():
+        d = d + np.where(lev.mech_peer_influence, peer_pull(b, deciding), 0.0)
     return d
 
 
-def attendance_chance(model: Model) -> np.ndarray:
-    """Chance that each person takes part in each method if invited (n x 4).
+def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
+                      d: np.ndarray | None = None) -> np.ndarray:
+    """Chance that each person takes part in each method if invited (methods x runs x people).
 
     Log-odds: the method's base chance, plus the person's drive (motivation,
     trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
     barriers (for focus groups, at the show-up instead: see :func:`_choose`),
-    plus confidence and articulacy for groups. Confidence is the
+    plus commitment for the forum (:func:`commitment_pull`), plus confidence
+    and articulacy for groups. Confidence is the
     confidence the person brings, a buddy's included (see
-    :func:`coprod_sim.mechanisms.meetings.effective_confidence`).
+    :func:`coprod_sim.mechanisms.meetings.effective_confidence`). ``methods``
+    picks the methods (rows of the result); ``d`` is the drive if already known.
     """
     from coprod_sim.mechanisms.meetings import effective_confidence
 
-    s, st, c = model.levers, model.state, model.constants
-    chance = np.append(c.array("base_chance"), s.questionnaire_response_rate)
-    base = np.log(chance / (1 - chance))
-    base[QUESTIONNAIRE] += c.questionnaire_calibration
-    logit = base + drive(model)[:, None] - model.barrier_penalty
-    # Focus groups: practical barriers act on the day, when an accepted person
-    # turns up or not (_choose), not at the asking as well (each acts once).
-    logit[:, FOCUS] += model.barrier_penalty[:, FOCUS]
-    logit[:, FORUM] += commitment_pull(model)
-    if s.mech_confidence_bias:
-        logit = logit + np.outer(effective_confidence(model) - 0.5, c.array("confidence_bias")) \
-            + np.outer(st.articulacy - 0.5, c.array("articulacy_bias"))
-    return 1.0 / (1.0 + np.exp(-logit))
+    lev, st, c = b.lev, b.state, b.constants
+    d = drive(b) if d is None else d
+    on = lev.mech_confidence_bias
+    bias = on.any()
+    if bias:
+        conf = effective_confidence(b) - 0.5
+        artic = st.articulacy - 0.5
+    out = []
+    for m in methods:
+        if m == QUESTIONNAIRE:
+            chance = lev.questionnaire_response_rate
+            base = np.log(chance / (1 - chance)) + c.questionnaire_calibration
+        else:
+            chance = c.base_chance[m]
+            base = np.log(chance / (1 - chance))
+        # Focus groups: practical barriers act on the day, when an accepted person
+        # turns up or not (_choose), not at the asking as well (each acts once).
+        logit = base + d if m == FOCUS else base + d - b.barrier_penalty[m]
+        if m == FORUM and lev.mech_commitment.any():
+            logit = logit + commitment_pull(b)
+        if bias:
+            logit = (logit + np.where(on, conf * c.confidence_bias[m], 0.0)
+                     + np.where(on, artic * c.articulacy_bias[m], 0.0))
+        out.append(1.0 / (1.0 + np.exp(-logit)))
+    return np.stack(out)
 
 
-def _choose(model: Model, wk: Week) -> np.ndarray:
-    """Draw who takes part among the invited (n x 4 bools), within the seats."""
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
-    p = attendance_chance(model)
-    took = wk.invited & (rng.random(p.shape) < p)
-    # Forum: at most forum_seats; regulars (most meetings so far) keep their seats.
-    willing = np.flatnonzero(took[:, FORUM])
-    if willing.size > s.forum_seats:
-        order = np.lexsort((rng.random(willing.size), -st.method_times[willing, FORUM]))
-        took[willing[order[s.forum_seats:]], FORUM] = False
+def _choose(b: Model, wk: Week) -> np.ndarray:
+    """Draw who takes part among the invited, within the seats.
+
+    Returns ``(took, methods)``: methods x runs x people bools, and the methods
+    held this week in some run (the others' rows are all False).
+    """
+    lev, st, c = b.lev, b.state, b.constants
+    took = np.zeros((4, b.B, b.n), dtype=bool)
+    methods = tuple(int(m) for m in np.flatnonzero(wk.running.any(axis=0)))
+    d = drive(b, wk.invited.any(axis=(0, 2))[:, None])  # runs with someone invited decide
+    p = attendance_chance(b, methods, d)
+    for k, m in enumerate(methods):
+        took[m] = wk.invited[m] & (b.uniform("attendance", m) < p[k])
+    # Forum: at most forum_seats; regulars (most meetings so far) keep their seats,
+    # the rest by chance.
+    willing = took[FORUM]
+    if (willing.sum(axis=-1) > lev.forum_seats[:, 0]).any():
+        regular = st.method_times[:, :, FORUM].astype(float)
+        key = np.where(willing, b.uniform("attendance", 4) - regular, np.inf)
+        took[FORUM] = smallest(key, lev.forum_seats)
     # Focus group: asked in turn until enough accept to cover the expected
     # no-shows; then each accepted person turns up or not; the first
     # focus_group_size take seats. Each influence acts once: drive (motivation,
     # trust, efficacy, purpose, peers) and confidence decide who accepts;
     # practical barriers (travel, cost, access, the time of day) decide who
     # turns up on the day (``show_base`` less the person's unmet barriers).
-    if wk.running[FOCUS]:
+    running = wk.running[:, FOCUS]
+    if running.any():
         # Organisers ask people in turn, the already engaged likelier to be asked
-        # (weights exp(recruit_skew x engaged index): the same mix at any size).
-        accepted = np.flatnonzero(took[:, FOCUS])
-        want = int(np.ceil(s.focus_group_size / (1.0 - s.focus_group_no_show)))
-        if accepted.size > want:
-            w = np.exp(c.recruit_skew * engaged_index(st)[accepted])
-            accepted = rng.choice(accepted, size=want, replace=False, p=w / w.sum())
-        st.focus_accepted[accepted] += 1
-        show_logit = c.show_base - model.barrier_penalty[accepted, FOCUS]
-        shows = accepted[rng.random(accepted.size) < 1.0 / (1.0 + np.exp(-show_logit))]
-        took[:, FOCUS] = False
-        took[shows[: s.focus_group_size], FOCUS] = True
-        wk.focus_accepted = int(accepted.size)
-        wk.focus_seats = int(s.focus_group_size)
-    return took
+        # (weights exp(recruit_skew x engaged index): the same mix at any size;
+        # weighted choice without replacement, Efraimidis & Spirakis 2006).
+        # Seats go in the order people were asked: by the weighted draw when more
+        # accepted than were wanted, else in index order.
+        accepted = took[FOCUS] & running[:, None]
+        want = np.ceil(lev.focus_group_size / (1.0 - lev.focus_group_no_show)).astype(np.int64)
+        asked_order = np.broadcast_to(np.arange(b.n, dtype=float), accepted.shape)
+        over = accepted.sum(axis=-1) > want[:, 0]
+        if over.any():
+            w = np.exp(c.recruit_skew * engaged_index(st))
+            key = np.where(accepted, weighted_keys(b.uniform("attendance", 5), w), np.inf)
+            accepted = np.where(over[:, None], smallest(key, want), accepted)
+            asked_order = np.where(over[:, None], key, asked_order)
+        np.add(st.focus_accepted, 1, out=st.focus_accepted, where=accepted)
+        show_logit = c.show_base - b.barrier_penalty[FOCUS]
+        shows = accepted & (b.uniform("attendance", 6) < 1.0 / (1.0 + np.exp(-show_logit)))
+        seated = smallest(np.where(shows, asked_order, np.inf), lev.focus_group_size)
+        took[FOCUS] = np.where(running[:, None], seated, took[FOCUS])
+        wk.focus_accepted = accepted.sum(axis=-1)
+        wk.focus_seats = np.where(running, lev.focus_group_size[:, 0], 0)
+    return took, methods
 
 
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
            "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
-           "drive", "commitment_pull", "commit", "TIPPING"]
+           "drive", "commitment_pull", "commit", "peer_count", "peers_felt", "TIPPING"]

@@ -33,7 +33,7 @@ OPEN_QUESTIONS = np.array([1.0, 1.0, 0.5, 0.0])
 REFERENCE_POWER, REFERENCE_OPENNESS = 0.5, 0.7
 
 
-def adoption_chance(model: Model, method: np.ndarray) -> np.ndarray:
+def adoption_chance(b: Model, method: np.ndarray) -> np.ndarray:
     """Chance that a view raising a person's own concern is adopted (per view).
 
     Log-odds: ``adoption_rate`` (Slade et al. 2010) at the reference conditions,
@@ -42,46 +42,51 @@ def adoption_chance(model: Model, method: np.ndarray) -> np.ndarray:
     ``in_stage`` when users take part in the current stage (Governance
     International 2013). With ``mech_power_sharing`` off no power is shared
     (the power term of power 0), so the switch measures what sharing power adds.
+    ``method`` has a leading run axis; the chance has its shape.
     """
-    s, c = model.levers, model.constants
-    seated = model.staff_state.seat
-    openness = float(model.staff_state.openness[seated].mean()) if seated.any() else 0.5
-    logit = np.log(s.adoption_rate / (1.0 - s.adoption_rate))
+    lev, c = b.lev, b.constants
+    openness = seated_openness(b)
+    rate = lev.adoption_rate[:, 0]
+    logit = np.log(rate / (1.0 - rate))
     # Switched off, no power is shared: the term of power 0 (so at any power above 0,
     # power sharing raises adoption), while adoption_rate stays the rate at REFERENCE_POWER.
-    power = s.power_sharing if s.mech_power_sharing else 0.0
-    logit += c.power_slope * (power - REFERENCE_POWER)
-    logit += c.openness_slope * (openness - REFERENCE_OPENNESS)
-    logit -= c.resistance_slope * model.resistance
-    logit -= c.friction_slope * (1.0 - model.integration)
-    if model.user_stage:
-        logit += c.in_stage
+    power = np.where(lev.mech_power_sharing[:, 0], lev.power_sharing[:, 0], 0.0)
+    logit = logit + c.power_slope * (power - REFERENCE_POWER)
+    logit = logit + c.openness_slope * (openness - REFERENCE_OPENNESS)
+    logit = logit - c.resistance_slope * b.resistance
+    logit = logit - c.friction_slope * (1.0 - b.integration)
+    logit = logit + np.where(b.user_stage, c.in_stage, 0.0)
     p = 1.0 / (1.0 + np.exp(-logit))
-    return np.full(np.shape(method), p)
+    method = np.asarray(method)
+    return np.broadcast_to(p.reshape((-1,) + (1,) * (method.ndim - 1)), method.shape)
 
 
-def staff_item_chance(model: Model) -> float:
-    """Chance that a view considered and not adopted ends in a staff item of the plan.
+def seated_openness(b: Model) -> np.ndarray:
+    """Mean openness of the seated staff, per run (0.5 where none is seated)."""
+    sf = b.staff_state
+    seats = sf.seat.sum(axis=-1)
+    return np.where(seats > 0, np.where(sf.seat, sf.openness, 0.0).sum(axis=-1)
+                    / np.maximum(seats, 1), 0.5)
+
+
+def staff_item_chance(b: Model) -> np.ndarray:
+    """Chance that a view considered and not adopted ends in a staff item of the plan (per run).
 
     ``staff_items_per_view`` for seated staff of openness 0.5; more open staff
     write fewer items of their own over users' views (x (1.5 - openness), so
     half as many at full openness, 1.5 times as many at none).
     """
-    seated = model.staff_state.seat
-    openness = float(model.staff_state.openness[seated].mean()) if seated.any() else 0.5
-    return float(np.clip(model.constants.staff_items_per_view * (1.5 - openness), 0.0, 1.0))
+    return np.clip(b.constants.staff_items_per_view * (1.5 - seated_openness(b)), 0.0, 1.0)
 
 
-def own_views(model: Model, wk: Week) -> np.ndarray:
+def own_views(b: Model, wk: Week) -> np.ndarray:
     """Which views raise the person's own concern (not only answer set questions)."""
-    st = model.state
-    who = wk.gave_view
     open_part = OPEN_QUESTIONS[np.maximum(wk.view_method, 0)]
-    draw = model.rng.random(st.n) < open_part
-    return who & (draw | st.on_agenda)
+    draw = b.uniform("adoption", 0) < open_part
+    return wk.gave_view & (draw | b.state.on_agenda)
 
 
-def adopt_views(model: Model, wk: Week) -> None:
+def adopt_views(b: Model, wk: Week) -> None:
     """Mechanism 4: decide which views are adopted and grow the action plan.
 
     Briefing paper: service users' views should be incorporated into action
@@ -89,31 +94,32 @@ def adopt_views(model: Model, wk: Week) -> None:
     A view given only in answer to questions set by professionals (its
     concern off their agenda) adds nothing of the user's own to the plan.
     Every view considered and not adopted may end in a staff item instead
-    (a binomial draw, :func:`staff_item_chance`).
+    (a binomial draw, :func:`staff_item_chance`: one chance per such view).
     """
-    st, rng = model.state, model.rng
+    st = b.state
     if not wk.gave_view.any():
         return
-    own = own_views(model, wk)
-    who = np.flatnonzero(own)
-    adopted = np.zeros(st.n, dtype=bool)
-    if who.size:
-        p = adoption_chance(model, wk.view_method[who])
-        adopted[who] = rng.random(who.size) < p
+    own = own_views(b, wk)
+    p = adoption_chance(b, wk.view_method)
+    adopted = own & (b.uniform("adoption", 1) < p)
     wk.own_view = own
     wk.adopted = adopted
-    st.adopted += adopted
-    n_adopted = int(adopted.sum())
-    n_views = int(np.count_nonzero(wk.gave_view))
-    model.plan_users += n_adopted
-    model.views_considered += n_views
-    model.own_views += int(np.count_nonzero(own))
-    wk.staff_items = int(rng.binomial(n_views - n_adopted, staff_item_chance(model)))
-    model.plan_staff += wk.staff_items
+    np.add(st.adopted, 1, out=st.adopted, where=adopted)
+    n_adopted = adopted.sum(axis=-1)
+    n_views = wk.gave_view.sum(axis=-1)
+    b.plan_users += n_adopted
+    b.views_considered += n_views
+    b.own_views += own.sum(axis=-1)
+    # a binomial draw: one chance for each view considered and not adopted
+    not_adopted = (n_views - n_adopted)[:, None]
+    chance = staff_item_chance(b)[:, None]
+    items = (b.uniform("adoption", 2) < chance) & (np.arange(b.n) < not_adopted)
+    wk.staff_items = items.sum(axis=-1).astype(float)
+    b.plan_staff += wk.staff_items
     wk.n_adopted = n_adopted
 
 
-def exclude_by_email(model: Model, wk: Week) -> None:
+def exclude_by_email(b: Model, wk: Week) -> None:
     """Mechanism 4b: decisions by email that leave service users out erode trust.
 
     People who have been to a meeting in the last eight weeks notice decisions
@@ -121,12 +127,15 @@ def exclude_by_email(model: Model, wk: Week) -> None:
     who are not online unless digital inclusion is funded (briefing paper).
     This is the only path of email decisions (they do not also change adoption).
     """
-    s, st = model.levers, model.state
-    if not s.mech_email_exclusion or s.email_decision_share == 0:
+    lev, st = b.lev, b.state
+    on = b.once("email_on", lambda: lev.mech_email_exclusion & (lev.email_decision_share > 0))
+    if not on.any() or b.week - st.last_part.max() >= 8:  # nobody took part lately
         return
-    recent = (st.meetings > 0) & (model.week - st.last_part < 8) & st.engaged
-    if s.inclusive_communication:
-        offline = st.needs[:, 5] & (not s.digital_inclusion)
-        recent &= offline
-    loss = model.constants.email_trust_loss * s.email_decision_share
-    st.trust[recent] -= loss * st.trust[recent]
+    recent = (st.meetings > 0) & (b.week - st.last_part < 8) & st.engaged
+    # who notices, fixed for a run: everyone, or with inclusive communication only
+    # the people not online (unless digital inclusion is funded); none where it is off
+    noticing = b.once("email_noticing", lambda: on & (~lev.inclusive_communication | (
+        st.needs[:, :, 5] & ~lev.digital_inclusion)))
+    recent &= noticing
+    loss = b.once("email_loss", lambda: b.constants.email_trust_loss * lev.email_decision_share)
+    np.subtract(st.trust, loss * st.trust, out=st.trust, where=recent)

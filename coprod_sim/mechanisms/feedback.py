@@ -15,7 +15,7 @@ from coprod_sim.mechanisms.meetings import buddied
 from coprod_sim.state import Model, Week
 
 
-def give_feedback(model: Model, wk: Week) -> None:
+def give_feedback(b: Model, wk: Week) -> None:
     """Mechanism 5: update efficacy, trust and motivation of everyone who gave a view.
 
     Briefing paper: a view not used needs a rationale, or people disengage;
@@ -31,30 +31,34 @@ def give_feedback(model: Model, wk: Week) -> None:
       raises motivation and being talked over lowers it (``heard_weight``), so
       support that evens out voice keeps less confident people involved.
     """
-    s, st = model.levers, model.state
-    if not s.mech_feedback or not wk.part.any():
+    lev, st, c = b.lev, b.state, b.constants
+    if not wk.part.any():
         return
-    met = wk.heard > 0
+    on = lev.mech_feedback & wk.part.any(axis=-1, keepdims=True)
+    if not on.any():
+        return
+    lr = lev.learning_rate
+    met = (wk.heard > 0) & on
     if met.any():
-        felt = np.clip(wk.heard[met], 0.0, 2.0) - 1.0  # -1 silenced .. +1 twice a fair share
-        st.motivation[met] += model.constants.heard_weight * s.learning_rate * felt * np.where(
-            felt > 0, 1 - st.motivation[met], st.motivation[met])
-    lr = s.learning_rate
-    soft = model.constants.rationale_softening
-    gave, adopted = wk.gave_view, wk.adopted
+        felt = np.clip(wk.heard, 0.0, 2.0) - 1.0  # -1 silenced .. +1 twice a fair share
+        step = c.heard_weight * lr * felt * np.where(felt > 0, 1 - st.motivation,
+                                                     st.motivation)
+        np.add(st.motivation, step, out=st.motivation, where=met)
+    soft = c.rationale_softening
+    gave, adopted = wk.gave_view & on, wk.adopted & on
     up = adopted
-    st.efficacy[up] += lr * (1 - st.efficacy[up])
-    st.trust[up] += 0.5 * lr * (1 - st.trust[up])
-    st.motivation[up] += 0.3 * lr * (1 - st.motivation[up])
+    np.add(st.efficacy, lr * (1 - st.efficacy), out=st.efficacy, where=up)
+    np.add(st.trust, 0.5 * lr * (1 - st.trust), out=st.trust, where=up)
+    np.add(st.motivation, 0.3 * lr * (1 - st.motivation), out=st.motivation, where=up)
     down = gave & ~adopted
     # A reason is given to everyone when feedback_rationale is on; otherwise a
     # buddy explains to the person they support (NLIAH 2010: a buddy helps people
     # understand and analyse the information).
-    explained = np.full(st.n, True) if s.feedback_rationale else buddied(model)
+    explained = lev.feedback_rationale | buddied(b)
     soft_down, hard_down = down & explained, down & ~explained
-    loss = model.constants.ignored_loss
-    st.efficacy[soft_down] -= soft * lr * st.efficacy[soft_down]
-    st.trust[soft_down] -= soft * loss * lr * st.trust[soft_down]
-    st.efficacy[hard_down] -= lr * st.efficacy[hard_down]
-    st.trust[hard_down] -= loss * lr * st.trust[hard_down]
-    st.motivation[hard_down] -= loss * lr * st.motivation[hard_down]
+    loss = c.ignored_loss
+    np.subtract(st.efficacy, soft * lr * st.efficacy, out=st.efficacy, where=soft_down)
+    np.subtract(st.trust, soft * loss * lr * st.trust, out=st.trust, where=soft_down)
+    np.subtract(st.efficacy, lr * st.efficacy, out=st.efficacy, where=hard_down)
+    np.subtract(st.trust, loss * lr * st.trust, out=st.trust, where=hard_down)
+    np.subtract(st.motivation, loss * lr * st.motivation, out=st.motivation, where=hard_down)

@@ -14,7 +14,7 @@ import numpy as np
 from coprod_sim.state import Model, Week
 
 
-def grow_confidence(model: Model, wk: Week) -> None:
+def grow_confidence(b: Model, wk: Week) -> None:
     """Mechanism 6a: confidence grows for people who take part and are heard.
 
     Taking part in a conversation builds a little confidence
@@ -23,18 +23,18 @@ def grow_confidence(model: Model, wk: Week) -> None:
     confident people a voice (a buddy, ground rules) also builds their
     confidence (briefing paper; NLIAH 2010).
     """
-    s, st = model.levers, model.state
-    if not s.mech_confidence_growth or not wk.part.any():
+    st = b.state
+    if not wk.part.any():
         return
-    talked = wk.depth >= 2
+    talked = (wk.depth >= 2) & b.lev.mech_confidence_growth
     if not talked.any():
         return
     heard = np.where(wk.heard > 0, np.clip(wk.heard, 0.0, 2.0), 1.0)
-    rate = model.constants.confidence_growth * heard
-    st.confidence[talked] += rate[talked] * (1 - st.confidence[talked])
+    rate = b.constants.confidence_growth * heard
+    np.add(st.confidence, rate * (1 - st.confidence), out=st.confidence, where=talked)
 
 
-def build_fatigue(model: Model, wk: Week) -> None:
+def build_fatigue(b: Model, wk: Week) -> None:
     """Mechanism 6b: fatigue grows with the hours and strain of taking part.
 
     Briefing paper: recognise people's time (NLIAH 2010); intensive involvement
@@ -54,14 +54,16 @@ def build_fatigue(model: Model, wk: Week) -> None:
     Without this, monthly meetings alone drained every regular's motivation
     (about 0.6 a year) until the forum's core left.
     """
-    s, st, c = model.levers, model.state, model.constants
-    if not s.mech_fatigue:
+    st, c = b.state, b.constants
+    on = b.lev.mech_fatigue
+    if not on.any():
         return
-    st.fatigue *= c.fatigue_recovery
-    part = wk.part
+    np.multiply(st.fatigue, c.fatigue_recovery, out=st.fatigue, where=on)
+    part = wk.part & on
     if part.any():
-        mismatch = np.maximum(wk.depth - st.willing_depth, 0) * (1 - model.clarity)
+        mismatch = np.maximum(wk.depth - st.willing_depth, 0) * (1 - b.clarity[:, None])
         load = c.fatigue_per_hour * wk.hours * (1 + 0.5 * mismatch)
-        st.fatigue[part] = np.minimum(1.0, st.fatigue[part] + load[part])
-    carried = st.commitment if s.mech_commitment else 0.0
-    st.motivation -= c.fatigue_motivation * st.fatigue * (1.0 - carried)
+        np.copyto(st.fatigue, np.minimum(1.0, st.fatigue + load), where=part)
+    carried = np.where(b.lev.mech_commitment, st.commitment, 0.0)
+    np.subtract(st.motivation, c.fatigue_motivation * st.fatigue * (1.0 - carried),
+                out=st.motivation, where=on)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
+from coprod_sim.randomness import gamma
 from coprod_sim.state import Model, Week
 
 #: People below this starting confidence count as "less confident" for quiet_voice.
@@ -29,28 +30,25 @@ LESS_CONFIDENT = 0.4
 JARGON_FLOOR, PLAIN_FLOOR = 0.3, 0.7
 
 
-def buddied(model: Model) -> np.ndarray:
+def buddied(b: Model) -> np.ndarray:
     """Who has a buddy: less confident people (below 0.5), when buddying is funded."""
-    if not model.levers.buddying:
-        return np.zeros(model.state.n, dtype=bool)
-    return model.state.confidence < 0.5
+    return b.lev.buddying & (b.state.confidence < 0.5)
 
 
-def effective_confidence(model: Model) -> np.ndarray:
+def effective_confidence(b: Model) -> np.ndarray:
     """The confidence each person brings to an activity: their own, plus a buddy's.
 
     Briefing paper (NLIAH 2010): buddying pairs a service user who wants it
     with a professional. A buddy lends ``buddy_lift`` to people below 0.5.
     """
-    st = model.state
-    if not model.levers.buddying:
+    st = b.state
+    if not b.lev.buddying.any():
         return st.confidence
-    return np.where(st.confidence < 0.5, np.minimum(1.0, st.confidence
-                                                    + model.constants.buddy_lift),
-                    st.confidence)
+    lifted = np.minimum(1.0, st.confidence + b.constants.buddy_lift)
+    return np.where(b.lev.buddying & (st.confidence < 0.5), lifted, st.confidence)
 
 
-def comprehension(model: Model) -> np.ndarray:
+def comprehension(b: Model, confidence: np.ndarray | None = None) -> np.ndarray:
     """How much of the discussion each person follows (0-1).
 
     Jargon lowers comprehension for people with low health literacy unless
@@ -60,18 +58,20 @@ def comprehension(model: Model) -> np.ndarray:
     jargon), so nobody follows everything for sure; understanding grows
     as confidence grows (a confident person asks when lost), so buddying and
     growing confidence help people analyse the information (NLIAH 2010).
+    ``confidence`` is the confidence people bring (:func:`effective_confidence`),
+    if already known.
     """
-    s, st, c = model.levers, model.state, model.constants
-    if not s.mech_jargon or s.plain_language:
-        # no jargon: people still differ in what they follow (literacy), less so
-        base = PLAIN_FLOOR + (1.0 - PLAIN_FLOOR) * np.sqrt(st.literacy)
-    else:
-        base = JARGON_FLOOR + (1.0 - JARGON_FLOOR) * np.sqrt(st.literacy)
-    gain = c.understanding_from_confidence * (effective_confidence(model) - 0.5)
+    lev, st, c = b.lev, b.state, b.constants
+    jargon = lev.mech_jargon & ~lev.plain_language
+    root = np.sqrt(st.literacy)
+    base = np.where(jargon, JARGON_FLOOR + (1.0 - JARGON_FLOOR) * root,
+                    PLAIN_FLOOR + (1.0 - PLAIN_FLOOR) * root)
+    confidence = effective_confidence(b) if confidence is None else confidence
+    gain = c.understanding_from_confidence * (confidence - 0.5)
     return np.clip(base + (1.0 - base) * gain, 0.05, 1.0)
 
 
-def share_voice(model: Model, wk: Week) -> None:
+def share_voice(b: Model, wk: Week) -> None:
     """Mechanism 3: share talking time in each meeting and turn it into views.
 
     Talking time goes by (confidence x articulacy) to a power; ground rules
@@ -80,62 +80,67 @@ def share_voice(model: Model, wk: Week) -> None:
     talking time and how much they understood; ``wk.heard`` keeps their share
     against a fair share (1 is fair) for the feedback on being heard.
     Interviews and questionnaires ask everyone the same questions, so each
-    respondent gives a view as far as they understand it.
+    respondent gives a view as far as they understand it. The chance of the
+    day in talking time is gamma noise (mean 1, shape ``voice_noise_shape``).
     """
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
-    view_weight = c.array("view_chance")
+    lev, st, c, tally = b.lev, b.state, b.constants, b.tally
     if not wk.part.any():
         return
-    comp = comprehension(model)
-    model.understanding_sum += float(comp[wk.part].sum())
-    model.understanding_n += int(np.count_nonzero(wk.part))
-    conf_all = effective_confidence(model)
-    view_chance = np.zeros(st.n)
-    heard = np.zeros(st.n)
-    best_method = np.full(st.n, -1)
-    for method in (FORUM, FOCUS):
-        who = np.flatnonzero(wk.took[:, method])
-        if who.size == 0:
+    view_weight = c.array("view_chance")
+    conf_all = effective_confidence(b)
+    comp = comprehension(b, conf_all)
+    b.understanding_sum += np.where(wk.part, comp, 0.0).sum(axis=-1)
+    b.understanding_n += wk.part.sum(axis=-1)
+    view_chance = np.zeros((b.B, b.n))
+    heard = np.zeros((b.B, b.n))
+    best_method = np.full((b.B, b.n), -1)
+    k = np.where(lev.mech_voice_inequality, c.voice_exponent, 0.0)
+    k = np.where(lev.ground_rules, k * c.ground_rules_flatten, k)
+    k = np.where(lev.written_vision, k * c.vision_flatten, k)
+    for draw, method in enumerate((FORUM, FOCUS)):
+        who = wk.took[method]
+        size = who.sum(axis=-1)
+        met = size > 0
+        if not met.any():
             continue
-        k = c.voice_exponent if s.mech_voice_inequality else 0.0
-        if s.ground_rules:
-            k *= c.ground_rules_flatten
-        if s.written_vision:
-            k *= c.vision_flatten
-        weight = (conf_all[who] * st.articulacy[who]) ** k * comp[who]
-        weight = weight * rng.gamma(c.voice_noise_shape, 1.0 / c.voice_noise_shape, who.size)
-        share = weight / weight.sum()
-        st.airtime[who] += share
-        st.meetings[who] += 1
-        heard[who] = np.maximum(heard[who], share * who.size)
-        model.tally["meetings"] += 1
-        model.tally["equality_sum"] += 1.0 - gini(share)
-        quiet = st.confidence0[who] < LESS_CONFIDENT
-        model.tally["quiet_airtime"] += share[quiet].sum()
-        model.tally["quiet_seats"] += quiet.sum() / who.size
-        chance = np.minimum(1.0, share * who.size * view_weight[method])
-        view_chance[who] = np.maximum(view_chance[who], chance)
-        best_method[who] = np.where(best_method[who] < 0, method, best_method[who])
-        staff_voice(model)
+        noise = np.ones((b.B, b.n))
+        noise[who] = gamma(b.uniform("voice", draw)[who], c.voice_noise_shape,
+                           1.0 / c.voice_noise_shape)
+        weight = np.where(who, (conf_all * st.articulacy) ** k * comp * noise, 0.0)
+        total = weight.sum(axis=-1, keepdims=True)
+        share = weight / np.where(total > 0, total, 1.0)
+        count = np.maximum(size, 1)[:, None]
+        st.airtime += share
+        np.add(st.meetings, 1, out=st.meetings, where=who)
+        heard = np.where(who, np.maximum(heard, share * count), heard)
+        np.add(tally["meetings"], 1, out=tally["meetings"], where=met)
+        tally["equality_sum"] += np.where(met, 1.0 - gini(share, who), 0.0)
+        quiet = who & (st.confidence0 < LESS_CONFIDENT)
+        tally["quiet_airtime"] += np.where(quiet, share, 0.0).sum(axis=-1)
+        tally["quiet_seats"] += quiet.sum(axis=-1) / count[:, 0]
+        chance = np.minimum(1.0, share * count * view_weight[method])
+        view_chance = np.where(who, np.maximum(view_chance, chance), view_chance)
+        best_method = np.where(who & (best_method < 0), method, best_method)
+        staff_voice(b, met, draw + 2)
     for method in (INTERVIEW, QUESTIONNAIRE):
-        who = np.flatnonzero(wk.took[:, method])
-        if who.size == 0:
+        who = wk.took[method]
+        if not who.any():
             continue
-        chance = view_weight[method] * (0.5 + 0.5 * comp[who])
-        view_chance[who] = np.maximum(view_chance[who], chance)
-        best_method[who] = np.where(best_method[who] < 0, method, best_method[who])
-    wk.gave_view = rng.random(st.n) < view_chance
+        chance = view_weight[method] * (0.5 + 0.5 * comp)
+        view_chance = np.where(who, np.maximum(view_chance, chance), view_chance)
+        best_method = np.where(who & (best_method < 0), method, best_method)
+    wk.gave_view = b.uniform("voice", 4) < view_chance
     wk.view_method = best_method
     wk.heard = heard
-    st.views += wk.gave_view
+    np.add(st.views, 1, out=st.views, where=wk.gave_view)
 
 
-def staff_talk_share(power_sharing: float) -> float:
+def staff_talk_share(power_sharing: np.ndarray | float) -> np.ndarray | float:
     """The staff's share of a meeting's talking time: they talk more when less power is shared."""
     return 0.6 - 0.4 * power_sharing
 
 
-def staff_voice(model: Model) -> None:
+def staff_voice(b: Model, met: np.ndarray, draw: int = 2) -> None:
     """Share the staff's talking time in a meeting between managers and front-line staff.
 
     Staff talk more when less power is shared. Each seated staff member speaks
@@ -143,29 +148,44 @@ def staff_voice(model: Model) -> None:
     dominate) and their confidence in coproduction (skill from training), with
     the chance of the day; so front-line voice varies from meeting to meeting
     and grows when front-line staff are seated and trained (briefing paper:
-    working parties are usually dominated by managers).
+    working parties are usually dominated by managers). ``met`` marks the runs
+    that held the meeting.
     """
-    s, sf, c, rng = model.levers, model.staff_state, model.constants, model.rng
-    seated = np.flatnonzero(sf.seat)
-    if seated.size == 0:
+    lev, sf, c = b.lev, b.staff_state, b.constants
+    seated = sf.seat & met[:, None]
+    if not seated.any():
         return
-    staff_share = staff_talk_share(s.power_sharing)
-    standing = np.where(sf.manager[seated],
-                        c.manager_weight if s.mech_manager_dominance else 1.0, 1.0)
-    weight = standing * (0.5 + sf.skill[seated]) * rng.gamma(
-        c.voice_noise_shape, 1.0 / c.voice_noise_shape, seated.size)
-    sf.airtime[seated] += staff_share * weight / weight.sum()
+    staff_share = staff_talk_share(lev.power_sharing)
+    dominance = np.where(lev.mech_manager_dominance, c.manager_weight, 1.0)
+    standing = np.where(sf.manager, dominance, 1.0)
+    noise = np.ones(seated.shape)
+    noise[seated] = gamma(b.uniform("voice", draw, b.m)[seated], c.voice_noise_shape,
+                          1.0 / c.voice_noise_shape)
+    weight = np.where(seated, standing * (0.5 + sf.skill) * noise, 0.0)
+    total = weight.sum(axis=-1, keepdims=True)
+    sf.airtime += np.where(seated, staff_share * weight / np.where(total > 0, total, 1.0), 0.0)
 
 
-def gini(x: np.ndarray) -> float:
-    """Gini coefficient of a non-negative array (0 equal, 1 one holds all).
+def gini(x: np.ndarray, member: np.ndarray | None = None) -> np.ndarray | float:
+    """Gini coefficient of non-negative values (0 equal, 1 one holds all), per row.
 
     With the small-sample correction ``n / (n - 1)``, so that a meeting of 6 and
-    one of 12 with the same spread of voices score alike.
+    one of 12 with the same spread of voices score alike. ``member`` marks the
+    entries of each row that count (default: all); a 1-D ``x`` gives a float.
     """
-    n = x.size
-    if n < 2 or x.sum() <= 0:
-        return 0.0
-    xs = np.sort(x)
-    g = float((2.0 * np.arange(1, n + 1) - n - 1) @ xs / (n * xs.sum()))
-    return min(1.0, g * n / (n - 1))
+    if x.ndim == 1:
+        return float(gini(x[None, :], None if member is None else member[None, :])[0])
+    if member is None:
+        member = np.ones(x.shape, dtype=bool)
+    n = member.sum(axis=-1)
+    width = x.shape[-1]
+    xs = np.sort(np.where(member, x, -1.0), axis=-1)  # non-members first
+    inside = xs >= 0
+    xs = np.where(inside, xs, 0.0)
+    rank = np.arange(1.0, width + 1) - (width - n)[:, None]  # 1..n over the members
+    total = xs.sum(axis=-1)
+    ok = (n >= 2) & (total > 0)
+    safe_n = np.where(ok, n, 2)
+    g = ((2.0 * rank - safe_n[:, None] - 1) * xs).sum(axis=-1) / (
+        safe_n * np.where(ok, total, 1.0))
+    return np.where(ok, np.minimum(1.0, g * safe_n / (safe_n - 1)), 0.0)

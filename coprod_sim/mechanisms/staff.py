@@ -18,18 +18,20 @@ from coprod_sim.mechanisms.steps import contact_boost, experience_boost, joint_e
 from coprod_sim.state import Model, Week
 
 
-def train_staff(model: Model, wk: Week) -> None:
+def train_staff(b: Model, wk: Week) -> None:
     """Mechanism 7a: training raises staff skill over the first weeks.
 
     Briefing paper: coproduction requires investment in staff training so staff
     feel confident applying it.
     """
-    sf, c = model.staff_state, model.constants
-    if model.levers.staff_training:
-        sf.skill += c.training_pace * (c.trained_skill - sf.skill) * (sf.skill < c.trained_skill)
+    sf, c = b.staff_state, b.constants
+    on = b.lev.staff_training
+    if on.any():
+        np.add(sf.skill, c.training_pace * (c.trained_skill - sf.skill), out=sf.skill,
+               where=on & (sf.skill < c.trained_skill))
 
 
-def update_anxiety(model: Model, wk: Week) -> None:
+def update_anxiety(b: Model, wk: Week) -> None:
     """Mechanism 7b: anxiety about risk rises with power shared beyond staff skill.
 
     Briefing paper: the shift in power creates anxieties about risk. Each member
@@ -40,15 +42,17 @@ def update_anxiety(model: Model, wk: Week) -> None:
     it started, and falls back as training raises skill.
     Switched off, anxiety stays where it started (the power shift adds nothing).
     """
-    s, sf = model.levers, model.staff_state
-    if not s.mech_staff_anxiety:
+    lev, sf = b.lev, b.staff_state
+    on = lev.mech_staff_anxiety
+    if not on.any():
         return
-    shift = np.clip(sf.risk_sensitivity * s.power_sharing * (1 - sf.skill), 0, 1)
+    shift = np.clip(sf.risk_sensitivity * lev.power_sharing * (1 - sf.skill), 0, 1)
     target = np.maximum(sf.anxiety0, shift)
-    sf.anxiety += model.constants.anxiety_pace * (target - sf.anxiety)
+    np.add(sf.anxiety, b.constants.anxiety_pace * (target - sf.anxiety), out=sf.anxiety,
+           where=on)
 
 
-def contact(model: Model, wk: Week) -> np.ndarray:
+def contact(b: Model, wk: Week) -> np.ndarray:
     """Each staff member's contact with service users in this week's meetings.
 
     Seated staff meet the users of each forum or focus group held this week;
@@ -59,17 +63,18 @@ def contact(model: Model, wk: Week) -> np.ndarray:
     a step that builds alliances (:func:`coprod_sim.mechanisms.steps.contact_boost`).
     Otherwise staff who are not seated, and every design without meetings, have none.
     """
-    sf, took = model.staff_state, wk.took
-    held = int(took[:, FORUM].any()) + int(took[:, FOCUS].any())
-    judged = joint_evaluation(model)
-    if held == 0 and not judged:
-        return np.zeros(sf.n)
-    users = 1.0 - staff_talk_share(model.levers.power_sharing)
+    sf, took = b.staff_state, wk.took
+    held = took[FORUM].any(axis=-1).astype(float) + took[FOCUS].any(axis=-1)
+    judged = joint_evaluation(b)
+    if not held.any() and not judged.any():
+        return np.zeros(sf.seat.shape)
+    users = 1.0 - staff_talk_share(b.lev.power_sharing)
     # every member of staff on the change takes part in judging it with users
-    return (sf.seat * (held * contact_boost(model)) + judged) * users
+    return (np.where(sf.seat, (held * contact_boost(b))[:, None], 0.0)
+            + judged[:, None]) * users
 
 
-def update_openness(model: Model, wk: Week) -> None:
+def update_openness(b: Model, wk: Week) -> None:
     """Mechanism 7c: contact, skill and good experiences open staff up, below 1.
 
     Briefing paper: the cultural shift needs training, and the benefits of
@@ -92,23 +97,32 @@ def update_openness(model: Model, wk: Week) -> None:
     Switched off, openness never changes (the step models' alliance and
     evaluation steps act through this mechanism, so they stop too).
     """
-    s, sf, c = model.levers, model.staff_state, model.constants
-    if not s.mech_staff_learning:
+    sf, c = b.staff_state, b.constants
+    on = b.lev.mech_staff_learning
+    if not on.any():
         return
-    room = c.room_per_person * model.state.n
-    good = model.improvement / (model.improvement + room)
+    room = c.room_per_person * b.n
+    good = b.improvement / (b.improvement + room)
+    judged = joint_evaluation(b)
+    if judged.any():  # otherwise every factor is 1
+        good = good * experience_boost(b)
     trained = np.maximum(sf.skill - sf.skill0, 0.0)
-    pace = c.openness_pace * (trained + good * experience_boost(model)
-                              + c.contact_weight * contact(model, wk))
-    sf.openness += pace * (1.0 - sf.openness) - c.openness_decay * (sf.openness - sf.openness0)
+    learning = trained + good[:, None]
+    if wk.running[:, :2].any() or judged.any():  # otherwise nobody had contact with users
+        learning = learning + c.contact_weight * contact(b, wk)
+    pace = c.openness_pace * learning
+    change = pace * (1.0 - sf.openness) - c.openness_decay * (sf.openness - sf.openness0)
+    np.add(sf.openness, change, out=sf.openness, where=on)
 
 
-def organisational_resistance(model: Model) -> float:
-    """Mechanism 7d: the organisation's resistance to change (0-1).
+def organisational_resistance(b: Model) -> np.ndarray:
+    """Mechanism 7d: the organisation's resistance to change (0-1), per run.
 
     Policies and procedures (``organisational_resistance``) resist more when
     staff are anxious and less when they are open.
     """
-    s, sf = model.levers, model.staff_state
-    level = s.organisational_resistance * (0.6 + sf.anxiety.mean()) * (1.3 - sf.openness.mean())
-    return float(np.clip(level, 0.0, 1.0))
+    sf = b.staff_state
+    m = sf.anxiety.shape[-1]
+    level = (b.lev.organisational_resistance[:, 0] * (0.6 + sf.anxiety.sum(axis=-1) / m)
+             * (1.3 - sf.openness.sum(axis=-1) / m))
+    return np.clip(level, 0.0, 1.0)

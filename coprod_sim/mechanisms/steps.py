@@ -53,78 +53,90 @@ ACTIONS: tuple[str, ...] = ("identify", "select", "clarify", "engage", "support"
                             "roles", "partner", "assets", "design", "deliver", "evaluate")
 
 
-def do_step(model: Model, wk: Week) -> None:
+_CODE = {a: k for k, a in enumerate(ACTIONS)}
+
+
+def do_step(b: Model, wk: Week) -> None:
     """Mechanism 0: the current step of the step model does its work this week.
 
     Briefing paper: the step models (CAFA 2012, Hill 2012, Spencer, Dineen &
     Phillips 2013, the paper's seven-step summary). See the module's list.
+    Each run does its own step's action (runs may be at different steps).
     """
-    s, st, rng = model.levers, model.state, model.rng
-    if not s.mech_step_actions:
+    lev, st = b.lev, b.state
+    on = lev.mech_step_actions[:, 0]
+    if not b.once("steps_any", on.any):
         return
-    action = model.step_action
-    g = model.constants.step_gain
+    action = b.action if b.once("steps_all", on.all) else np.where(on, b.action, -1)
+    present = set(action.tolist())
+    g = b.constants.step_gain
     q = g / 4  # a week's change to a person's own state is smaller than to the project's
-    if action == "identify":
-        missing = st.invited_group & ~st.reached
-        found = missing & (rng.random(st.n) < g)
+
+    def rows(name: str) -> np.ndarray | None:
+        if _CODE[name] not in present:
+            return None
+        return (action == _CODE[name])[:, None]
+
+    if (r := rows("identify")) is not None:
+        missing = st.invited_group & ~st.reached & r
+        found = missing & (b.uniform("step_model", 0) < g)
         st.reached |= found
         st.engaged |= found
-    elif action == "select":
-        seg_rate = np.bincount(st.segment, weights=st.ever_part, minlength=9) / np.maximum(
-            np.bincount(st.segment, minlength=9), 1)
-        low = seg_rate[st.segment] < seg_rate[st.segment].mean()
-        asked = st.reached & st.engaged & ~st.ever_part & low
-        st.motivation[asked] += q * (1 - st.motivation[asked])
-    elif action == "clarify":
-        model.clarity += g * (1.0 - model.clarity)
-    elif action == "engage":
-        if s.use_forum:
-            hear = st.reached & ~st.aware_forum & (rng.random(st.n) < 0.25 * g)
-            st.aware_forum |= hear
-    elif action == "support":
-        p = involved(model)
-        st.confidence[p] += q * (1 - st.confidence[p])
-    elif action == "roles":
-        model.roles_clear = True
-    elif action == "partner":
-        model.integration += g * (1.0 - model.integration)
-    elif action == "assets":
-        p = involved(model)
-        st.efficacy[p] += q * (1 - st.efficacy[p])
-    elif action == "deliver":
-        if s.stage_co_delivery:
-            p = involved(model)
-            st.efficacy[p] += q * (1 - st.efficacy[p])
-            st.confidence[p] += q * (1 - st.confidence[p])
-    elif action == "evaluate":
-        if s.stage_co_assessment:
-            p = involved(model) & (st.adopted > 0)
-            st.efficacy[p] += q * (1 - st.efficacy[p])
+    if (r := rows("select")) is not None:
+        ever = (st.ever_part[:, :, None] & b.segment_onehot).sum(axis=1)
+        size = b.segment_size
+        seg_rate = ever / np.maximum(size, 1)
+        rate = np.take_along_axis(seg_rate, st.segment, axis=-1)
+        low = rate < rate.mean(axis=-1, keepdims=True)
+        asked = st.reached & st.engaged & ~st.ever_part & low & r
+        np.add(st.motivation, q * (1 - st.motivation), out=st.motivation, where=asked)
+    if (r := rows("clarify")) is not None:
+        np.add(b.clarity, g * (1.0 - b.clarity), out=b.clarity, where=r[:, 0])
+    if (r := rows("engage")) is not None:
+        hear = (st.reached & ~st.aware_forum & lev.use_forum & r
+                & (b.uniform("step_model", 1) < 0.25 * g))
+        st.aware_forum |= hear
+    if (r := rows("support")) is not None:
+        p = involved(b) & r
+        np.add(st.confidence, q * (1 - st.confidence), out=st.confidence, where=p)
+    if (r := rows("roles")) is not None:
+        b.roles_clear |= r[:, 0]
+    if (r := rows("partner")) is not None:
+        np.add(b.integration, g * (1.0 - b.integration), out=b.integration, where=r[:, 0])
+    if (r := rows("assets")) is not None:
+        p = involved(b) & r
+        np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
+    if (r := rows("deliver")) is not None:
+        p = involved(b) & r & lev.stage_co_delivery
+        np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
+        np.add(st.confidence, q * (1 - st.confidence), out=st.confidence, where=p)
+    if (r := rows("evaluate")) is not None:
+        p = involved(b) & (st.adopted > 0) & r & lev.stage_co_assessment
+        np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
 
 
-#: How many times over a meeting's staff-user contact counts in an alliance step.
 
 
-def contact_boost(model: Model) -> float:
-    """Factor on staff's contact with users this week: ``alliance_boost`` in an alliance step."""
-    if model.levers.mech_step_actions and model.step_action == "alliance":
-        return model.constants.alliance_boost
-    return 1.0
+def _doing(b: Model, name: str) -> np.ndarray:
+    """Which runs' step model does ``name`` this week (runs,)."""
+    return b.lev.mech_step_actions[:, 0] & (b.action == _CODE[name])
 
 
-def joint_evaluation(model: Model) -> bool:
-    """Whether staff and users judge the change together this week (co-assessment).
+def contact_boost(b: Model) -> np.ndarray:
+    """Factor on staff's contact with users this week, per run (``alliance_boost`` in alliance)."""
+    return np.where(_doing(b, "alliance"), b.constants.alliance_boost, 1.0)
+
+
+def joint_evaluation(b: Model) -> np.ndarray:
+    """Whether staff and users judge the change together this week (co-assessment), per run.
 
     In an evaluation step with users in co-assessment, the seated staff meet
     service users to judge what changed, a meeting of its own whatever the
     activities' cadence.
     """
-    s = model.levers
-    return bool(s.mech_step_actions and s.stage_co_assessment
-                and model.step_action == "evaluate")
+    return _doing(b, "evaluate") & b.lev.stage_co_assessment[:, 0]
 
 
-def experience_boost(model: Model) -> float:
-    """Factor on staff's good experiences this week: 2 while users judge the change with them."""
-    return 2.0 if joint_evaluation(model) else 1.0
+def experience_boost(b: Model) -> np.ndarray:
+    """Factor on staff's good experiences this week, per run: 2 while users judge the change."""
+    return np.where(joint_evaluation(b), 2.0, 1.0)

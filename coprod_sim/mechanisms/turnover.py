@@ -14,7 +14,7 @@ from coprod_sim.mechanisms.attendance import peer_share, peers_felt
 from coprod_sim.state import Model, Week
 
 
-def drop_out(model: Model, wk: Week) -> None:
+def drop_out(b: Model, wk: Week) -> None:
     """Mechanism 8a: people leave when motivation or trust falls below their tolerance.
 
     Briefing paper: people who feel unheard disengage; tolerances follow
@@ -27,25 +27,34 @@ def drop_out(model: Model, wk: Week) -> None:
     too (``commitment_hold``; Piliavin, Grube & Callero 2002: a role identity
     keeps people taking part through disappointments).
     """
-    s, st, rng, c = model.levers, model.state, model.rng, model.constants
-    np.clip(st.motivation, 0, 1, out=st.motivation)
-    np.clip(st.trust, 0, 1, out=st.trust)
-    np.clip(st.efficacy, 0, 1, out=st.efficacy)
-    if not s.mech_dropout:
+    lev, st, c = b.lev, b.state, b.constants
+    # clip trust, efficacy and motivation to 0-1, in place (one block of rows when the
+    # state keeps them so, see coprod_sim.batch.RECORDED_PEOPLE)
+    beliefs = getattr(st, "block_beliefs", None)
+    for x in (st.motivation, st.trust, st.efficacy) if beliefs is None else (beliefs,):
+        np.minimum(np.maximum(x, 0.0, out=x), 1.0, out=x)
+    on = lev.mech_dropout
+    if not on.any():
         return
-    wk.peer_share = peer_share(model)  # after this week's activities; recruitment reuses it
-    held = c.peer_hold * wk.peer_share * (1.0 + c.peer_support_boost * s.peer_support)
-    if s.mech_commitment:  # a member's role in a standing group holds them in too
-        held = held + c.commitment_hold * st.commitment
-    tolerance = st.tolerance * (c.roles_tolerance if model.roles_clear else 1.0)
-    low = (st.motivation + held < tolerance) | (st.trust + held < tolerance)
-    leaving = st.engaged & st.ever_part & low & (rng.random(st.n) < c.leave_hazard)
-    st.engaged[leaving] = False
-    st.joined[leaving] = False
-    st.dropped_week[leaving] = model.week
+    could = st.engaged & st.ever_part & on  # only people who have taken part can leave
+    if not could.any():
+        return
+    wk.peer_share = peer_share(b)  # after this week's activities; recruitment reuses it
+    held = c.peer_hold * wk.peer_share * b.once(
+        "peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
+    if lev.mech_commitment.any():  # a member's role in a standing group holds them in too
+        held = held + np.where(lev.mech_commitment, c.commitment_hold * st.commitment, 0.0)
+    tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
+    # motivation or trust (the lower of them) below the tolerance, with peers' hold
+    low = np.minimum(st.motivation, st.trust) + held < tolerance
+    leaving = could & low & (b.uniform("dropout", 0) < c.leave_hazard)
+    if leaving.any():
+        np.putmask(st.engaged, leaving, False)
+        np.putmask(st.joined, leaving, False)
+        np.putmask(st.dropped_week, leaving, b.week)
 
 
-def leave_life(model: Model, wk: Week) -> None:
+def leave_life(b: Model, wk: Week) -> None:
     """Mechanism 8d: a few people stop each year for reasons of their own life.
 
     People move away, fall ill, take on caring or lose interest whatever the
@@ -55,24 +64,25 @@ def leave_life(model: Model, wk: Week) -> None:
     ``life_exit_rate`` (an assumption, 5% a year: the model's figure, not a
     measured one), so even the best design
     keeps fewer than all of its people over five years. The draws come from
-    a stream of their own (``People.life_rng``), the same whatever the design.
+    a stream of their own (``life_exits`` in :mod:`coprod_sim.randomness`, keyed
+    by seed, week and person), the same whatever the design.
     """
-    s, st, c = model.levers, model.state, model.constants
-    if not s.mech_life_exits or c.life_exit_rate <= 0:
+    lev, st, c = b.lev, b.state, b.constants
+    if not lev.mech_life_exits.any() or c.life_exit_rate <= 0:
         return
     hazard = 1.0 - (1.0 - c.life_exit_rate) ** (1 / 52)
-    # Drawn from the people's own stream of life events: the same draws whatever the
-    # design, so comparing two designs with one seed compares their effects, not luck.
+    # The people's own stream of life events: the same draws whatever the design,
+    # so comparing two designs with one seed compares their effects, not luck.
     # Everyone engaged, whether or not they have taken part yet: a life event does not
     # wait for the design, and the same people leave in any two designs (one seed).
-    leaving = st.engaged & (st.life_rng.random(st.n) < hazard)
+    leaving = st.engaged & lev.mech_life_exits & (b.uniform("life_exits", 0) < hazard)
     if leaving.any():
-        st.engaged[leaving] = False
-        st.joined[leaving] = False
-        st.dropped_week[leaving & st.ever_part] = model.week
+        np.putmask(st.engaged, leaving, False)
+        np.putmask(st.joined, leaving, False)
+        np.putmask(st.dropped_week, leaving & st.ever_part, b.week)
 
 
-def recruit_peers(model: Model, wk: Week) -> None:
+def recruit_peers(b: Model, wk: Week) -> None:
     """Mechanism 8b: people not reached join when enough of their peers are involved.
 
     Briefing paper: peer support networks transfer knowledge and support change
@@ -80,37 +90,41 @@ def recruit_peers(model: Model, wk: Week) -> None:
     a week, once the number of their peers involved reaches their Granovetter
     (1978) threshold (a funded peer support network makes each tie count more).
     """
-    s, st, rng = model.levers, model.state, model.rng
-    if not s.mech_peer_recruitment or s.peer_recruitment_rate == 0:
-        return
-    outside = ~st.reached
+    lev, st = b.lev, b.state
+    on = b.once("recruit_on", lambda: lev.mech_peer_recruitment & (lev.peer_recruitment_rate > 0))
+    outside = ~st.reached & on
     if not outside.any():
         return
-    share = wk.peer_share if wk.peer_share is not None else peer_share(model)
-    felt = peers_felt(model, share * model.degree)
+    share = wk.peer_share if wk.peer_share is not None else peer_share(b)
+    felt = peers_felt(b, share * b.degree)
     ready = outside & (felt > 0) & (felt >= st.threshold)
-    joining = ready & (rng.random(st.n) < s.peer_recruitment_rate)
+    joining = ready & (b.uniform("peer_recruitment", 0) < lev.peer_recruitment_rate)
     if not joining.any():
         return
-    st.reached[joining] = True
-    st.engaged[joining] = True
-    st.joined[joining] = True
-    st.joined_week[joining] = model.week
-    st.aware_forum[joining] = rng.random(int(joining.sum())) < s.forum_awareness
+    st.reached |= joining
+    st.engaged |= joining
+    st.joined |= joining
+    np.putmask(st.joined_week, joining, b.week)
+    aware = b.uniform("peer_recruitment", 1) < lev.forum_awareness
+    np.copyto(st.aware_forum, aware, where=joining)
 
 
-def drift_panel(model: Model, wk: Week) -> None:
+def drift_panel(b: Model, wk: Week) -> None:
     """Mechanism 8c: people who know the standing forum go quiet at ``panel_drift`` a year.
 
     Evidence (evidence.md): UK citizens' panels lose 15-33% of members a year
     when not refreshed; the paper notes forums draw small numbers (Gibbs 1997).
     A member who goes quiet stops being invited to the forum.
     """
-    s, st, rng = model.levers, model.state, model.rng
-    if not s.mech_panel_drift or not s.use_forum:
+    lev, st = b.lev, b.state
+    on = b.once("drift_on", lambda: lev.mech_panel_drift & lev.use_forum)
+    if not on.any():
         return
-    hazard = 1.0 - (1.0 - s.panel_drift) ** (1 / 52)
-    quiet = st.aware_forum & (rng.random(st.n) < hazard)
+    # a week's hazard; 0 where drift is off, so no one goes quiet there
+    hazard = b.once("drift_hazard", lambda: np.where(on, 1.0 - (1.0 - lev.panel_drift)
+                                                     ** (1 / 52), 0.0))
+    quiet = st.aware_forum & (b.uniform("panel_drift", 0) < hazard)
     if quiet.any():
-        st.aware_forum[quiet] = False
-        st.forum_dropped[quiet & (st.forum_first >= 0) & (st.forum_dropped < 0)] = model.week
+        np.putmask(st.aware_forum, quiet, False)
+        np.putmask(st.forum_dropped, quiet & (st.forum_first >= 0) & (st.forum_dropped < 0),
+                   b.week)

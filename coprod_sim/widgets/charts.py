@@ -30,7 +30,7 @@ from IPython.display import HTML, display
 
 from coprod_sim import plots
 from coprod_sim.outcomes import OUTCOMES
-from coprod_sim.runner import run, run_replicates
+from coprod_sim.runner import run, run_replicates, run_seeds
 from coprod_sim.scenario import Scenario
 
 #: Outcomes shown in summaries and comparisons, in reading order.
@@ -130,26 +130,39 @@ class Runner:
         self._store(key, table)
         return table
 
+    def _run_here(self, scenario: Scenario, seeds: list[int]) -> None:
+        """Run seeds in this process as one batch of the engine, and remember them."""
+        if not seeds:
+            return
+        for result in run_seeds(scenario, seeds):
+            self.runs += 1
+            self._store((scenario, result.seed), result.weekly)
+
     def replicates(self, scenario: Scenario, n: int) -> pd.DataFrame:
-        """Weekly tables of seeds ``0..n-1`` stacked with a ``seed`` column."""
+        """Weekly tables of seeds ``0..n-1`` stacked with a ``seed`` column.
+
+        The seeds not yet run are computed as one batch of the engine (half of
+        them in the helper process, as another batch, when it is there).
+        """
         seeds = range(max(1, n))
         missing = [s for s in seeds if (scenario, s) not in self._cache]
         if len(missing) >= self.SHARE_FROM and _HELPER.usable():
             away = missing[1::2]  # the helper takes every other seed
             # (a Scenario travels as its plain values)
             future = _HELPER.pool.submit(run_replicates, None, away, **scenario.to_dict())
-            for s in missing[0::2]:
-                self.weekly(scenario, s)
+            self._run_here(scenario, missing[0::2])
             try:
                 stacked = future.result()
                 tables = {s: t.drop(columns="seed").reset_index(drop=True)
                           for s, t in stacked.groupby("seed")}
             except Exception:  # noqa: BLE001 - a broken helper: run them here instead
                 _HELPER.failed = True
-                tables = {s: run(scenario, seed=s).weekly for s in away}
+                tables = {r.seed: r.weekly for r in run_seeds(scenario, away)}
             for s in away:
                 self.runs += 1
                 self._store((scenario, s), tables[s])
+        else:
+            self._run_here(scenario, missing)
         tables = [self.weekly(scenario, seed).assign(seed=seed) for seed in seeds]
         return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
