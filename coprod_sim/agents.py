@@ -10,15 +10,14 @@ kept in Mesa ``AgentSet``s (``model.people``, ``model.staff``), so ``select``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from coprod_sim.population import AGES, DEPRIVATION, NEEDS, ROLES, SEGMENTS
 
-if TYPE_CHECKING:
-    from coprod_sim.model import CoproductionModel
+# The model that owns the agents (a CoproductionModel; typed as the shared ``Model``
+# of coprod_sim.state so that the agents never import the model that imports them).
+from coprod_sim.state import Model as CoproductionModel
 
 #: Weeks that count as "recently" for :attr:`Person.took_part_recently`.
 RECENT_WEEKS = 13

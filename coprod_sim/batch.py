@@ -32,6 +32,7 @@ from coprod_sim.parameters import PARAMETERS
 from coprod_sim.population import AGES, DEPRIVATION, ROLES, People, Staff, peer_ties
 from coprod_sim.presets import STAGES, step_schedule
 from coprod_sim.randomness import Streams, setup_generator
+from coprod_sim.results import RunResult, people_columns, summarise
 from coprod_sim.scenario import Scenario
 from coprod_sim.state import Week
 
@@ -433,19 +434,17 @@ class Batch:
         return self
 
     def results(self) -> list:
-        """One :class:`~coprod_sim.runner.RunResult` per run, in order."""
-        from coprod_sim.runner import RunResult, _people_columns, summarise
-
+        """One :class:`~coprod_sim.results.RunResult` per run, in order."""
         out = []
         for b, weekly in enumerate(self.recorder.tables()):
             row = _RunState(self.state.row(b))
             out.append(RunResult(self.scenarios[b], self.seeds[b], weekly, summarise(weekly),
-                                 _people_columns(row)))
+                                 people_columns(row)))
         return out
 
 
 class _RunState:
-    """What ``runner._people_columns`` reads of a run (its ``state``)."""
+    """What ``results.people_columns`` reads of a run (its ``state``)."""
 
     def __init__(self, state: RowView):
         self.state = state

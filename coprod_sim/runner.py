@@ -9,101 +9,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from coprod_sim.calibration.constants import Constants
-from coprod_sim.outcomes import NUMERIC, OUTCOMES
-from coprod_sim.population import AGES, DEPRIVATION, NEEDS, ROLES
+from coprod_sim.outcomes import NUMERIC
+from coprod_sim.results import RunResult, people_columns, summarise
 from coprod_sim.scenario import Scenario, ScenarioError
 
-
-@dataclass
-class RunResult:
-    """The result of one run.
-
-    Attributes:
-        scenario: The scenario that was run.
-        seed: The seed used.
-        weekly: One row per week, one column per outcome (see ``OUTCOMES``).
-        summary: The run summarised as a dict (see :func:`summarise`).
-        people: One row per person at the end: who they are and what happened
-            (built on first use).
-    """
-
-    scenario: Scenario
-    seed: int | None
-    weekly: pd.DataFrame
-    summary: dict[str, Any]
-    _people: dict[str, np.ndarray] = field(repr=False)
-
-    @cached_property
-    def people(self) -> pd.DataFrame:
-        """One row per person at the end of the run."""
-        return pd.DataFrame(self._people)
-
-    def __repr__(self) -> str:
-        return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
-                f"weeks={len(self.weekly)})")
-
-
-def summarise(weekly: pd.DataFrame) -> dict[str, Any]:
-    """Summarise a weekly table: the last week's outcomes, plus whole-run figures.
-
-    Adds ``mean_participation_rate``, ``peak_participants``, ``weeks`` and
-    ``payback_week`` (the first week benefit so far reached cost so far, or
-    ``None`` within the run).
-    """
-    last = weekly.iloc[-1]
-    out: dict[str, Any] = {}
-    for name in OUTCOMES:
-        value = last[name]
-        out[name] = value.item() if hasattr(value, "item") else value
-    out["weeks"] = int(len(weekly))
-    out["mean_participation_rate"] = float(weekly["participation_rate"].mean())
-    out["peak_participants"] = int(weekly["participants"].max())
-    paid = np.flatnonzero((weekly["net_benefit"] >= 0).to_numpy())
-    out["payback_week"] = int(weekly["week"].iloc[paid[0]]) if paid.size else None
-    return out
-
-
-#: The people table's band columns' dtypes (built once: building one per run is slow).
-_BANDS = {"role": pd.CategoricalDtype(list(ROLES)), "age": pd.CategoricalDtype(list(AGES)),
-          "deprivation": pd.CategoricalDtype(list(DEPRIVATION))}
-
-
-def _people_columns(model: Any) -> dict[str, Any]:
-    """Snapshot of each person's final state, as columns (copied arrays)."""
-    st = model.state
-    columns: dict[str, Any] = {
-        "role": pd.Categorical.from_codes(st.role, dtype=_BANDS["role"]),
-        "age": pd.Categorical.from_codes(st.age, dtype=_BANDS["age"]),
-        "deprivation": pd.Categorical.from_codes(st.dep, dtype=_BANDS["deprivation"]),
-        "reached": st.reached.copy(), "took_part": st.ever_part.copy(),
-        "times": st.times.copy(), "views": st.views.copy(), "adopted": st.adopted.copy(),
-        "meetings": st.meetings.copy(),
-        "forum_times": st.method_times[:, 0].copy(),
-        "focus_group_times": st.method_times[:, 1].copy(),
-        "interview_times": st.method_times[:, 2].copy(),
-        "questionnaire_times": st.method_times[:, 3].copy(),
-        "focus_group_accepted": st.focus_accepted.copy(),
-        "aware_forum": st.aware_forum.copy(),
-        "forum_first_week": st.forum_first.copy(),
-        "forum_quiet_week": st.forum_dropped.copy(),
-        "last_took_part_week": st.last_part.copy(),
-        "dropped_week": st.dropped_week.copy(),
-        "joined_by_peers": st.joined.copy(),
-        "dropped_out": st.ever_part & ~st.engaged,
-        "confidence_at_start": st.confidence0, "confidence": st.confidence.copy(),
-        "trust": st.trust.copy(), "efficacy": st.efficacy.copy(),
-    }
-    for j, need in enumerate(NEEDS):
-        columns[f"need_{need}"] = st.needs[:, j].copy()
-    return columns
+#: Kept importable from here (the result types live in coprod_sim.results).
+_people_columns = people_columns
 
 
 def _scenario(scenario: Scenario | str | None, weeks: int | None,
@@ -240,3 +157,8 @@ def bands(replicates: pd.DataFrame, outcome: str, low: float = 0.1,
     g = replicates.groupby("week")[outcome]
     return pd.DataFrame({"median": g.median(), "low": g.quantile(low),
                          "high": g.quantile(high)}).reset_index()
+
+
+__all__ = ["BATCH_MEMORY", "BYTES_PER_RUN_PERSON", "MAX_BATCH", "RunResult", "bands",
+           "batch_size", "fresh_seed", "people_columns", "run", "run_many", "run_replicates",
+           "run_seeds", "summarise"]

@@ -20,6 +20,8 @@ Model = Any
 
 #: Number of engagement methods (forum, focus group, interview, questionnaire).
 N_METHODS = 4
+#: The methods' indices on every method axis (:data:`coprod_sim.population.METHODS` order).
+FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(N_METHODS)
 
 
 class Week:
@@ -83,4 +85,4 @@ class WeekRow:
         self.peer_share = None if wk.peer_share is None else wk.peer_share[b]
 
 
-__all__ = ["Model", "Week", "WeekRow", "N_METHODS"]
+__all__ = ["FOCUS", "FORUM", "INTERVIEW", "Model", "N_METHODS", "QUESTIONNAIRE", "Week", "WeekRow"]

@@ -83,8 +83,8 @@ def method_rates(n_people: int, n_staff: int,
     ``overall[outcome]`` the design's own rate and ``per_item`` the staff items per view
     not adopted.
     """
-    from coprod_sim.mechanisms.attendance import FORUM, QUESTIONNAIRE
     from coprod_sim.model import CoproductionModel
+    from coprod_sim.state import FORUM, QUESTIONNAIRE
 
     views, adopted, own = np.zeros(4), np.zeros(4), np.zeros(4)
     staff_items, unadopted = 0.0, 0.0

@@ -26,7 +26,7 @@ import pandas as pd
 from coprod_sim.model import CoproductionModel
 from coprod_sim.outcomes import RECENT
 from coprod_sim.population import METHODS
-from coprod_sim.runner import RunResult, _people_columns, summarise
+from coprod_sim.results import RunResult, people_columns, summarise
 from coprod_sim.scenario import Scenario
 
 #: Where a person stands in a week, in order of the codes in ``History.status``.
@@ -170,7 +170,7 @@ def record_run(scenario: Scenario | str | None = None, seed: int | None = 1,
         staff_anxiety[week] = sf.anxiety
         staff_openness[week] = sf.openness
     weekly = pd.DataFrame(model.datacollector.model_vars)
-    result = RunResult(scenario, seed, weekly, summarise(weekly), _people_columns(model))
+    result = RunResult(scenario, seed, weekly, summarise(weekly), people_columns(model))
     ties = np.column_stack([model.edges_src, model.edges_dst])
     ties = ties[ties[:, 0] < ties[:, 1]]
     return History(scenario, seed, weekly, status, attended, at_table, spoke, trust, views,

@@ -19,9 +19,7 @@ import numpy as np
 
 from coprod_sim.population import METHODS, NEED_LEVER, NEEDS, engaged_index
 from coprod_sim.randomness import smallest, weighted_keys
-from coprod_sim.state import Model, Week
-
-FORUM, FOCUS, INTERVIEW, QUESTIONNAIRE = range(4)
+from coprod_sim.state import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE, Model, Week
 
 #: How deep each method goes: 1 light (a form), 2 a conversation, 3 partnership.
 DEPTH = np.array([3, 2, 2, 1])

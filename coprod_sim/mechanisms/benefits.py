@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
 from coprod_sim.presets import STAGES
-from coprod_sim.state import Model, Week
+from coprod_sim.state import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE, Model, Week
 
 #: The co-delivery stage's code (index into ``presets.STAGES``).
 CO_DELIVERY = STAGES.index("co_delivery")

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod_sim.mechanisms.attendance import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE
 from coprod_sim.randomness import gamma
-from coprod_sim.state import Model, Week
+from coprod_sim.state import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE, Model, Week
 
 #: People below this starting confidence count as "less confident" for quiet_voice.
 LESS_CONFIDENT = 0.4

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod_sim.mechanisms.attendance import FOCUS, FORUM
 from coprod_sim.mechanisms.meetings import staff_talk_share
 from coprod_sim.mechanisms.steps import contact_boost, experience_boost, joint_evaluation
-from coprod_sim.state import Model, Week
+from coprod_sim.state import FOCUS, FORUM, Model, Week
 
 
 def train_staff(b: Model, wk: Week) -> None:
