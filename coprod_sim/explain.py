@@ -58,6 +58,10 @@ class Contribution:
             in the outcome's units; for a difference, of (B - A on) - (B - A off).
         spread: Standard error of that mean over the seeds (0 with one seed).
         switch: The parameter that switches it off (for example ``"mech_feedback"``).
+        reach: Mean over the seeds of the change it made to the share of people who
+            ever took part (``ever_took_part``, on - off): when a mechanism changes
+            who takes part, an outcome averaged over the people taking part or over
+            their views moves partly because the group changed (the sentences say so).
     """
 
     mechanism: str
@@ -65,6 +69,7 @@ class Contribution:
     effect: float
     spread: float
     switch: str = ""
+    reach: float = 0.0
 
     @property
     def clear(self) -> bool:
@@ -137,12 +142,38 @@ def switches() -> list[tuple[str, str]]:
 def _figures(scenarios: list[Scenario], outcome: str, seeds: list[int],
              weeks: int | None) -> list[np.ndarray]:
     """The outcome per seed of every scenario; all the runs computed as one batch."""
+    return _figures_of(scenarios, (outcome,), seeds, weeks)[outcome]
+
+
+def _figures_of(scenarios: list[Scenario], outcomes: tuple[str, ...], seeds: list[int],
+                weeks: int | None) -> dict[str, list[np.ndarray]]:
+    """Each outcome per seed of every scenario, from one batch of runs."""
     if weeks is not None:
         scenarios = [s.replace(weeks=weeks) for s in scenarios]
     results = run_many([(s, seed) for s in scenarios for seed in seeds])
     n = len(seeds)
-    return [np.array([float(r.summary[outcome] or 0.0) for r in results[i * n:(i + 1) * n]])
-            for i in range(len(scenarios))]
+    return {o: [np.array([float(r.summary[o] or 0.0) for r in results[i * n:(i + 1) * n]])
+                for i in range(len(scenarios))] for o in outcomes}
+
+
+#: Outcomes that are averages over the people taking part, their views or the people
+#: invited (whose trust and motivation move when they take part): a mechanism that
+#: changes who takes part moves them partly through that.
+GROUP_AVERAGES = frozenset({
+    "influence", "user_plan_share", "ladder_score", "tokenism", "retention",
+    "confidence", "fatigue", "understanding", "trust", "efficacy", "motivation",
+    "representativeness", "voice_equality", "quiet_voice", "contacts_per_person"})
+#: A change of at least this share of everyone affected taking part is worth saying.
+REACH_NOTE = 0.02
+
+
+def _reach_note(c: Contribution, outcome: str) -> str:
+    """Say when a mechanism moved the outcome partly by changing who took part."""
+    if outcome not in GROUP_AVERAGES or abs(c.reach) < REACH_NOTE:
+        return ""
+    more = "more" if c.reach > 0 else "fewer"
+    return (f" (partly because it changed who took part: with it, "
+            f"{_amount(abs(c.reach), 'share')} {more} of the people affected took part)")
 
 
 def _spread(values: np.ndarray) -> float:
@@ -227,13 +258,16 @@ def explain(scenario: Scenario | str | Mapping[str, Any] | None, outcome: str, *
     seeds = _seeds(seeds)
     base = _scenario(scenario, "scenario")
     live = [(mechanism, switch) for mechanism, switch in switches() if base[switch]]
-    on, *offs = _figures([base] + [base.replace(**{switch: False}) for _, switch in live],
-                         outcome, seeds, weeks)
+    figures = _figures_of([base] + [base.replace(**{switch: False}) for _, switch in live],
+                          (outcome, "ever_took_part"), seeds, weeks)
+    on, *offs = figures[outcome]
+    reach_on, *reach_offs = figures["ever_took_part"]
     contributions = []
-    for (mechanism, switch), off in zip(live, offs, strict=True):
+    for (mechanism, switch), off, reach_off in zip(live, offs, reach_offs, strict=True):
         diff = on - off
         contributions.append(Contribution(mechanism, PARAMETERS[switch].label,
-                                          float(diff.mean()), _spread(diff), switch))
+                                          float(diff.mean()), _spread(diff), switch,
+                                          float((reach_on - reach_off).mean())))
     ranked = tuple(sorted(contributions, key=lambda c: -abs(c.effect)))
     value = float(on.mean())
     what = _phrase(label)
@@ -245,8 +279,9 @@ def explain(scenario: Scenario | str | Mapping[str, Any] | None, outcome: str, *
             continue
         verb = "raised" if c.effect > 0 else "lowered"
         sentences.append(
-            f"“{c.label}” {verb} {what} by {_amount(c.effect, unit)}: without it, {what} "
-            f"would have been {_level(value - c.effect, unit)}{_chance_note(c)}.")
+            f"“{c.label}” {verb} {what} by {_amount(c.effect, unit)}{_reach_note(c, outcome)}"
+            f": without it, {what} would have been {_level(value - c.effect, unit)}"
+            f"{_chance_note(c)}.")
     if ranked and not any(c.clear for c in shown):
         sentences.append(f"No single mechanism clearly moved {what} on its own: "
                          "the result comes from several working together.")

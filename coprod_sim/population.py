@@ -210,10 +210,13 @@ class Staff:
         self.anxiety = np.clip(rng.normal(0.25, 0.08, m), 0, 1)
         self.openness = np.clip(rng.normal(0.5, 0.1, m) - 0.05 * self.manager, 0, 1)
         self.airtime = np.zeros(m)
-        # Working party seats: some kept for front-line staff; the rest are
-        # taken by whoever puts themselves forward, managers ``manager_seat_weight``
-        # times as often (the paper: working parties are usually dominated by
-        # managerial and senior staff).
+        # Working party seats: some kept for front-line staff; each of the rest goes
+        # to a manager with the chance of a manager putting themselves forward
+        # ``manager_seat_weight`` times as often as anyone else (the paper: working
+        # parties are usually dominated by managerial and senior staff), by the
+        # staff's shares, not their numbers, so the mix of a working party of the
+        # same size is the same in a service of 15 staff or of 150 (the seats are
+        # a fixed-size group); then the people are drawn within each group.
         c = constants if constants is not None else Constants.load()
         seats = min(s.staff_seats, m)
         frontline = np.flatnonzero(~self.manager)
@@ -221,11 +224,15 @@ class Staff:
         chosen = rng.choice(frontline, size=kept, replace=False) if kept else np.array([], int)
         free = np.ones(m, dtype=bool)
         free[chosen] = False
-        rest = np.flatnonzero(free)
-        weight = np.where(self.manager[rest], c.manager_seat_weight, 1.0)
-        # weighted choice without replacement (Efraimidis & Spirakis 2006 keys)
-        keys = -np.log(1.0 - rng.random(rest.size)) / weight
-        extra = rest[np.argsort(keys, kind="stable")[:seats - kept]]
+        managers_free = np.flatnonzero(free & self.manager)
+        others_free = np.flatnonzero(free & ~self.manager)
+        open_seats = seats - kept
+        w = c.manager_seat_weight * s.manager_share
+        n_mgr = int(rng.binomial(open_seats, w / (w + 1.0 - s.manager_share)))
+        n_mgr = min(max(n_mgr, open_seats - others_free.size), managers_free.size)
+        extra = np.concatenate([rng.choice(managers_free, size=n_mgr, replace=False),
+                                rng.choice(others_free, size=open_seats - n_mgr,
+                                           replace=False)]).astype(np.int64)
         self.seat = np.zeros(m, dtype=bool)
         self.seat[chosen] = True
         self.seat[extra] = True

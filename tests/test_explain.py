@@ -136,3 +136,20 @@ def test_at_the_defaults_power_sharing_is_explained_as_raising_influence():
     assert power.effect >= 0.08 and power.clear
     assert e.contributions[0].switch == "mech_power_sharing"
     assert f"“{power.label}” raised influence" in e.text()
+
+
+def test_explain_says_when_a_mechanism_works_through_who_takes_part():
+    # The age and deprivation gaps keep about a tenth of the people away; trust is an
+    # average over the people invited, so the gaps "raise" trust partly because fewer
+    # take part and are let down: the sentence must say so rather than leave a trainee
+    # thinking the gaps build trust.
+    from coprod_sim.explain import REACH_NOTE, explain
+
+    e = explain(None, "trust", seeds=range(5))
+    gap = next(c for c in e.contributions if c.switch == "mech_segment_gap")
+    assert gap.reach <= -REACH_NOTE
+    sentence = next(s for s in e.sentences if gap.label in s)
+    assert "partly because it changed who took part" in sentence
+    assert "fewer of the people affected took part" in sentence
+    # a mechanism that does not change who takes part gets no such note
+    assert all("partly because" not in s for s in e.sentences if "Feedback" in s)

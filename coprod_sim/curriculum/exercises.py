@@ -361,7 +361,7 @@ EX2 = Challenge(
             "use_questionnaire"),
     max_changes=3,
     targets=(
-        Target("retention", at_least=0.08, tolerance=0.02, relative=True,
+        Target("retention", at_least=0.04, tolerance=0.01, relative=True,
                why="People are still drifting away. Ask what a person sees after they "
                    "give their view: is it used? Are they told why not? Are decisions "
                    "made by email behind their backs? Fixes to access help people come, "
