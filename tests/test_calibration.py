@@ -14,6 +14,7 @@ from coprod_sim.calibration import fit as F
 from coprod_sim.calibration import targets as T
 from coprod_sim.calibration.constants import FITTED, Constants
 from coprod_sim.calibration.measures import MEASURES
+from coprod_sim.calibration.targets import OUTSIDE
 from coprod_sim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +123,8 @@ def test_loss_is_one_at_the_edge_of_the_range_on_either_side():
     assert t.loss(2.0) == 0
     assert t.loss(1.3) == pytest.approx(t.weight)
     assert t.loss(2.3) == pytest.approx(t.weight)
-    assert t.loss(2.0 + 3 * 0.3) == pytest.approx(5 * t.weight)  # linear beyond: 2d - 1
+    # linear beyond, plus a step for being outside: 2d - 1 + OUTSIDE
+    assert t.loss(2.0 + 3 * 0.3) == pytest.approx((5 + OUTSIDE) * t.weight)
     assert t.loss(float("nan")) == 25 * t.weight
     assert t.holds(2.29) and not t.holds(2.31)
 

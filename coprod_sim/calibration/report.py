@@ -47,9 +47,9 @@ DATA_START = "<!-- validation-data"
 DATA_END = "-->"
 
 #: The scale check (:mod:`coprod_sim.calibration.scale`, as ``tests/test_scale.py``):
-#: designs and the seeds of the rates (the per-method checks use ``scale.SEEDS``).
+#: designs and seeds (the same as the test: ``scale.SEEDS``).
 SCALE_DESIGNS = ("questionnaire_only", "default", "forum_only", "focus_groups_only")
-SCALE_SEEDS = range(12)
+SCALE_SEEDS = scale.SEEDS
 SCALE_TOLERANCE = scale.TOLERANCE
 FIXED_SIZE_LIMIT = scale.FIXED_SIZE_LIMIT
 SCALE_RATES = scale.RATES

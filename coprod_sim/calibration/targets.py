@@ -59,6 +59,11 @@ class CalibrationError(ValueError):
     """A targets file or value is not allowed; the message is one clear line."""
 
 
+#: Added to a target's loss once its figure is outside the range (the fit's goal is
+#: every figure inside its range; see :meth:`Target.loss`).
+OUTSIDE = 2.0
+
+
 @dataclass(frozen=True)
 class Target:
     """One figure to reproduce.
@@ -101,7 +106,9 @@ class Target:
         """Distance from the value, in units of the range's half on that side (Huber).
 
         Squared inside the range (1.0 at its edge), then growing linearly
-        (``2d - 1``), so that a target the model cannot reach does not drown the
+        (``2d - 1``) plus :data:`OUTSIDE` once outside it, so that a fit with every
+        figure inside its range beats one that buys a smaller total by pushing one
+        figure out, while a target the model cannot reach does not drown the
         others; at most 25 (and 25 when the figure cannot be measured).
         """
         if self.known_gap:
@@ -111,7 +118,7 @@ class Target:
         side = (self.value - self.low) if figure < self.value else (self.high - self.value)
         side = side if side > 0 else max(abs(self.value), 1e-3) * 0.1
         d = abs(figure - self.value) / side
-        return self.weight * min(25.0, d * d if d <= 1.0 else 2.0 * d - 1.0)
+        return self.weight * min(25.0, d * d if d <= 1.0 else 2.0 * d - 1.0 + OUTSIDE)
 
 
 @dataclass(frozen=True)
