@@ -148,13 +148,13 @@ _LIST: list[Moment] = [
         "05_feedback", "05",
         "In both plans staff adopt few of the views they hear. In plan A they tell people "
         "what happened to each view, and why when it was not used. In plan B they say "
-        "nothing. Which plan keeps more people involved?",
+        "nothing. Over two years, which plan keeps more people involved?",
         "When a view is not used and nobody says why, people feel unheard and drift "
         "away. A reason, even for a 'no', keeps trust and keeps people involved.",
-        plans=[Plan("Plan A", _D.replace(power_sharing=0.3, feedback_rationale=True),
+        plans=[Plan("Plan A", _FG.replace(power_sharing=0.3, feedback_rationale=True),
                     "staff explain what happened to each view"),
-               Plan("Plan B", _D.replace(power_sharing=0.3), "staff say nothing")],
-        outcome="retention"),
+               Plan("Plan B", _FG.replace(power_sharing=0.3), "staff say nothing")],
+        outcome="retention", weeks=104),  # people drift away slowly: two years shows it
     Compare(
         "05_email", "05",
         "In plan A, staff take most decisions by email between meetings, and service "
