@@ -55,8 +55,15 @@ MB = 1024 * 1024
 # Probes (run in a fresh process, against whichever coprod_sim is on the path)
 # ---------------------------------------------------------------------------
 def _batched() -> bool:
-    import importlib.util
-    return importlib.util.find_spec("coprod_sim.engine") is not None
+    """Whether the coprod_sim imported here has the batched engine.
+
+    Looks beside the imported package, not through the import system: an
+    editable install's finder would find this checkout's engine for an older one.
+    """
+    from pathlib import Path
+
+    import coprod_sim
+    return (Path(coprod_sim.__file__).parent / "engine.py").exists()
 
 
 def probe_runs(repeats: int) -> dict:
