@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import multiprocessing
 import os
-import signal
 from base64 import b64encode
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +28,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from coprod_sim import plots
+from coprod_sim._quiet_helper import quiet
 from coprod_sim.outcomes import OUTCOMES
 from coprod_sim.runner import run, run_replicates, run_seeds
 from coprod_sim.scenario import Scenario
@@ -63,10 +63,11 @@ class _Helper:
         if self.pool is None:
             try:
                 ctx = multiprocessing.get_context("forkserver")
-                # the helper needs the model only (not widgets or matplotlib)
-                ctx.set_forkserver_preload(["coprod_sim.runner"])
+                # the helper needs the model only (not widgets or matplotlib); its
+                # initializer comes preloaded too (coprod_sim._quiet_helper)
+                ctx.set_forkserver_preload(["coprod_sim._quiet_helper", "coprod_sim.runner"])
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx,
-                                                initializer=_quiet_helper)
+                                                initializer=quiet)
                 self.ready = self.pool.submit(run_replicates, None, [0], weeks=1)
             except (OSError, ValueError, RuntimeError):
                 self.failed = True
@@ -82,15 +83,6 @@ class _Helper:
         """Process ids of the helper processes (for memory figures)."""
         procs = getattr(self.pool, "_processes", None) or {}
         return list(procs)
-
-
-def _quiet_helper() -> None:
-    """In the helper process: leave interrupts to the kernel that owns it.
-
-    When the server stops a kernel it interrupts the kernel's whole process
-    group; the helper then ends with the kernel, without printing a traceback.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _HELPER = _Helper()
