@@ -19,9 +19,6 @@ from coprod_sim.outcomes import NUMERIC
 from coprod_sim.results import RunResult, people_columns, summarise
 from coprod_sim.scenario import Scenario, ScenarioError
 
-#: Kept importable from here (the result types live in coprod_sim.results).
-_people_columns = people_columns
-
 
 def _scenario(scenario: Scenario | str | None, weeks: int | None,
               changes: dict[str, Any]) -> Scenario:
