@@ -119,7 +119,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".md":
         raise UsageError(f"--out must end in .md, got {out.name!r}")
-    report = write_report(out, progress=not args.no_progress and sys.stderr.isatty())
+    report = write_report(out, progress=not args.no_progress and sys.stderr.isatty(),
+                          workers=args.workers)
     print(f"Validation report written to {out}: {report.held} of {report.checked} checks "
           f"hold.")
     for line in report.failures:
@@ -148,6 +149,8 @@ def add_validate(sub: Any) -> None:
     p = sub.add_parser("validate", help="regenerate the validation report (docs/validation.md)")
     p.add_argument("--out", default="docs/validation.md", help="the report (.md)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--workers", type=_count(1), default=1,
+                   help="processes for the robustness section (default 1)")
     p.set_defaults(func=cmd_validate)
 
 

@@ -11,7 +11,10 @@ holds:
 3. lever liveness: every lever of the parameter table moves the outcome it is
    meant to move, in the stated direction;
 4. the scale check: the same designs at 200 and 2,000 people give the same rates;
-5. the tipping chart of the threshold model of joining (Granovetter 1978).
+5. the tipping chart of the threshold model of joining (Granovetter 1978);
+6. robustness: every conclusion the chapters teach, with each unsourced
+   assumption at half and one and a half times its value
+   (:mod:`coprod_sim.calibration.robustness`).
 
 The figures also go, as JSON, into a comment at the end of the file, which
 ``tests/test_validation.py`` reads to check the report still tells the truth.
@@ -507,10 +510,28 @@ def tipping_section(out_dir: Path, points: int = 13, seeds: Iterable[int] = rang
     return Section("tipping", "Tipping", "\n".join(lines), checks), png
 
 
+# 6. Robustness of what the chapters teach ---------------------------------------------
+
+def robustness_section(quick: bool = False, workers: int = 1,
+                       progress: Callable[[str], None] | None = None) -> Section:
+    """Every taught conclusion under each unsourced assumption at x0.5 and x1.5."""
+    from coprod_sim.calibration import robustness
+
+    if quick:
+        names = [a.name for a in robustness.assumptions()][:2]
+        rows = robustness.robustness_rows(names, seeds=robustness.SEEDS[:2],
+                                          workers=workers, progress=progress)
+        text, checks = robustness.section_text(rows, robustness.SEEDS[:2])
+    else:
+        rows = robustness.robustness_rows(workers=workers, progress=progress)
+        text, checks = robustness.section_text(rows)
+    return Section("robustness", "Robustness of what the chapters teach", text, checks)
+
+
 # The report --------------------------------------------------------------------------
 
 def build(out_dir: Path, quick: bool = False,
-          progress: Callable[[str], None] | None = None) -> Report:
+          progress: Callable[[str], None] | None = None, workers: int = 1) -> Report:
     """Compute every section (``quick``: fewer seeds, for tests)."""
     sections = []
     runs = Runs(seeds=range(3)) if quick else Runs()
@@ -528,6 +549,9 @@ def build(out_dir: Path, quick: bool = False,
     tipping, png = tipping_section(out_dir, points=4 if quick else 13,
                                    seeds=range(2) if quick else range(6))
     sections.append(tipping)
+    if progress:
+        progress("robustness")
+    sections.append(robustness_section(quick, workers, progress))
     return Report(render(sections, quick), sections, png)
 
 
@@ -601,7 +625,7 @@ def _anchor(title: str) -> str:
 
 
 def write_report(path: str | Path = "docs/validation.md", quick: bool = False,
-                 progress: bool = False) -> Report:
+                 progress: bool = False, workers: int = 1) -> Report:
     """Build the report and write it (and its chart) atomically beside each other."""
     path = Path(path)
     bar = None
@@ -614,7 +638,7 @@ def write_report(path: str | Path = "docs/validation.md", quick: bool = False,
             bar.set_postfix_str(what)
             bar.update(1)
     try:
-        report = build(path.parent, quick=quick, progress=note)
+        report = build(path.parent, quick=quick, progress=note, workers=workers)
     finally:
         if bar is not None:
             bar.close()
