@@ -1,9 +1,20 @@
-"""Where the kit's own files are: the curriculum travels inside the package.
+"""Where the kit's own files are: the master copies of the curriculum.
 
-The trainee notebooks, the exercises, the researcher notebook and the trainers'
-solutions live in ``coprod_sim/content/`` so an installed wheel carries them as
-well as a clone. Every lookup goes through this module (built on
-:mod:`importlib.resources`), so nothing else hard-codes a folder.
+In a clone the curriculum lives at the top, beside ``coprod_sim/``::
+
+    notebooks/            the trainee notebooks 00 to 07 and their README
+    notebooks/dashboards/ the Voila dashboards
+    notebooks/research/   the researcher notebook
+    exercises/            the trainee exercises and their README
+    exercises/solutions/  the trainers' solutions (never copied to a trainee)
+
+Building a wheel copies both folders into the package as
+``coprod_sim/content/notebooks`` and ``coprod_sim/content/exercises`` (see
+``setup.py``), so an installed wheel carries them too, and the repository keeps
+one copy. Every lookup goes through this module: it uses the package's own
+copy when there is one (an installed wheel) and the clone's top folders
+otherwise (a clone, installed editable or not), so nothing else hard-codes a
+folder.
 
 These are the kit's master copies: trainees work on their own copies, made by
 ``coprod-sim start`` (see :mod:`coprod_sim.workspace`), never on these.
@@ -17,10 +28,38 @@ from pathlib import Path
 #: File that marks the top of a trainee's working folder (written by ``coprod-sim start``).
 WORKSPACE_MARKER = ".coprod-workspace"
 
+#: The curriculum's two top folders (in a clone, and under ``content/`` in a wheel).
+TOP_FOLDERS = ("notebooks", "exercises")
+
+
+def package_dir() -> Path:
+    """Return the folder of the installed ``coprod_sim`` package."""
+    return Path(str(files("coprod_sim")))
+
+
+def clone_dir() -> Path | None:
+    """Return the top of the clone this package runs from, or None for an installed wheel."""
+    top = package_dir().parent
+    if all((top / name).is_dir() for name in TOP_FOLDERS) and (top / "pyproject.toml").is_file():
+        return top
+    return None
+
 
 def content_dir() -> Path:
-    """Return the folder that holds the kit's curriculum files."""
-    return Path(str(files("coprod_sim").joinpath("content")))
+    """Return the folder that holds ``notebooks/`` and ``exercises/``.
+
+    The package's ``content/`` folder in an installed wheel; the top of the
+    clone otherwise.
+    """
+    packaged = package_dir() / "content"
+    if all((packaged / name).is_dir() for name in TOP_FOLDERS):
+        return packaged
+    return clone_dir() or packaged
+
+
+def kit_folders() -> list[Path]:
+    """Return the folders that hold the kit's own curriculum files (never a trainee's)."""
+    return [content_dir() / name for name in TOP_FOLDERS]
 
 
 def notebooks_dir() -> Path:
@@ -35,12 +74,17 @@ def exercises_dir() -> Path:
 
 def solutions_dir() -> Path:
     """Return the trainers' folder of exercise solutions; never copied to a trainee."""
-    return content_dir() / "trainer" / "solutions"
+    return exercises_dir() / "solutions"
 
 
 def research_dir() -> Path:
     """Return the folder of the researcher notebook."""
-    return content_dir() / "research"
+    return notebooks_dir() / "research"
+
+
+def dashboards_dir() -> Path:
+    """Return the folder of the Voila dashboards (trainer, compare, explorer)."""
+    return notebooks_dir() / "dashboards"
 
 
 def curriculum_notebooks() -> list[Path]:

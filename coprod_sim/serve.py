@@ -43,15 +43,16 @@ import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from coprod_sim import resources as kit_files
 
 # Environment variables the server sets for itself and its kernels (the room
 # reads them through coprod_sim.room.links, so it never imports the server).
 from coprod_sim.room.links import ENV_JOIN_TOKEN, ENV_ROOM_URL, ENV_TOKEN
 
-#: The dashboards (notebooks shipped as package data in ``coprod_sim/content/dashboards``).
+#: The dashboards (notebooks in ``notebooks/dashboards``; see :mod:`coprod_sim.resources`).
 DASHBOARDS = ("trainer", "compare", "explorer")
 
 #: Host names a local (not ``--room``) server answers to.
@@ -59,13 +60,12 @@ LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 def dashboards_dir() -> Path:
-    """The folder holding the dashboard notebooks, found through ``importlib.resources``.
+    """The folder holding the dashboard notebooks (see :mod:`coprod_sim.resources`).
 
-    It is inside the installed package, so an installed wheel serves the same
-    notebooks as a source checkout.
+    An installed wheel carries them inside the package, so it serves the same
+    notebooks as a clone.
     """
-    folder = resources.files("coprod_sim") / "content" / "dashboards"
-    return Path(str(folder))
+    return kit_files.dashboards_dir()
 
 
 def notebook_path(dashboard: str) -> Path:

@@ -36,8 +36,9 @@ from coprod_sim.resources import WORKSPACE_MARKER
 #: The notebook the printed address opens, relative to the workspace.
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 
-#: The folder ``./kit start`` uses inside a clone (git-ignored).
-CLONE_FOLDER = "workspace"
+#: The working folder used when none is given: outside any clone of the kit, so
+#: deleting or cleaning the clone (``git clean -xfd``) never touches a trainee's work.
+DEFAULT_FOLDER = Path("~") / "coprod-sim"
 
 #: Folder of JupyterLab's per-workspace settings, relative to the workspace.
 LAB_SETTINGS = Path(".jupyter") / "lab" / "user-settings"
@@ -114,18 +115,13 @@ class Report:
         return "\n".join(lines)
 
 
-def default_folder(cwd: Path | None = None) -> Path:
-    """Return the working folder used when none is given.
+def default_folder() -> Path:
+    """Return the working folder used when none is given: ``coprod-sim`` in the home folder.
 
-    Inside a clone of the kit (a folder holding ``kit`` and ``coprod_sim/content``,
-    found by walking up), ``workspace/`` in the clone, which git ignores;
-    otherwise ``coprod-sim`` in the user's home folder.
+    The same from a clone and from an installed wheel, and never inside the
+    clone, so a trainee's work survives deleting or cleaning it.
     """
-    here = (cwd or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "kit").is_file() and (folder / "coprod_sim" / "content").is_dir():
-            return folder / CLONE_FOLDER
-    return Path.home() / "coprod-sim"
+    return DEFAULT_FOLDER.expanduser()
 
 
 def trainee_files() -> dict[str, Path]:
@@ -183,11 +179,12 @@ def _write(path: Path, data: bytes) -> None:
 
 def _check_folder(folder: Path) -> None:
     """Refuse folders that would mix a trainee's work with the kit's own files."""
-    content = resources.content_dir().resolve()
     real = folder.resolve()
-    if real == content or real.is_relative_to(content) or content.is_relative_to(real):
-        raise WorkspaceError(f"folder is {folder}; allowed: a folder outside the kit's "
-                             f"own files ({content})")
+    for kit in [*resources.kit_folders(), resources.package_dir()]:
+        kit = kit.resolve()
+        if real == kit or real.is_relative_to(kit) or kit.is_relative_to(real):
+            raise WorkspaceError(f"folder is {folder}; allowed: a folder outside the kit's "
+                                 f"own files ({kit})")
     if real.exists() and not real.is_dir():
         raise WorkspaceError(f"folder is {folder}, which is a file; allowed: a folder "
                              "(new or one made by coprod-sim start)")

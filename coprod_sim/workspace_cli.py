@@ -16,7 +16,7 @@ from typing import Any
 from coprod_sim import resources
 from coprod_sim.cli import UsageError, register
 from coprod_sim.resources import WORKSPACE_MARKER
-from coprod_sim.workspace import CLONE_FOLDER, WorkspaceError, prepare
+from coprod_sim.workspace import DEFAULT_FOLDER, WorkspaceError, prepare
 
 
 def cmd_start(args: argparse.Namespace) -> int:
@@ -62,8 +62,8 @@ def add_start(sub: Any) -> None:
     """Add ``coprod-sim start``."""
     p = sub.add_parser("start", help="make your own working folder and open notebook 00")
     p.add_argument("folder", nargs="?", default=None,
-                   help=f"your working folder (default: {CLONE_FOLDER}/ in a clone of the "
-                   "kit, otherwise coprod-sim in your home folder)")
+                   help=f"your working folder (default: {DEFAULT_FOLDER}, outside the kit, so "
+                   "deleting or updating the kit never touches your work)")
     p.add_argument("--no-browser", action="store_true",
                    help="print the address but do not open a web browser")
     p.add_argument("--no-lab", action="store_true",

@@ -195,10 +195,11 @@ def test_unknown_entry_kind_is_refused(tmp_path):
 
 # -- settings and the work folder --------------------------------------------------------
 
-def test_work_folder_is_the_kit_top_folder_or_the_env_var(tmp_path, monkeypatch):
+def test_work_folder_is_outside_the_kit_or_the_env_var(tmp_path, monkeypatch):
     monkeypatch.delenv("COPROD_WORK_DIR", raising=False)
-    monkeypatch.chdir(resources.notebooks_dir())
-    assert work_dir() == ROOT / "my_work"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(resources.notebooks_dir())  # running a master copy in a clone
+    assert work_dir() == tmp_path / "home" / "coprod-sim" / "my_work"
     monkeypatch.setenv("COPROD_WORK_DIR", str(tmp_path))
     assert work_dir() == tmp_path
 

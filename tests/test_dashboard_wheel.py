@@ -66,7 +66,7 @@ def clean_env() -> dict:
 def test_the_wheel_holds_the_dashboards(installed):
     names = zipfile.ZipFile(installed["wheel"]).namelist()
     for name in DASHBOARDS:
-        assert f"coprod_sim/content/dashboards/{name}.ipynb" in names
+        assert f"coprod_sim/content/notebooks/dashboards/{name}.ipynb" in names
     assert not any(n.startswith("notebooks/") for n in names)
 
 

@@ -41,7 +41,7 @@ def kit_files() -> dict[str, str]:
     that writes anywhere in the clone; the fingerprints cover an installed kit.
     """
     out = {}
-    for path in sorted(resources.content_dir().rglob("*")):
+    for path in sorted(p for top in resources.kit_folders() for p in top.rglob("*")):
         if path.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(path.parts):
             out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
     if shutil.which("git") and (ROOT / ".git").exists():

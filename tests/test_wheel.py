@@ -49,10 +49,14 @@ def test_wheel_carries_the_curriculum_and_the_trainer_files_apart(wheel):
         assert any(n.startswith(f"{content}notebooks/0{i}_") for n in names), i
     assert sum(n.startswith(f"{content}exercises/ex") for n in names) >= 4
     assert f"{content}exercises/README.md" in names
-    assert sum(n.startswith(f"{content}trainer/solutions/") and n.endswith("_solution.toml")
+    assert sum(n.startswith(f"{content}exercises/solutions/") and n.endswith("_solution.toml")
                for n in names) >= 4
-    assert not [n for n in names if "solution" in n and "/trainer/" not in n]
-    assert f"{content}research/research_tools.ipynb" in names
+    assert not [n for n in names if "solution" in n and "/exercises/solutions/" not in n]
+    assert f"{content}notebooks/research/research_tools.ipynb" in names
+    for name in ("trainer", "compare", "explorer"):
+        assert f"{content}notebooks/dashboards/{name}.ipynb" in names
+    # one copy: the wheel's only curriculum is the one under the package
+    assert not [n for n in names if n.startswith(("notebooks/", "exercises/"))]
     assert not [n for n in names if "__pycache__" in n or ".ipynb_checkpoints" in n]
 
 

@@ -333,7 +333,7 @@ def test_serve_rejects_bad_input_with_a_message(capsys):
     assert main(["--port", "0"]) == 2
     assert "--port is 0; allowed: a whole number from 1 to 65535" in capsys.readouterr().err
     assert main(["--print", "--dashboard", "all"]) == 0
-    assert "content/dashboards --port=8866" in capsys.readouterr().out
+    assert "notebooks/dashboards --port=8866" in capsys.readouterr().out
 
 
 def test_dashboard_notebooks_are_thin():

@@ -186,11 +186,34 @@ def test_a_busy_port_is_one_plain_line(ws, capsys):
     assert "\n" not in err
 
 
-def test_default_folder_is_workspace_in_a_clone_and_home_otherwise(tmp_path, monkeypatch):
-    assert workspace.default_folder(ROOT / "docs") == ROOT / "workspace"
-    assert "/workspace/" in (ROOT / ".gitignore").read_text().split()
+def test_default_folder_is_outside_the_clone_and_the_command_says_where(tmp_path, monkeypatch,
+                                                                        capsys):
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert workspace.default_folder(tmp_path) == tmp_path / "coprod-sim"
+    monkeypatch.chdir(ROOT / "docs")  # the same from inside a clone
+    assert workspace.default_folder() == tmp_path / "coprod-sim"
+    assert not workspace.default_folder().is_relative_to(ROOT), "git clean must not wipe it"
+    assert main(["start", "--no-lab"]) == 0
+    assert f"Your working folder: {tmp_path / 'coprod-sim'}" in capsys.readouterr().out
+    assert (tmp_path / "coprod-sim" / FIRST_NOTEBOOK).is_file()
+
+
+def test_the_kit_folders_are_refused_as_a_working_folder(tmp_path):
+    for kit in resources.kit_folders():
+        with pytest.raises(WorkspaceError, match="outside the kit's own files"):
+            prepare(kit / "mine")
+    with pytest.raises(WorkspaceError, match="outside the kit's own files"):
+        prepare(resources.package_dir())
+
+
+def test_the_clone_keeps_its_curriculum_at_the_top():
+    if resources.clone_dir() is None:
+        pytest.skip("running from an installed wheel")
+    assert resources.notebooks_dir() == ROOT / "notebooks"
+    assert resources.exercises_dir() == ROOT / "exercises"
+    assert resources.solutions_dir() == ROOT / "exercises" / "solutions"
+    assert resources.dashboards_dir() == ROOT / "notebooks" / "dashboards"
+    assert resources.research_dir() == ROOT / "notebooks" / "research"
+    assert not (ROOT / "coprod_sim" / "content").exists(), "one copy of the curriculum"
 
 
 # -- saved work goes to the workspace, never into the kit --------------------------------
@@ -200,7 +223,9 @@ def test_saved_work_goes_to_the_workspace_my_work(ws, monkeypatch):
     monkeypatch.chdir(ws / "exercises")
     assert work_dir() == ws / "my_work"
     monkeypatch.chdir(resources.exercises_dir())  # the kit's master copies in a clone
-    assert not work_dir().is_relative_to(resources.content_dir())
+    assert not any(work_dir().is_relative_to(k) for k in resources.kit_folders())
+    if resources.clone_dir() is not None:
+        assert not work_dir().is_relative_to(resources.clone_dir())
 
 
 def test_running_a_workspace_notebook_saves_to_its_my_work(ws, tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ same seeds, so the judgement is fair to the model's randomness and stays
 meaningful while the model is being calibrated.
 
 The challenges hold targets, not answers: trainers' solutions live in
-``coprod_sim/content/trainer/solutions/`` (``coprod-sim solutions``) and are never
+``exercises/solutions/`` (``coprod-sim solutions``) and are never
 copied to a trainee.
 """
 

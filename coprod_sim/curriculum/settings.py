@@ -14,7 +14,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from coprod_sim.resources import WORKSPACE_MARKER, content_dir
+from coprod_sim import resources
+from coprod_sim.resources import WORKSPACE_MARKER
 from coprod_sim.scenario import atomic_write_text
 
 #: Environment variable that overrides the work folder.
@@ -26,10 +27,11 @@ def work_dir() -> Path:
 
     In order: ``$COPROD_WORK_DIR`` when set; ``my_work`` in the trainee's
     working folder (found by walking up from the current folder to the one
-    holding the workspace marker file); ``my_work`` at the top of a clone of
-    the kit (git-ignored); ``~/coprod-sim/my_work`` when the current folder is
-    inside the installed package (its files must never change); otherwise
-    ``my_work`` in the current folder.
+    holding the workspace marker file); ``~/coprod-sim/my_work`` (the default
+    working folder's) when the current folder is inside a clone of the kit or
+    the installed package (their files must never change, and cleaning a clone
+    must never delete a trainee's work); otherwise ``my_work`` in the current
+    folder.
     """
     env = os.environ.get(ENV_VAR)
     if env:
@@ -38,10 +40,8 @@ def work_dir() -> Path:
     for folder in (here, *here.parents):
         if (folder / WORKSPACE_MARKER).is_file():
             return folder / "my_work"
-    for folder in (here, *here.parents):
-        if (folder / "kit").is_file() and (folder / "coprod_sim" / "content").is_dir():
-            return folder / "my_work"
-    if here.is_relative_to(content_dir().resolve()):
+    kit = [resources.clone_dir(), resources.content_dir(), resources.package_dir()]
+    if any(top is not None and here.is_relative_to(top.resolve()) for top in kit):
         return Path.home() / "coprod-sim" / "my_work"
     return here / "my_work"
 

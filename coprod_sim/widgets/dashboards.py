@@ -1,7 +1,7 @@
 """The three dashboards: trainer, scenario comparison and explorer.
 
 Each is an ``ipywidgets`` box that works the same in JupyterLab and in Voila;
-the notebooks in ``coprod_sim/content/dashboards/`` only create and show one. Everything
+the notebooks in ``notebooks/dashboards/`` only create and show one. Everything
 can also be driven from Python (the tests do), for example::
 
     t = Trainer(replicates=1)
