@@ -323,10 +323,11 @@ _TABLE: list[Param] = [
        "Low values add finance and governance friction to decisions.",
        BP + " (Boyle, Slay & Stephens 2010; assumption for size)", "behaviour", "0-1"),
     _i("benefit_lag_weeks", 52, 26, 156, "Average delay before benefits show",
-       "Average weeks from adopting a view to its benefit: benefits build up gradually "
-       "over months to years, a little at first.",
+       "Average weeks from putting a change into practice (over the cycle after it is "
+       "adopted) to its benefit: benefits build up gradually over months to years, a "
+       "little at first.",
        AS + " (evidence.md: 6-36 months; SCIE 2013)", "behaviour", "weeks"),
-    _f("value_per_view", 6.0, 0.0, 100.0, "Break-even weekly value of an adopted view",
+    _f("value_per_view", 6.6, 0.0, 100.0, "Break-even weekly value of an adopted view",
        "Weekly value of an adopted view (deep, representative) at which full coproduction "
        "just pays back its cost over five years; the benefit counted is this times the "
        "assumed return per £1.", "derived from the model (docs/ODD.md 7.17)", "behaviour",
@@ -338,8 +339,8 @@ _TABLE: list[Param] = [
        "Krueger & Casey 2000; Loria-Rebolledo et al. 2022", "behaviour", "hours"),
     _f("benefit_cost_ratio", 2.0, -1.0, 6.0, "Assumed return per £1 (deep coproduction)",
        "Benefit per £1 spent that a deep, representative design returns over five years: "
-       "the sources range from below 0 (returns can be negative) to about 6. Shallower "
-       "designs return less per £1 than this.",
+       "the sources range from below 0 (returns can be negative) to about 6. Lighter "
+       "designs adopt fewer and shallower views, so they return less in all.",
        AS + " (evidence.md: Boyle, Slay & Stephens 2010 'up to six times'; Local Area "
        "Coordination £3-4 per £1; WSIPP 2023 1.94, or negative)", "behaviour", "GBP per GBP"),
     # Mechanism switches ------------------------------------------------------
@@ -484,7 +485,8 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
                 "design throughout does not; 1000 Lives mostly through assets, delivery "
                 "and evaluation, which raise efficacy."),
     "cycle_weeks": ((("benefit", DOWN),), {"preset": "full_coproduction", "weeks": 104},
-                    "Changes go live at the end of a cycle: a longer cycle, later benefits."),
+                    "Changes are put into practice over the cycle after they are adopted: a "
+                    "longer cycle, later benefits."),
     "large_print": ((("part_need_large_print", UP),),
                     {"preset": "questionnaire_only", "n_people": 800, "n_staff": 60,
                      "seeds": 16},

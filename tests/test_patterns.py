@@ -161,7 +161,7 @@ def test_9_benefits_lag_costs_the_long_game():
     full = presets.get("full_coproduction")
     one_year, five_years = summary(full, weeks=52), summary(full, weeks=260)
     assert one_year.net_benefit < 0  # a one-year view sees a cost
-    assert one_year.benefit < 0.1 * one_year.cost
+    assert one_year.benefit < one_year.cost / 3  # built up from the first adoptions, small
     assert five_years.net_benefit > 0  # a five-year view sees a return
 
 

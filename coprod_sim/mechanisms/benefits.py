@@ -272,22 +272,35 @@ def stage_depth(b: Model) -> np.ndarray:
 def lag_kernel(b: Model) -> np.ndarray:
     """The share of an adopted view's improvement that matures each week after it ``(runs, T)``.
 
-    An Erlang (gamma) distributed lag of mean ``benefit_lag_weeks`` and shape
-    ``benefit_lag_shape``: column ``k`` is the share maturing in the ``k + 1``-th
-    week after adoption (``F(k + 1) - F(k)``), cut at :data:`KERNEL_MASS` of the
-    mass (the rest in the last week). With shape above 1 the first weeks carry
-    little: benefit rises smoothly, small at first. Without ``mech_benefit_lag``
-    all of it matures the week after adoption.
+    A change is put into practice over the project cycle after it is adopted
+    (evenly over ``cycle_weeks`` weeks: changes go live as the cycle delivers
+    them), and its preventative benefit then builds over an Erlang (gamma)
+    distributed lag of mean ``benefit_lag_weeks`` and shape ``benefit_lag_shape``.
+    The kernel is the two together (a convolution): column ``k`` is the share
+    maturing in the ``k + 1``-th week after adoption; the mean delay from
+    adoption is about ``cycle_weeks`` / 2 + ``benefit_lag_weeks``. The gamma is
+    cut at :data:`KERNEL_MASS` of its mass (the rest in its last week). With
+    shape above 1 the first weeks carry little: benefit rises smoothly, small at
+    first, from the first adoptions. Without ``mech_benefit_lag`` all of it
+    matures the week after adoption.
     """
     lev, shape = b.lev, float(b.constants.benefit_lag_shape)
     mean = lev.benefit_lag_weeks[:, 0].astype(float)
+    cycle = lev.cycle_weeks[:, 0].astype(int)
     scale = mean / shape
-    # weeks enough for KERNEL_MASS of the slowest run's kernel
+    # weeks enough for KERNEL_MASS of the slowest run's gamma
     width = int(np.ceil(gammaincinv(shape, KERNEL_MASS) * float(scale.max()))) + 1
     edges = np.arange(width + 1)[None, :] / scale[:, None]
     cdf = gammainc(shape, edges)
-    kernel = np.diff(cdf, axis=-1)
-    kernel[:, -1] += 1.0 - cdf[:, -1]
+    lagged = np.diff(cdf, axis=-1)
+    lagged[:, -1] += 1.0 - cdf[:, -1]
+    kernel = np.zeros((b.B, width + int(cycle.max()) - 1))
+    done: dict[tuple[int, float], np.ndarray] = {}
+    for r in range(b.B):  # one convolution per distinct (cycle, lag) of the batch
+        key = (int(cycle[r]), float(scale[r]))
+        if key not in done:
+            done[key] = np.convolve(np.full(key[0], 1.0 / key[0]), lagged[r])
+        kernel[r, :done[key].size] = done[key]
     at_once = np.zeros_like(kernel)
     at_once[:, 0] = 1.0
     return np.where(lev.mech_benefit_lag[:, 0, None], kernel, at_once)
