@@ -261,10 +261,10 @@ def p9(r: Runs) -> list[Check]:
     return [
         Check("after one year, full coproduction shows a net cost",
               _gbp(one.net_benefit), "< £0", one.net_benefit < 0),
-        Check("... with benefit under a third of the cost (benefits build up over a lag "
+        Check("... with benefit under a fifth of the cost (benefits build up over a lag "
               "from the first adoptions, small at first)",
-              f"{_gbp(one.benefit)} vs {_gbp(one.cost)}", f"< {_gbp(one.cost / 3)}",
-              one.benefit < one.cost / 3),
+              f"{_gbp(one.benefit)} vs {_gbp(one.cost)}", f"< {_gbp(0.2 * one.cost)}",
+              one.benefit < 0.2 * one.cost),
         Check("after five years it shows a net return", _gbp(five.net_benefit), "> £0",
               five.net_benefit > 0),
     ]
@@ -301,7 +301,10 @@ BENEFIT_LEVERS = ("benefit_lag_weeks",)
 LOWEST_CENTRAL_RATIO = 1.94
 #: Seeds of the robustness check (fewer: it makes 20 sets of runs).
 ROBUST_SEEDS = range(6)
-#: The largest week-on-week rise in weekly benefit allowed, against its five-year mean.
+#: The largest week-on-week rise in weekly benefit allowed, against its five-year mean:
+#: from adopted views alone (the lagged benefit), and with co-delivery, whose value as
+#: assets comes at once in the co-delivery weeks.
+VIEWS_JUMP_LIMIT = 0.05
 JUMP_LIMIT = 0.25
 
 
@@ -359,12 +362,16 @@ def p11(r: Runs) -> list[Check]:
     out.append(Check("tokenistic consultation slowly costs trust (week 260 against week 13; "
                      "through feedback and email decisions, not the benefit mechanism)",
                      f"{late:.3f} vs {early:.3f}", f"< {early:.3f}", late < early))
-    jumps = [largest_jump(run.weekly) for n in ("full_coproduction", "default")
-             for run in r.runs(presets.get(n), r.seeds, FIVE_YEARS)]
-    worst = max(jumps)
+    views = max(largest_jump(run.weekly)
+                for run in r.runs(presets.get("default"), r.seeds, FIVE_YEARS))
     out.append(Check("benefit builds gradually: the largest week-on-week rise in weekly benefit "
-                     "(full coproduction and the default, every seed) against its five-year mean",
-                     f"{worst:.2f}", f"≤ {JUMP_LIMIT:.2f}", worst <= JUMP_LIMIT))
+                     "against its five-year mean (the default design, every seed)",
+                     f"{views:.3f}", f"≤ {VIEWS_JUMP_LIMIT:.2f}", views <= VIEWS_JUMP_LIMIT))
+    worst = max(largest_jump(run.weekly)
+                for run in r.runs(presets.get("full_coproduction"), r.seeds, FIVE_YEARS))
+    out.append(Check("... and with users in co-delivery (full coproduction, every seed), where "
+                     "the largest rises are co-delivery weeks, as people delivering add value "
+                     "at once", f"{worst:.3f}", f"≤ {JUMP_LIMIT:.2f}", worst <= JUMP_LIMIT))
     first = [run.weekly.benefit.gt(0).idxmax() + 1
              for run in r.runs(presets.get("default"), r.seeds, FIVE_YEARS)]
     out.append(Check("... and it starts early, small at first: first week of any benefit in the "
