@@ -16,8 +16,9 @@ The benefit structure (evidence.md, "Economics of coproduction"):
   partnership) and the co-production stages users take part in (Governance
   International 2013); co-design and co-production give more substantial
   outputs than lighter involvement (Ezaydi et al. 2023);
-- preventative benefits build gradually: each adopted view matures over a
-  distributed lag (an Erlang kernel of mean ``benefit_lag_weeks``, shape
+- preventative benefits build gradually: each adopted change is put into
+  practice over the cycle after it is adopted, then matures over a distributed
+  lag (an Erlang kernel of mean ``benefit_lag_weeks``, shape
   ``benefit_lag_shape``), so benefit rises smoothly from the first adoptions,
   small at first, with no week where it jumps from nothing;
 - costs come first (set-up in week 0, then every activity as it happens;
@@ -54,8 +55,6 @@ CO_DELIVERY = STAGES.index("co_delivery")
 METHOD_DEPTH = DEPTH / DEPTH.max()
 #: Share of the lag kernel's mass the kernel is cut at (the rest goes in its last week).
 KERNEL_MASS = 0.999
-#: Kept for readers of older code: the ramp of the old, fixed lag (no longer used).
-RAMP_WEEKS = 13
 #: Unit costs in GBP (assumption).
 COSTS = {
     "forum_meeting": 120.0, "focus_group": 350.0, "interview": 45.0,
