@@ -424,6 +424,21 @@ def p12(r: Runs) -> list[Check]:
                  "least: the conclusion depends on it)",
                  f"{switch:.2f} (light designs: {light:.2f})", f"< {LOWEST_CENTRAL_RATIO:.2f}",
                  max(switch, light) < LOWEST_CENTRAL_RATIO)]
+    # Benefit is proportional to the stage depth gain of a design whose users are in
+    # more than one stage (nothing else depends on it): the gain at which full
+    # coproduction's five-year net meets the default's, from runs at 0 and at the default.
+    designs = {n: presets.get(n) for n in ("full_coproduction", "default")}
+    flat = long_game_nets(designs, ROBUST_SEEDS, FIVE_YEARS, base.replace(stage_depth_gain=0.0))
+    deep = long_game_nets(designs, ROBUST_SEEDS, FIVE_YEARS)
+    gain = base.stage_depth_gain * ((flat["default"] - flat["full_coproduction"])
+                                    / (deep["full_coproduction"] - flat["full_coproduction"]))
+    out.append(Check("the extra depth of users in every stage (stage_depth_gain, size unsourced; "
+                     "Ezaydi et al. 2023 give the direction) above which full coproduction nets "
+                     "more than the default is below half the value assumed (without it, full "
+                     f"coproduction nets {_gbp(flat['full_coproduction'])} against the "
+                     f"default's {_gbp(flat['default'])})",
+                     f"{gain:.2f} (assumed {base.stage_depth_gain:g})",
+                     f"< {0.5 * base.stage_depth_gain:.2f}", gain < 0.5 * base.stage_depth_gain))
     for label, consts, levers in robustness_cases():
         scenarios = {n: presets.get(n, **levers) for n in LONG_GAME}
         nets = long_game_nets(scenarios, ROBUST_SEEDS, FIVE_YEARS,
