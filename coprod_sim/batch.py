@@ -91,6 +91,16 @@ class Levers:
         self.__dict__[name] = col
         return col
 
+    def cut(self, name: str, runs: np.ndarray) -> None:
+        """Switch a true/false lever off for ``runs`` (bools per run): the budget cut it.
+
+        Only before anything has read it for the run's set-up (see
+        :func:`coprod_sim.mechanisms.benefits.buy_setup`).
+        """
+        col = getattr(self, name) & ~np.asarray(runs, dtype=bool).reshape(-1, 1)
+        col.flags.writeable = False
+        self.__dict__[name] = col
+
 
 class Arrays:
     """A bag of arrays with a leading run axis, stacked from one object per run.
@@ -195,6 +205,8 @@ class Batch:
         self.staff_state = Arrays(staff_, STAFF_ARRAYS, {"recorded": RECORDED_STAFF})
         n, m, B = self.state.n, self.staff_state.n, self.B
         self.n, self.m = n, m
+        # With a budget, the set-up the money covers (it may switch levers off).
+        benefits.buy_setup(self)
         # Peer ties in both directions, flattened over runs (run b's people are
         # b * n ... b * n + n - 1): the peer matrix is block-diagonal over runs.
         src, dst = [], []
@@ -282,9 +294,11 @@ class Batch:
                                & lev.stage_co_delivery)
         self.co_delivery_possible = bool(self.delivery_table.any())
         self.improvement = np.zeros(B)
+        self.improvement_depth = np.zeros(B)
         horizon = max(s.weeks for s in self.scenarios)
-        reach = int((lev.benefit_lag_weeks + lev.cycle_weeks).max()) + benefits.RAMP_WEEKS
-        self.benefit_ramp = np.zeros((B, horizon + reach + 2))
+        width = self.once("lag_kernel", lambda: benefits.lag_kernel(self)).shape[1]
+        # what matures each week: changes, and changes weighted by their depth
+        self.benefit_ramp = np.zeros((2, B, horizon + width + 2))
         self.current_week = Week(B, n, np.zeros((B, 4), dtype=bool))
         self.recorder = Recorder(self)
 
@@ -413,6 +427,7 @@ class Batch:
         """Run one week: every mechanism of the schedule in order, for every run; record."""
         running = (self._running_table[self.week] if self.week < len(self._running_table)
                    else attendance.running_methods(self, self.week))
+        running = benefits.plan_within_budget(self, running)  # the budget may cut some
         wk = Week(self.B, self.n, running)
         self.current_week = wk
         self._prepare_streams(running)

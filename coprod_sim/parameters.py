@@ -227,6 +227,17 @@ _TABLE: list[Param] = [
     _i("cycle_weeks", 39, 26, 52, "Length of one project cycle",
        "Weeks for one pass through the step model.",
        "experience-based co-design guidance (6-12 months)", "choose", "weeks"),
+    _b("limit_budget", False, "Live within a budget",
+       "Hold the plan to the budget below. At the start the money buys, in order: "
+       "invitations, staff training, ground rules, a written vision, the 4Rs, plain "
+       "language, a hearing loop, then peer support and inclusive communication for the "
+       "whole run; whatever it cannot cover whole is dropped. Then an activity goes ahead "
+       "only if the money left covers it in full; when money runs short, focus groups stop "
+       "first, then interviews, then questionnaires, and the forum last. Off: no cap.",
+       AS + " (the order of cuts is a design choice, docs/ODD.md 7.17)", "choose"),
+    _f("budget", 50000.0, 0.0, 2000000.0, "Budget for the whole project",
+       "Money the plan may spend over the whole run when it lives within a budget (0: no "
+       "money, so nothing that costs anything happens).", AS, "choose", "GBP"),
     # 5. Support ------------------------------------------------------------
     _b("large_print", False, "Large print materials",
        "Offer papers and questionnaires in large print.", BP + " (NLIAH 2010)", "support",
@@ -311,18 +322,27 @@ _TABLE: list[Param] = [
     _f("integration", 0.3, 0.0, 1.0, "How joined-up health and social care are",
        "Low values add finance and governance friction to decisions.",
        BP + " (Boyle, Slay & Stephens 2010; assumption for size)", "behaviour", "0-1"),
-    _i("benefit_lag_weeks", 52, 26, 104, "Delay before benefits show",
-       "Weeks before a change adopted from users' views starts to pay back.",
-       AS + " (evidence.md: 6-24 months)", "behaviour", "weeks"),
-    _f("value_per_view", 12.0, 0.0, 100.0, "Weekly value of an adopted view",
-       "Value to the service each week, once it shows, of a change adopted from "
-       "users' views, when the views represent everyone affected.", AS, "behaviour",
+    _i("benefit_lag_weeks", 52, 26, 156, "Average delay before benefits show",
+       "Average weeks from putting a change into practice (over the cycle after it is "
+       "adopted) to its benefit: benefits build up gradually over months to years, a "
+       "little at first.",
+       AS + " (evidence.md: 6-36 months; SCIE 2013)", "behaviour", "weeks"),
+    _f("value_per_view", 6.6, 0.0, 100.0, "Break-even weekly value of an adopted view",
+       "Weekly value of an adopted view (deep, representative) at which full coproduction "
+       "just pays back its cost over five years; the benefit counted is this times the "
+       "assumed return per £1.", "derived from the model (docs/ODD.md 7.17)", "behaviour",
        "GBP per week"),
     _f("staff_hour_cost", 35.0, 10.0, 120.0, "Cost of an hour of staff time",
        "Used for staff time in meetings, buddying and training.", AS, "behaviour", "GBP"),
     _f("meeting_hours", 2.0, 1.0, 2.5, "Length of a meeting",
        "Hours per forum or focus group meeting.",
        "Krueger & Casey 2000; Loria-Rebolledo et al. 2022", "behaviour", "hours"),
+    _f("benefit_cost_ratio", 2.0, -1.0, 6.0, "Assumed return per £1 (deep coproduction)",
+       "Benefit per £1 spent that a deep, representative design returns over five years: "
+       "the sources range from below 0 (returns can be negative) to about 6. Lighter "
+       "designs adopt fewer and shallower views, so they return less in all.",
+       AS + " (evidence.md: Boyle, Slay & Stephens 2010 'up to six times'; Local Area "
+       "Coordination £3-4 per £1; WSIPP 2023 1.94, or negative)", "behaviour", "GBP per GBP"),
     # Mechanism switches ------------------------------------------------------
     _m("mech_barriers", "Practical barriers",
        "Unmet access needs lower the chance of taking part."),
@@ -465,7 +485,8 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
                 "design throughout does not; 1000 Lives mostly through assets, delivery "
                 "and evaluation, which raise efficacy."),
     "cycle_weeks": ((("benefit", DOWN),), {"preset": "full_coproduction", "weeks": 104},
-                    "Changes go live at the end of a cycle: a longer cycle, later benefits."),
+                    "Changes are put into practice over the cycle after they are adopted: a "
+                    "longer cycle, later benefits."),
     "large_print": ((("part_need_large_print", UP),),
                     {"preset": "questionnaire_only", "n_people": 800, "n_staff": 60,
                      "seeds": 16},
@@ -534,6 +555,12 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
                           "Benefits start later."),
     "value_per_view": ((("benefit", UP),), {"preset": "full_coproduction", "weeks": 104},
                        "Each change is worth more."),
+    "benefit_cost_ratio": ((("benefit", UP),), {"preset": "full_coproduction", "weeks": 104},
+                           "Each change, and each person delivering it, is worth more."),
+    "limit_budget": ((("cost", DOWN),), {"budget": 3000.0},
+                     "A budget below the plan's cost stops activities when money runs short."),
+    "budget": ((("cost", UP),), {"limit_budget": True},
+               "More money, more of the plan goes ahead."),
     "staff_hour_cost": ((("cost", UP),), {}, "Staff time costs more."),
     "meeting_hours": ((("fatigue", UP), ("cost", UP)), {}, "Longer meetings tire and cost more."),
     "mech_barriers": ((("part_with_needs", DOWN),), dict(_NEEDS_CONTEXT, seeds=16),

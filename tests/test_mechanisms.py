@@ -414,24 +414,24 @@ def test_standing_forum_drifts():
     assert stepped(off, 104).state.aware_forum.sum() == start
 
 
-def test_benefits_come_after_the_lag():
-    # a change goes live at the end of its cycle (39 weeks) and shows
-    # benefit_lag_weeks after the middle of it: none before week 40 - 39 // 2 + 1
-    scenario = presets.get("full_coproduction", stage_co_delivery=False, benefit_lag_weeks=40)
-    weekly = run(scenario, seed=0, weeks=100).weekly
-    assert (weekly.benefit.iloc[:40] == 0).all()
-    assert weekly.benefit.iloc[-1] > 0
-    off = run(scenario.replace(**{switch("mech_benefit_lag"): False}), seed=0, weeks=60).weekly
-    assert off.benefit.iloc[10] > 0
+def test_benefits_build_up_over_the_lag():
+    # a distributed lag of mean benefit_lag_weeks: a little shows within weeks of the
+    # first adoption, far less early with a long lag than with a short one
+    scenario = presets.get("full_coproduction", stage_co_delivery=False)
+    soon = run(scenario.replace(benefit_lag_weeks=26), seed=0, weeks=100).weekly
+    late = run(scenario.replace(benefit_lag_weeks=104), seed=0, weeks=100).weekly
+    assert 0 < late.benefit.iloc[25] < 0.2 * soon.benefit.iloc[25]
+    off = run(scenario.replace(**{switch("mech_benefit_lag"): False}), seed=0, weeks=26).weekly
+    assert off.benefit.iloc[25] > 2 * soon.benefit.iloc[25]
 
 
 def test_representative_views_are_worth_more():
     model = CoproductionModel(Scenario(), rng=0)
     from coprod_sim.mechanisms import benefits
 
-    model.batch.improvement[0] = 50.0
+    model.batch.improvement[0] = model.batch.improvement_depth[0] = 50.0
     low_room = benefits.benefit_flow(model.batch)[0]
-    model.batch.improvement[0] = 100.0
+    model.batch.improvement[0] = model.batch.improvement_depth[0] = 100.0
     assert benefits.benefit_flow(model.batch)[0] < 2 * low_room  # diminishing returns
 
 

@@ -109,6 +109,10 @@ class Constants:
     step_gain: float
     # benefits
     room_per_person: float
+    benefit_lag_shape: float
+    stage_depth_gain: float
+    co_delivery_value: float
+    representative_floor: float
     # turnover
     leave_hazard: float
     life_exit_rate: float
