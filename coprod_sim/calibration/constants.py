@@ -65,6 +65,7 @@ class Constants:
     commitment_decay: float
     commitment_weight: float
     commitment_hold: float
+    payment_incentive: float
     # population: baseline willingness by segment
     age_gap_exponents: tuple[float, ...]
     deprivation_gap_exponents: tuple[float, ...]
@@ -96,6 +97,9 @@ class Constants:
     roles_tolerance: float
     heard_weight: float
     confidence_growth: float
+    wariness_weight: float
+    wariness_decay: float
+    word_of_mouth: float
     # staff
     trained_skill: float
     training_pace: float
