@@ -522,7 +522,7 @@ def test_understanding_grows_as_confidence_grows():
     assert np.all(after >= before) and np.any(after > before)
 
 
-def test_email_decisions_act_only_through_trust():
+def test_email_decisions_act_through_belief_not_adoption():
     model = CoproductionModel(MIXED.replace(email_decision_share=0.0), rng=0)
     heavy = CoproductionModel(MIXED.replace(email_decision_share=1.0), rng=0)
     np.testing.assert_allclose(adoption(model, np.arange(4)), adoption(heavy, np.arange(4)))

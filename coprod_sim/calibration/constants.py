@@ -88,6 +88,7 @@ class Constants:
     staff_items_per_view: float
     agenda_overlap: float
     email_trust_loss: float
+    email_efficacy_loss: float
     # feedback, learning, fatigue
     rationale_softening: float
     ignored_loss: float
