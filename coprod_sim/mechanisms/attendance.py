@@ -155,23 +155,26 @@ def commitment_pull(b: Model) -> np.ndarray:
     builds a role identity that keeps people coming; Agass et al. 1991 and the
     paper, Gibbs 1997: forums keep a small self-selected core of the already
     engaged) is ``commitment_weight`` at full commitment, 0 when
-    ``mech_commitment`` is off. It builds and fades in :func:`commit`, and
-    holds only as far as the member still expects to be heard
-    (:func:`held_commitment`).
+    ``mech_commitment`` is off. It builds and fades in :func:`commit` (a
+    member who comes less, wary of being ignored, loses it by missing
+    meetings); what holds a member in against leaving is
+    :func:`held_commitment`.
     """
-    return np.where(b.lev.mech_commitment, b.constants.commitment_weight * held_commitment(b),
+    return np.where(b.lev.mech_commitment, b.constants.commitment_weight * b.state.commitment,
                     0.0)
 
 
 def held_commitment(b: Model) -> np.ndarray:
-    """The commitment that still holds each person to the forum: commitment x (1 - wariness).
+    """The commitment that holds each person in against leaving: commitment x (1 - wariness).
 
     A role in a standing group holds people through disappointments
     (Piliavin, Grube & Callero 2002), but not through a group whose work goes
     nowhere: meetings that lead to no action make people stop taking part
-    (Brodie et al. 2011; Ocloo & Matthews 2016). So a member's commitment
+    (Brodie et al. 2011; Ocloo & Matthews 2016). So against leaving
+    (:func:`coprod_sim.mechanisms.turnover.drop_out`) a member's commitment
     counts only as far as they still expect to be heard (wariness 0: all of
-    it; see :func:`coprod_sim.mechanisms.feedback.remember_ignored`). With both
+    it; see :func:`coprod_sim.mechanisms.feedback.remember_ignored`); the habit
+    of coming (:func:`commitment_pull`) is the commitment itself. With both
     wariness mechanisms off, wariness is 0 and this is the commitment itself.
     """
     st = b.state

@@ -92,7 +92,9 @@ def remember_ignored(b: Model, wk: Week) -> None:
     assumption: about a third left after two years), so people who were
     ignored come less even when invited again, long after. It lowers the
     log-odds of taking part by ``wariness_weight`` at full wariness
-    (:func:`coprod_sim.mechanisms.attendance.drive`); that is its one path.
+    (:func:`coprod_sim.mechanisms.attendance.drive`), and a forum member's
+    commitment holds them in against leaving only as far as they still expect
+    to be heard (:func:`coprod_sim.mechanisms.attendance.held_commitment`).
     """
     lev, st = b.lev, b.state
     fading = b.once("wariness_on", lambda: lev.mech_ignored_memory | lev.mech_word_of_mouth)
