@@ -82,8 +82,9 @@ def give_feedback(b: Model, wk: Week) -> None:
 def remember_ignored(b: Model, wk: Week) -> None:
     """Mechanism 5b: people who were ignored expect it again, and hold it a long time.
 
-    Brodie et al. (2011, *Pathways through Participation*) and Ocloo &
-    Matthews (2016): meetings that lead to no action, and bad experiences,
+    Briefing paper: people who feel unheard "disengage from the process";
+    Brodie et al. 2011 (*Pathways through Participation*) and Ocloo &
+    Matthews 2016: meetings that lead to no action, and bad experiences,
     make people stop taking part. A view neither adopted nor explained
     (:func:`ignored_views`) closes ``learning_rate`` of the gap to full
     wariness (the Bush-Mosteller step of :func:`give_feedback`); a view
