@@ -283,9 +283,9 @@ def test_people_ignored_carry_it_and_only_with_the_switch_on():
     for _ in range(30):
         model.step()
     wary = model.state.wariness
-    gave = model.state.views > 0
-    assert wary[gave].mean() > 0.1  # the people who gave views expect to be ignored
-    assert (wary[~gave] == 0).all()  # no one else, without word of mouth
+    met = model.state.meetings > 0  # raised their own concerns in the forum
+    assert wary[met].mean() > 0.1  # ... and now expect to be ignored
+    assert (wary[model.state.views == 0] == 0).all()  # no one else, without word of mouth
     off = CoproductionModel(ignored.replace(**{switch("mech_ignored_memory"): False,
                                                "mech_word_of_mouth": False}), rng=1)
     for _ in range(30):

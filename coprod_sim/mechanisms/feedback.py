@@ -23,13 +23,17 @@ from coprod_sim.state import Model, Week
 
 
 def ignored_views(b: Model, wk: Week) -> np.ndarray:
-    """Who gave a view this week that was neither adopted nor explained (runs x people).
+    """Who raised a concern of their own this week that was neither adopted nor explained.
 
-    A reason is given when ``feedback_rationale`` is on (briefing paper); no
-    one else explains a decision (a buddy's help is in the meeting itself:
-    :func:`coprod_sim.mechanisms.meetings.effective_confidence`).
+    Runs x people. Being ignored is a person's own concern going nowhere: an
+    answer to closed questions on someone else's agenda (a questionnaire's,
+    mostly: :func:`coprod_sim.mechanisms.decisions.own_views`) was never that
+    person's view to adopt, and it moves belief only through
+    :func:`give_feedback`. A reason is given when ``feedback_rationale`` is on
+    (briefing paper); no one else explains a decision (a buddy's help is in
+    the meeting itself: :func:`coprod_sim.mechanisms.meetings.effective_confidence`).
     """
-    return wk.gave_view & ~wk.adopted & ~b.lev.feedback_rationale
+    return wk.own_view & ~wk.adopted & ~b.lev.feedback_rationale
 
 
 def give_feedback(b: Model, wk: Week) -> None:
@@ -85,8 +89,8 @@ def remember_ignored(b: Model, wk: Week) -> None:
     Briefing paper: people who feel unheard "disengage from the process";
     Brodie et al. 2011 (*Pathways through Participation*) and Ocloo &
     Matthews 2016: meetings that lead to no action, and bad experiences,
-    make people stop taking part. A view neither adopted nor explained
-    (:func:`ignored_views`) closes ``learning_rate`` of the gap to full
+    make people stop taking part. A concern of their own neither adopted nor
+    explained (:func:`ignored_views`) closes ``learning_rate`` of the gap to full
     wariness (the Bush-Mosteller step of :func:`give_feedback`); a view
     adopted mends the same share of it; a view not adopted but explained
     changes nothing. Wariness fades by ``wariness_decay`` a week (an
