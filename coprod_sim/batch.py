@@ -154,6 +154,11 @@ PEOPLE_ARRAYS = ("role", "age", "dep", "segment", "confidence0", "articulacy", "
                  "times", "views", "adopted", "ever_part", "dropped_week", "airtime",
                  "meetings", "method_times", "focus_accepted", "forum_first", "forum_dropped",
                  "joined_week", "commitment")
+#: People arrays that start at zero for everyone, made by the batch (not drawn with the
+#: population): ``wariness``, how far a person expects their view to be ignored (0-1),
+#: from being ignored themselves or hearing of peers who were
+#: (:mod:`coprod_sim.mechanisms.feedback`).
+GROWN_PEOPLE = ("wariness",)
 #: People and staff arrays the recorder sums each week, kept as rows of one block
 #: (``state.block_recorded``, ``staff_state.block_recorded``).
 RECORDED_PEOPLE = ("confidence0", "fatigue", "trust", "efficacy", "motivation", "confidence")
@@ -201,6 +206,9 @@ class Batch:
                                degree=int(c.peer_degree))
                      for p, seed in zip(people, self.seeds, strict=True)]
         self.state = Arrays(people, PEOPLE_ARRAYS, {"recorded": RECORDED_PEOPLE})
+        for name in GROWN_PEOPLE:  # state every person starts without (all zeros)
+            setattr(self.state, name, np.zeros((self.B, self.state.n)))
+        self.state.names += GROWN_PEOPLE
         self.state.block_beliefs = self.state.block_recorded[:, 2:5]  # trust .. motivation
         self.staff_state = Arrays(staff_, STAFF_ARRAYS, {"recorded": RECORDED_STAFF})
         n, m, B = self.state.n, self.staff_state.n, self.B

@@ -34,8 +34,10 @@ class Week:
     person's own concern), ``view_method``, ``adopted`` (runs x people);
     ``n_adopted``, ``staff_items``, ``focus_accepted``, ``focus_seats`` (per run);
     ``peer_share`` (share of each person's peers involved, after this week's
-    activities). Until a mechanism sets them they are shared read-only blanks
-    (mechanisms replace, never modify, them).
+    activities); ``ignored`` (gave a view neither adopted nor explained, runs x
+    people, set by the feedback mechanisms when they need it). Until a mechanism
+    sets them they are shared read-only blanks (mechanisms replace, never
+    modify, them).
     """
 
     _blanks: dict[tuple[int, int], dict[str, np.ndarray]] = {}
@@ -62,6 +64,7 @@ class Week:
         self.n_adopted = self.focus_accepted = self.focus_seats = blank["count"]
         self.staff_items = blank["amount"]
         self.peer_share: np.ndarray | None = None
+        self.ignored: np.ndarray | None = None
 
     def row(self, b: int) -> WeekRow:
         """One run's view of this week (arrays without the run axis, counts as numbers)."""

@@ -94,6 +94,18 @@ def test_a_barrier_that_meets_its_adjustment_costs_nothing():
     assert attendance.unmet_barriers(plain.batch)[0][:, 4].sum() == cost_need.sum()
 
 
+def test_payment_raises_everyone_s_questionnaire_response_only_when_switched_on():
+    q = presets.get("questionnaire_only")
+    Q = attendance.QUESTIONNAIRE
+    paid = chance(CoproductionModel(q.replace(pay_expenses=True), rng=3))[:, Q]
+    unpaid = chance(CoproductionModel(q, rng=3))[:, Q]
+    assert (paid > unpaid).all()  # everyone, not only people facing costs
+    off = q.replace(**{switch("mech_payment_incentive"): False})
+    np.testing.assert_allclose(chance(CoproductionModel(off.replace(pay_expenses=True),
+                                                        rng=3))[:, Q],
+                               chance(CoproductionModel(off, rng=3))[:, Q])
+
+
 def test_segment_gap_lowers_participation_of_young_and_deprived():
     scenario = presets.get("questionnaire_only")
     on = mean(scenario, "part_age_16_34"), mean(scenario, "part_most_deprived")
@@ -257,10 +269,46 @@ def test_feedback_changes_belief_and_reasons_soften_rejection():
     silent = mean(base, "efficacy")
     reasons = mean(base.replace(feedback_rationale=True), "efficacy")
     assert reasons >= silent + 0.03
-    off = base.replace(**{switch("mech_feedback"): False})
+    # a reason acts through feedback and through what people remember of being ignored
+    off = base.replace(**{switch("mech_feedback"): False, "mech_ignored_memory": False,
+                          "mech_word_of_mouth": False})
     a = run(off, seed=2).weekly.efficacy
     b = run(off.replace(feedback_rationale=True), seed=2).weekly.efficacy
     pd.testing.assert_series_equal(a, b)
+
+
+def test_people_ignored_carry_it_and_only_with_the_switch_on():
+    ignored = Scenario(power_sharing=0.1, pathway="none")
+    model = CoproductionModel(ignored.replace(mech_word_of_mouth=False), rng=1)
+    for _ in range(30):
+        model.step()
+    wary = model.state.wariness
+    met = model.state.meetings > 0  # raised their own concerns in the forum
+    assert wary[met].mean() > 0.1  # ... and now expect to be ignored
+    assert (wary[model.state.views == 0] == 0).all()  # no one else, without word of mouth
+    off = CoproductionModel(ignored.replace(**{switch("mech_ignored_memory"): False,
+                                               "mech_word_of_mouth": False}), rng=1)
+    for _ in range(30):
+        off.step()
+    assert (off.state.wariness == 0).all()
+    # a reason given: nothing to carry
+    told = CoproductionModel(ignored.replace(feedback_rationale=True), rng=1)
+    for _ in range(30):
+        told.step()
+    assert (told.state.wariness == 0).all()
+
+
+def test_word_of_mouth_reaches_peers_who_never_took_part():
+    ignored = Scenario(power_sharing=0.1, pathway="none", mech_ignored_memory=False)
+    model = CoproductionModel(ignored, rng=1)
+    for _ in range(30):
+        model.step()
+    never = ~model.state.ever_part
+    assert (model.state.wariness[never] > 0).mean() > 0.2
+    off = CoproductionModel(ignored.replace(**{switch("mech_word_of_mouth"): False}), rng=1)
+    for _ in range(30):
+        off.step()
+    assert (off.state.wariness == 0).all()
 
 
 # Mechanism 6: confidence and fatigue ---------------------------------------------
@@ -474,7 +522,7 @@ def test_understanding_grows_as_confidence_grows():
     assert np.all(after >= before) and np.any(after > before)
 
 
-def test_email_decisions_act_only_through_trust():
+def test_email_decisions_act_through_belief_not_adoption():
     model = CoproductionModel(MIXED.replace(email_decision_share=0.0), rng=0)
     heavy = CoproductionModel(MIXED.replace(email_decision_share=1.0), rng=0)
     np.testing.assert_allclose(adoption(model, np.arange(4)), adoption(heavy, np.arange(4)))

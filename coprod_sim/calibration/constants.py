@@ -65,6 +65,7 @@ class Constants:
     commitment_decay: float
     commitment_weight: float
     commitment_hold: float
+    payment_incentive: float
     # population: baseline willingness by segment
     age_gap_exponents: tuple[float, ...]
     deprivation_gap_exponents: tuple[float, ...]
@@ -87,6 +88,7 @@ class Constants:
     staff_items_per_view: float
     agenda_overlap: float
     email_trust_loss: float
+    email_efficacy_loss: float
     # feedback, learning, fatigue
     rationale_softening: float
     ignored_loss: float
@@ -96,6 +98,9 @@ class Constants:
     roles_tolerance: float
     heard_weight: float
     confidence_growth: float
+    wariness_weight: float
+    wariness_decay: float
+    word_of_mouth: float
     # staff
     trained_skill: float
     training_pace: float

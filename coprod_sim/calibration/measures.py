@@ -301,17 +301,17 @@ def panel_inactivity(traces, params, compare=None) -> float:
 
 
 def payment_odds_ratio(traces, params, compare=None) -> float:
-    """Odds ratio of taking part when invited, with expenses paid over without.
+    """Odds ratio of taking part when invited, with payment over without.
 
     ``compare`` holds the runs with payment (same seeds); ``method`` says which
-    invitations count (default: interviews, whose invitations are not capped by
-    seats); ``who = "cost_need"`` counts only the people who cannot afford the
-    costs of taking part (the people paying expenses reaches), ``"everyone"``
-    all invited.
+    invitations count (default: the questionnaire, where Edwards et al. 2002
+    measured the effect of payment on response); ``who = "everyone"`` (the
+    default) counts everyone invited, as the evidence did; ``"cost_need"``
+    only the people who cannot afford the costs of taking part.
     """
     if compare is None:
         raise MeasureError("the payment odds ratio needs 'compare' runs (with payment)")
-    methods = _methods(params, "interview")
+    methods = _methods(params, "questionnaire")
     who = (lambda t: t.cost_need) if params.get("who", "everyone") == "cost_need" else None
     return _odds(_rate(compare, methods, who)) / _odds(_rate(traces, methods, who))
 

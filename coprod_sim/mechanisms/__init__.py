@@ -53,7 +53,7 @@ SCHEDULE: tuple[Mechanism, ...] = (
               "Methods differ in reach: forums, focus groups, interviews, questionnaires."),
     Mechanism("attendance", attendance.decide_attendance,
               ("mech_barriers", "mech_segment_gap", "mech_peer_influence",
-               "mech_confidence_bias", "mech_commitment"),
+               "mech_confidence_bias", "mech_commitment", "mech_payment_incentive"),
               "Barriers, confidence, motivation and peers decide who takes part."),
     Mechanism("voice", meetings.share_voice,
               ("mech_voice_inequality", "mech_jargon", "mech_manager_dominance"),
@@ -66,6 +66,11 @@ SCHEDULE: tuple[Mechanism, ...] = (
     Mechanism("feedback", feedback.give_feedback, ("mech_feedback",),
               "Views adopted, or explained when not, keep people engaged; ignored "
               "views, and being talked over, drive disengagement."),
+    Mechanism("ignored_memory", feedback.remember_ignored, ("mech_ignored_memory",),
+              "People whose views go unheard disengage, and carry it: they come less "
+              "even when invited again."),
+    Mechanism("word_of_mouth", feedback.spread_word, ("mech_word_of_mouth",),
+              "People who were not heard tell their peers, who come less too."),
     Mechanism("confidence", learning.grow_confidence, ("mech_confidence_growth",),
               "Being heard, with support, builds confidence."),
     Mechanism("fatigue", learning.build_fatigue, ("mech_fatigue",),

@@ -112,22 +112,22 @@ def peer_pull(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
     reaches their own threshold (:func:`peers_felt`; a count, as in
     Granovetter's model, so a person with many ties is not held back by the
     ones who stay away), and from then on stays pulled (they have joined, until
-    they drop out); the pull is ``peer_weight``, and a funded peer support
-    network (``peer_support``, Boyle et al. 2010) makes it stronger (times
-    ``1 + peer_support_boost``). The tipping this gives: see :data:`TIPPING`.
+    they drop out); the pull is ``peer_weight``. A funded peer support network
+    (``peer_support``, Boyle et al. 2010) acts once on this decision: through
+    the count (:func:`peers_felt`), not the pull as well. The tipping this
+    gives: see :data:`TIPPING`.
     Runs with ``mech_peer_influence`` off neither join nor are pulled. People
     join when their run decides attendance: ``deciding`` marks those runs
     ``(runs, 1)`` (default: every run), so a run's joining never depends on
     what the other runs of its batch hold that week.
     """
-    lev, c, st = b.lev, b.constants, b.state
-    weight = lev.peer_weight * (1.0 + c.peer_support_boost * lev.peer_support)
+    lev, st = b.lev, b.state
     new = ~st.joined & (peers_felt(b) >= st.threshold) & st.engaged & lev.mech_peer_influence
     if deciding is not None:
         new &= deciding
     st.joined |= new
     np.putmask(st.joined_week, new, b.week)
-    return np.where(st.joined, weight, 0.0)
+    return np.where(st.joined, lev.peer_weight, 0.0)
 
 
 #: Where the threshold model of joining tips (Granovetter 1978): in the
@@ -155,10 +155,30 @@ def commitment_pull(b: Model) -> np.ndarray:
     builds a role identity that keeps people coming; Agass et al. 1991 and the
     paper, Gibbs 1997: forums keep a small self-selected core of the already
     engaged) is ``commitment_weight`` at full commitment, 0 when
-    ``mech_commitment`` is off. It builds and fades in :func:`commit`.
+    ``mech_commitment`` is off. It builds and fades in :func:`commit` (a
+    member who comes less, wary of being ignored, loses it by missing
+    meetings); what holds a member in against leaving is
+    :func:`held_commitment`.
     """
     return np.where(b.lev.mech_commitment, b.constants.commitment_weight * b.state.commitment,
                     0.0)
+
+
+def held_commitment(b: Model) -> np.ndarray:
+    """The commitment that holds each person in against leaving: commitment x (1 - wariness).
+
+    A role in a standing group holds people through disappointments
+    (Piliavin, Grube & Callero 2002), but not through a group whose work goes
+    nowhere: meetings that lead to no action make people stop taking part
+    (Brodie et al. 2011; Ocloo & Matthews 2016). So against leaving
+    (:func:`coprod_sim.mechanisms.turnover.drop_out`) a member's commitment
+    counts only as far as they still expect to be heard (wariness 0: all of
+    it; see :func:`coprod_sim.mechanisms.feedback.remember_ignored`); the habit
+    of coming (:func:`commitment_pull`) is the commitment itself. With both
+    wariness mechanisms off, wariness is 0 and this is the commitment itself.
+    """
+    st = b.state
+    return st.commitment * (1.0 - st.wariness)
 
 
 def commit(b: Model, wk: Week) -> None:
@@ -248,7 +268,12 @@ def decide_attendance(b: Model, wk: Week) -> None:
 def drive(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
     """Each person's log-odds of taking part, before the method and its barriers.
 
-    ``deciding`` marks the runs deciding attendance this week (see :func:`peer_pull`).
+    Motivation, trust, efficacy, a clear purpose, the segment gap, peers
+    (:func:`peer_pull`), and wariness: people who were ignored, or heard of
+    peers who were, come less (``wariness_weight`` at full wariness;
+    :func:`coprod_sim.mechanisms.feedback.remember_ignored`,
+    :func:`coprod_sim.mechanisms.feedback.spread_word`). ``deciding`` marks
+    the runs deciding attendance this week (see :func:`peer_pull`).
     """
     lev, st, c = b.lev, b.state, b.constants
     d = (c.drive_motivation * (st.motivation - 0.5) + c.drive_trust * (st.trust - 0.5)
@@ -258,6 +283,8 @@ def drive(b: Model, deciding: np.ndarray | None = None) -> np.ndarray:
         d = d + np.where(lev.mech_segment_gap, st.base_offset, 0.0)
     if lev.mech_peer_influence.any():
         d = d + np.where(lev.mech_peer_influence, peer_pull(b, deciding), 0.0)
+    if b.once("wariness_on", lambda: lev.mech_ignored_memory | lev.mech_word_of_mouth).any():
+        d = d - c.wariness_weight * st.wariness  # 0 for everyone where both are off
     return d
 
 
@@ -268,11 +295,13 @@ def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
     Log-odds: the method's base chance, plus the person's drive (motivation,
     trust, efficacy, a clear purpose, the segment gap, peers), minus unmet
     barriers (for focus groups, at the show-up instead: see :func:`_choose`),
-    plus commitment for the forum (:func:`commitment_pull`), plus confidence
-    and articulacy for groups. Confidence is the
-    confidence the person brings, a buddy's included (see
-    :func:`coprod_sim.mechanisms.meetings.effective_confidence`). ``methods``
-    picks the methods (rows of the result); ``d`` is the drive if already known.
+    plus commitment for the forum (:func:`commitment_pull`), plus a payment
+    for a questionnaire (:func:`payment_pull`), plus confidence and
+    articulacy (the confidence bias). For the forum and focus groups the
+    confidence is the one the person brings to a meeting, a buddy's included
+    (:func:`coprod_sim.mechanisms.meetings.effective_confidence`: a buddy goes
+    to meetings); for an interview it is their own. ``methods`` picks the
+    methods (rows of the result); ``d`` is the drive if already known.
     """
     from coprod_sim.mechanisms.meetings import effective_confidence
 
@@ -281,13 +310,16 @@ def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
     on = lev.mech_confidence_bias
     bias = on.any()
     if bias:
-        conf = effective_confidence(b) - 0.5
+        own = st.confidence - 0.5
+        conf = effective_confidence(b) - 0.5 if lev.buddying.any() else own
         artic = st.articulacy - 0.5
     out = []
     for m in methods:
         if m == QUESTIONNAIRE:
             chance = lev.questionnaire_response_rate
             base = np.log(chance / (1 - chance)) + c.questionnaire_calibration
+            if lev.pay_expenses.any():
+                base = base + payment_pull(b)
         else:
             chance = c.base_chance[m]
             base = np.log(chance / (1 - chance))
@@ -297,10 +329,30 @@ def attendance_chance(b: Model, methods: tuple[int, ...] = (0, 1, 2, 3),
         if m == FORUM and lev.mech_commitment.any():
             logit = logit + commitment_pull(b)
         if bias:
-            logit = (logit + np.where(on, conf * c.confidence_bias[m], 0.0)
+            lent = conf if m in (FORUM, FOCUS) else own
+            logit = (logit + np.where(on, lent * c.confidence_bias[m], 0.0)
                      + np.where(on, artic * c.articulacy_bias[m], 0.0))
         out.append(1.0 / (1.0 + np.exp(-logit)))
     return np.stack(out)
+
+
+def payment_pull(b: Model) -> np.ndarray:
+    """Log-odds a payment adds to answering a questionnaire, for everyone invited (runs x 1).
+
+    Edwards et al. (2002, BMJ; a systematic review of postal questionnaires):
+    a monetary incentive roughly doubles the odds of response (odds ratio
+    2.0, 1.3-2.3), for everyone asked, not only people who could not afford
+    to answer. With ``pay_expenses`` (the lever that pays people for taking
+    part) a questionnaire's log-odds rise by ``payment_incentive`` (fitted so
+    that the response odds ratio is about 2: calibration target
+    ``payment_odds_ratio``); 0 with ``mech_payment_incentive`` off. In
+    meetings and interviews payment acts only by removing the cost barrier
+    for the people who face costs (:func:`barrier_penalty`; its strength
+    there is an assumption).
+    """
+    lev = b.lev
+    return b.once("payment_pull", lambda: np.where(
+        lev.pay_expenses & lev.mech_payment_incentive, b.constants.payment_incentive, 0.0))
 
 
 def _choose(b: Model, wk: Week) -> np.ndarray:
@@ -357,4 +409,5 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
 
 __all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
            "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
-           "drive", "commitment_pull", "commit", "peer_count", "peers_felt", "TIPPING"]
+           "drive", "commitment_pull", "commit", "payment_pull", "held_commitment",
+           "peer_count", "peers_felt", "TIPPING"]

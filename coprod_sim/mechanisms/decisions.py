@@ -120,12 +120,21 @@ def adopt_views(b: Model, wk: Week) -> None:
 
 
 def exclude_by_email(b: Model, wk: Week) -> None:
-    """Mechanism 4b: decisions by email that leave service users out erode trust.
+    """Mechanism 4b: decisions by email that leave service users out erode trust and efficacy.
 
-    People who have been to a meeting in the last eight weeks notice decisions
-    made without them. Inclusive communication prevents it, except for people
-    who are not online unless digital inclusion is funded (briefing paper).
-    This is the only path of email decisions (they do not also change adoption).
+    Briefing paper: communication between professionals "often occurs outside
+    of meetings via email" and leaving service users out "may undermine the
+    effort". People who have been to a meeting in the last eight weeks notice
+    decisions made without them: each week they lose ``email_trust_loss`` x
+    ``email_decision_share`` of their trust (the service decides behind their
+    backs) and ``email_efficacy_loss`` x ``email_decision_share`` of their
+    efficacy (what they say in meetings is not where things are decided).
+    Both then act as everywhere else: lower trust and efficacy make people
+    come less (:func:`coprod_sim.mechanisms.attendance.drive`), and lower
+    trust makes them leave (:func:`coprod_sim.mechanisms.turnover.drop_out`).
+    Inclusive communication prevents it, except for people who are not online
+    unless digital inclusion is funded. This is the only path of email
+    decisions (they do not also change adoption).
     """
     lev, st = b.lev, b.state
     on = b.once("email_on", lambda: lev.mech_email_exclusion & (lev.email_decision_share > 0))
@@ -137,5 +146,8 @@ def exclude_by_email(b: Model, wk: Week) -> None:
     noticing = b.once("email_noticing", lambda: on & (~lev.inclusive_communication | (
         st.needs[:, :, 5] & ~lev.digital_inclusion)))
     recent &= noticing
-    loss = b.once("email_loss", lambda: b.constants.email_trust_loss * lev.email_decision_share)
+    c = b.constants
+    loss = b.once("email_loss", lambda: c.email_trust_loss * lev.email_decision_share)
     np.subtract(st.trust, loss * st.trust, out=st.trust, where=recent)
+    felt = b.once("email_felt", lambda: c.email_efficacy_loss * lev.email_decision_share)
+    np.subtract(st.efficacy, felt * st.efficacy, out=st.efficacy, where=recent)

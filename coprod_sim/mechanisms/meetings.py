@@ -7,11 +7,13 @@ information" (NLIAH 2010); a clear written vision and collaboratively created
 ground rules foster mutual respect; jargon is a barrier; professional working
 parties "are usually dominated with managerial/senior levels of staff".
 
-Each support works through one path: a buddy lends confidence to a less
-confident person (:func:`effective_confidence`, which then shapes who comes,
-who is heard and who understands) and explains decisions to them (the
-feedback mechanism treats a buddied person's unadopted view as explained:
-the paper's buddy helps people "understand and analyse"); ground rules and a written vision flatten
+Each support works through one path: a buddy goes to meetings with a less
+confident person and lends them confidence there (:func:`effective_confidence`,
+which then shapes who comes to a meeting, who is heard in it and who
+understands it: the paper's buddy helps people "understand and analyse the
+information and views presented during meetings", NLIAH 2010); so a buddy
+helps only people who meet with one, never a questionnaire's or an
+interview's respondents; ground rules and a written vision flatten
 who takes the talking time (mutual respect); plain language removes jargon.
 """
 
@@ -30,15 +32,17 @@ JARGON_FLOOR, PLAIN_FLOOR = 0.3, 0.7
 
 
 def buddied(b: Model) -> np.ndarray:
-    """Who has a buddy: less confident people (below 0.5), when buddying is funded."""
+    """Who would meet with a buddy: less confident people (below 0.5), when buddying is funded."""
     return b.lev.buddying & (b.state.confidence < 0.5)
 
 
 def effective_confidence(b: Model) -> np.ndarray:
-    """The confidence each person brings to an activity: their own, plus a buddy's.
+    """The confidence each person brings to a meeting: their own, plus a buddy's.
 
     Briefing paper (NLIAH 2010): buddying pairs a service user who wants it
-    with a professional. A buddy lends ``buddy_lift`` to people below 0.5.
+    with a professional, to help them understand and analyse what is presented
+    in meetings. A buddy lends ``buddy_lift`` to people below 0.5, in forums
+    and focus groups only (who comes, who is heard, who understands there).
     """
     st = b.state
     if not b.lev.buddying.any():
@@ -86,9 +90,16 @@ def share_voice(b: Model, wk: Week) -> None:
     if not wk.part.any():
         return
     view_weight = c.array("view_chance")
-    conf_all = effective_confidence(b)
+    conf_all = effective_confidence(b)  # in a meeting, a buddy's confidence included
     comp = comprehension(b, conf_all)
-    b.understanding_sum += np.where(wk.part, comp, 0.0).sum(axis=-1)
+    if lev.buddying.any():  # elsewhere no buddy: each person's own confidence
+        comp_alone = comprehension(b, st.confidence)
+        in_meeting = wk.took[FORUM] | wk.took[FOCUS]
+        b.understanding_sum += np.where(wk.part, np.where(in_meeting, comp, comp_alone),
+                                        0.0).sum(axis=-1)
+    else:
+        comp_alone = comp
+        b.understanding_sum += np.where(wk.part, comp, 0.0).sum(axis=-1)
     b.understanding_n += wk.part.sum(axis=-1)
     view_chance = np.zeros((b.B, b.n))
     heard = np.zeros((b.B, b.n))
@@ -125,7 +136,7 @@ def share_voice(b: Model, wk: Week) -> None:
         who = wk.took[method]
         if not who.any():
             continue
-        chance = view_weight[method] * (0.5 + 0.5 * comp)
+        chance = view_weight[method] * (0.5 + 0.5 * comp_alone)
         view_chance = np.where(who, np.maximum(view_chance, chance), view_chance)
         best_method = np.where(who & (best_method < 0), method, best_method)
     wk.gave_view = b.uniform("voice", 4) < view_chance

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coprod_sim.mechanisms.attendance import peer_share, peers_felt
+from coprod_sim.mechanisms.attendance import held_commitment, peer_share, peers_felt
 from coprod_sim.state import Model, Week
 
 
@@ -25,7 +25,8 @@ def drop_out(b: Model, wk: Week) -> None:
     model's roles step) lower the point at which people give up
     (``roles_tolerance``). Commitment to a standing forum holds its members in
     too (``commitment_hold``; Piliavin, Grube & Callero 2002: a role identity
-    keeps people taking part through disappointments).
+    keeps people taking part through disappointments), as far as they still
+    expect to be heard (:func:`~coprod_sim.mechanisms.attendance.held_commitment`).
     """
     lev, st, c = b.lev, b.state, b.constants
     # clip trust, efficacy and motivation to 0-1, in place (one block of rows when the
@@ -43,7 +44,8 @@ def drop_out(b: Model, wk: Week) -> None:
     held = c.peer_hold * wk.peer_share * b.once(
         "peer_boost", lambda: 1.0 + c.peer_support_boost * lev.peer_support)
     if lev.mech_commitment.any():  # a member's role in a standing group holds them in too
-        held = held + np.where(lev.mech_commitment, c.commitment_hold * st.commitment, 0.0)
+        held = held + np.where(lev.mech_commitment, c.commitment_hold * held_commitment(b),
+                                 0.0)
     tolerance = st.tolerance * np.where(b.roles_clear, c.roles_tolerance, 1.0)[:, None]
     # motivation or trust (the lower of them) below the tolerance, with peers' hold
     low = np.minimum(st.motivation, st.trust) + held < tolerance
