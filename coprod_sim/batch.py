@@ -226,6 +226,13 @@ class Batch:
                                        lev.interview_every_weeks,
                                        lev.questionnaire_every_weeks])
         self._rows = np.arange(B)
+        # The groups the plan runs (attendance.meeting_groups): each person belongs
+        # to one local group (index mod groups: people are drawn independently).
+        self.n_groups = attendance.meeting_groups(n, lev.people_per_group[:, 0])
+        self.one_group = bool((self.n_groups == 1).all())
+        self.group_of = np.arange(n)[None, :] % self.n_groups[:, None]
+        sizes = (self.group_of[:, :, None] == np.arange(int(self.n_groups.max()))).sum(axis=1)
+        self.group_start = np.cumsum(sizes, axis=-1) - sizes
         self._located = -1
         self._once: dict[str, Any] = {}
         # Which streams a week will use, by what happens in it (see _prepare_streams).
