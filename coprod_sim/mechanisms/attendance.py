@@ -391,6 +391,7 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
     return took, methods
 
 
-__all__ = ["METHODS", "meeting_groups", "smallest_in_groups", "running_methods", "invite", "decide_attendance", "unmet_barriers",
+__all__ = ["METHODS", "meeting_groups", "smallest_in_groups", "running_methods", "invite",
+           "decide_attendance", "unmet_barriers",
            "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
            "drive", "commitment_pull", "commit", "peer_count", "peers_felt", "TIPPING"]
