@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from coprod_sim.mechanisms.steps import vision_held
 from coprod_sim.randomness import gamma
 from coprod_sim.state import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE, Model, Week
 
@@ -95,7 +96,7 @@ def share_voice(b: Model, wk: Week) -> None:
     best_method = np.full((b.B, b.n), -1)
     k = np.where(lev.mech_voice_inequality, c.voice_exponent, 0.0)
     k = np.where(lev.ground_rules, k * c.ground_rules_flatten, k)
-    k = np.where(lev.written_vision, k * c.vision_flatten, k)
+    k = k * (1.0 - (1.0 - c.vision_flatten) * vision_held(b))  # written or co-created
     for draw, method in enumerate((FORUM, FOCUS)):
         who = wk.took[method]
         size = who.sum(axis=-1)
