@@ -284,6 +284,79 @@ def p10(r: Runs) -> list[Check]:
     ]
 
 
+#: Every co-production stage open to users: then the weeks a step model gives each stage
+#: do not matter to adoption, and step models differ only by what their steps do.
+ALL_STAGES = dict(stage_co_commissioning=True, stage_co_design=True, stage_co_delivery=True,
+                  stage_co_assessment=True)
+#: Each step model's named path to a difference, as (outcome, the steps that carry it):
+#: with the steps switched off (``mech_step_actions``) the difference must vanish.
+STEP_PATHS = {
+    "nhs_sph": ("influence", "identifying needs puts concerns on the agenda and forming "
+                "partnerships lowers friction"),
+    "1000_lives": ("voice_equality", "co-creating the vision flattens voice"),
+    "cafa": ("participation_rate", "identifying every group and engaging reach more people"),
+}
+
+
+def p11(r: Runs) -> list[Check]:
+    on = r.summary(Scenario(mech_confidence_bias=True))
+    off = r.summary(Scenario(mech_confidence_bias=False))
+    q = r.summary(presets.get("questionnaire_only"))
+    return [
+        Check("groups favouring the confident lower equal voice (exclusion is not equality)",
+              f"{_pct(on.voice_equality)} vs {_pct(off.voice_equality)} without the bias",
+              "≥ 5 points lower", on.voice_equality <= off.voice_equality - 0.05),
+        Check("... and the voice of less confident people",
+              f"{on.quiet_voice:.2f} vs {off.quiet_voice:.2f}", "≥ 0.05 lower",
+              on.quiet_voice <= off.quiet_voice - 0.05),
+        Check("with no meeting, equal voice does not apply (missing, not 0)",
+              "missing" if np.isnan(q.get("voice_equality", np.nan)) else
+              f"{q.voice_equality:.2f}", "missing", bool(np.isnan(q.get("voice_equality",
+                                                                             np.nan)))),
+    ]
+
+
+def p12(r: Runs) -> list[Check]:
+    none = r.summary(Scenario(power_sharing=0.0))
+    some = r.summary(Scenario())
+    most = r.summary(Scenario(power_sharing=0.85))
+    return [
+        Check("with no power shared, almost none of the plan comes from service users",
+              _pct(none.user_plan_share), "≤ 10%", none.user_plan_share <= 0.10),
+        Check("the users' share of the plan rises with power shared (0, 0.4, 0.85)",
+              f"{_pct(none.user_plan_share)} < {_pct(some.user_plan_share)} < "
+              f"{_pct(most.user_plan_share)}", "each ≥ 15 points higher",
+              most.user_plan_share >= some.user_plan_share + 0.15
+              and some.user_plan_share >= none.user_plan_share + 0.15),
+    ]
+
+
+def step_model_figures(r: Runs, outcome: str, steps_on: bool = True) -> dict[str, float]:
+    """``outcome`` (mean of the last 13 weeks and the seeds) per step model, all stages open."""
+    from coprod_sim.presets import PATHWAYS
+
+    out = {}
+    for pathway in PATHWAYS:
+        sc = Scenario(pathway=pathway, mech_step_actions=steps_on, **ALL_STAGES)
+        rows = r.runs(sc, r.seeds, 52)
+        out[pathway] = float(np.nanmean([x.weekly[outcome].iloc[-13:].mean() for x in rows]))
+    return out
+
+
+def p13(r: Runs) -> list[Check]:
+    checks = []
+    for pathway, (outcome, path) in STEP_PATHS.items():
+        on = step_model_figures(r, outcome)
+        off = step_model_figures(r, outcome, steps_on=False)
+        gap_on, gap_off = on[pathway] - on["none"], off[pathway] - off["none"]
+        checks.append(Check(
+            f"with stage shares equal, {pathway} differs from no step model in {outcome} "
+            f"({path}); with its steps switched off the difference vanishes",
+            f"{gap_on:+.3f} on, {gap_off:+.3f} off", "≥ 0.02 on, ≤ 0.005 off",
+            abs(gap_on) >= 0.02 and abs(gap_off) <= 0.005))
+    return checks
+
+
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(1, "Questionnaires reach more people and a more representative mix than forums "
                "or focus groups, but give less influence.", "briefing paper", p1),
@@ -306,6 +379,13 @@ PATTERNS: tuple[Pattern, ...] = (
                "long one shows its return.", "briefing paper", p9),
     Pattern(10, "Managers dominate professional working parties unless front-line staff are "
                 "deliberately included.", "briefing paper", p10),
+    Pattern(11, "Leaving the less confident out of meetings lowers equal voice; voice does "
+                "not apply where no meeting is held.", "briefing paper (Gibbs 1997)", p11),
+    Pattern(12, "The action plan is the users' only as far as power is shared.",
+            "briefing paper (Needham & Carr 2009)", p12),
+    Pattern(13, "Step models differ by what their steps do, not by how they label the weeks.",
+            "briefing paper (CAFA 2012; Hill 2012; Spencer, Dineen & Phillips 2013)", p13),
 )
 
-__all__ = ["Check", "PATTERNS", "Pattern", "Runs", "SEEDS"]
+__all__ = ["ALL_STAGES", "Check", "PATTERNS", "Pattern", "Runs", "SEEDS", "STEP_PATHS",
+           "step_model_figures"]
