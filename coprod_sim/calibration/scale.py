@@ -217,6 +217,7 @@ def method_checks(small: dict[str, Any], big: dict[str, Any]) -> list[dict[str, 
 
 
 __all__ = ["HEADLINE", "HEADLINE_DESIGNS", "HEADLINE_LARGE", "HEADLINE_SEEDS", "HEADLINE_SMALL",
-           "headline_checks", "FIXED_SIZE_LIMIT", "FORUM_FULLNESS", "FORUM_SHARE", "FULL_MEETINGS", "LARGE",
+           "headline_checks", "FIXED_SIZE_LIMIT", "FORUM_FULLNESS", "FORUM_SHARE",
+           "FULL_MEETINGS", "LARGE",
            "MIXTURES", "RATES", "SEEDS", "SMALL", "TOLERANCE", "method_checks",
            "method_rates", "rates", "remixed"]
