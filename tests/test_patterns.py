@@ -1,4 +1,4 @@
-"""The patterns a valid model reproduces (model.md, pattern-oriented modelling; 11-13 added by issue 16).
+"""The patterns a valid model reproduces (model.md, pattern-oriented modelling).
 
 Each test compares scenarios over the same fixed seeds and asserts the
 direction and a minimum size of the effect, stated in the test. Averages are
