@@ -95,11 +95,18 @@ def staff_agenda(b: Model, wk: Week) -> None:
     their own). The expected number of items, added as a rate (not drawn).
     With ``mech_power_sharing`` off no power is shared.
     """
-    lev, c = b.lev, b.constants
-    power = np.where(lev.mech_power_sharing[:, 0], lev.power_sharing[:, 0], 0.0)
-    power = np.maximum(power, 0.02)
-    items = (c.staff_agenda_rate * b.n_groups * (1.0 - power) / power
-             * np.clip(1.5 - seated_openness(b), 0.0, None))
+    def make():
+        lev = b.lev
+        power = np.where(lev.mech_power_sharing[:, 0], lev.power_sharing[:, 0], 0.0)
+        power = np.maximum(power, 0.02)
+        sf = b.staff_state
+        seats = sf.seat.sum(axis=-1)
+        return (b.constants.staff_agenda_rate * b.n_groups * (1.0 - power) / power,
+                sf.seat.astype(float) / np.maximum(seats, 1)[:, None], seats > 0)
+
+    base, seat_weight, seated = b.once("staff_agenda", make)
+    openness = np.where(seated, (b.staff_state.openness * seat_weight).sum(axis=-1), 0.5)
+    items = base * np.maximum(1.5 - openness, 0.0)
     wk.staff_items = items
     b.plan_staff += items
 

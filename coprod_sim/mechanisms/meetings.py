@@ -150,17 +150,23 @@ def group_sums(b: Model, values: np.ndarray, group: np.ndarray | None = None) ->
     return np.bincount(flat, weights=values.ravel(), minlength=b.B * width).reshape(b.B, width)
 
 
-def voice_standing(b: Model) -> np.ndarray:
-    """People in order of their standing in a meeting (runs x people), lowest first.
+def voice_standing(b: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """People in order of their standing in a meeting, lowest first; fixed for a run.
 
     Standing is starting confidence x articulacy (what the paper says groups
-    favour: Gibbs 1997), ordered within each group the plan runs; fixed for a run.
+    favour: Gibbs 1997), ordered within each group the plan runs. Returns the
+    order as flat indices into ``(runs x people)`` arrays, each ordered
+    person's group, and who is less confident (starting confidence below
+    ``LESS_CONFIDENT``, runs x people).
     """
     def make():
         st = b.state
         order = np.argsort(st.confidence0 * st.articulacy, axis=-1, kind="stable")
         grp = np.take_along_axis(b.group_of, order, axis=-1)
-        return np.take_along_axis(order, np.argsort(grp, axis=-1, kind="stable"), axis=-1)
+        order = np.take_along_axis(order, np.argsort(grp, axis=-1, kind="stable"), axis=-1)
+        flat = (order + np.arange(b.B)[:, None] * b.n).ravel()
+        return (flat, np.take_along_axis(b.group_of, order, axis=-1),
+                st.confidence0 < LESS_CONFIDENT)
 
     return b.once("voice_standing", make)
 
@@ -175,27 +181,29 @@ def record_voice(b: Model, share: np.ndarray, who: np.ndarray, invited: np.ndarr
       & van Doorslaer 1991; Kakwani, Wagstaff & van Doorslaer 1997) of talking
       time across the invited ranked by their standing (confidence x
       articulacy, :func:`voice_standing`): ``C = 2 sum(share_i r_i) - 1`` with
-      ``r_i`` the fractional rank. 0 when talking time goes evenly across
-      people of every standing (whoever is absent, absent at random), near 1
-      when the most confident hold it all, whether by talking over the others
-      or because the others stayed away;
-    - quiet voice: the talking time of less confident people (starting
-      confidence below ``LESS_CONFIDENT``) against their share of the invited.
+      ``r_i`` the fractional rank among the invited. 0 when talking time goes
+      evenly across people of every standing (whoever is absent, absent at
+      random), near 1 when the most confident hold it all, whether by talking
+      over the others or because the others stayed away;
+    - quiet voice: the talking time of less confident people against their
+      share of the invited.
 
     One meeting per group held (a group with someone present).
     """
     tally = b.tally
-    order = voice_standing(b)
-    inv = np.take_along_axis(invited, order, axis=-1)
-    share_sorted = np.take_along_axis(share, order, axis=-1)
+    flat, group_sorted, quiet = voice_standing(b)
+    shape = share.shape
+    inv = invited.ravel()[flat].reshape(shape)
+    share_sorted = share.ravel()[flat].reshape(shape)  # 0 for people not present
     running = np.cumsum(inv, axis=-1)
+    quiet_invited = invited & quiet
     if b.one_group:
-        before = np.zeros((b.B, 1))
-        n_inv = running[:, -1:].astype(float)
-        rank = running
-        group_sorted = np.zeros(inv.shape, dtype=np.int64)
+        n_inv = np.maximum(running[:, -1:], 1)
+        c_index = 2.0 * (share_sorted * (running - 0.5)).sum(axis=-1) / n_inv[:, 0] - 1.0
+        held = who.any(axis=-1)
+        quiet_share = quiet_invited.sum(axis=-1) / n_inv[:, 0]
+        tally["meetings"] += held
     else:
-        group_sorted = np.take_along_axis(b.group_of, order, axis=-1)
         starts = b.group_start
         edge = np.concatenate([np.zeros((b.B, 1), dtype=running.dtype), running], axis=-1)
         before_g = np.take_along_axis(edge, starts, axis=-1)  # invited before each group
@@ -203,26 +211,22 @@ def record_voice(b: Model, share: np.ndarray, who: np.ndarray, invited: np.ndarr
         n_g = np.take_along_axis(edge, starts + sizes, axis=-1) - before_g
         before = np.take_along_axis(before_g, group_sorted, axis=-1)
         n_inv = np.take_along_axis(n_g, group_sorted, axis=-1).astype(float)
-        rank = running - before
-    r = np.where(inv, (rank - 0.5) / np.maximum(n_inv, 1.0), 0.0)
-    met_person = who
-    if b.one_group:
-        c_index = 2.0 * (share_sorted * r).sum(axis=-1, keepdims=True) - 1.0
-        held = met_person.any(axis=-1, keepdims=True)
-        quiet = invited & (b.state.confidence0 < LESS_CONFIDENT)
-        quiet_share = quiet.sum(axis=-1, keepdims=True) / np.maximum(
-            invited.sum(axis=-1, keepdims=True), 1)
-    else:
+        r = (running - before - 0.5) / np.maximum(n_inv, 1.0)
         c_index = 2.0 * group_sums(b, share_sorted * r, group_sorted) - 1.0
-        held = group_sums(b, met_person.astype(float)) > 0
-        quiet = invited & (b.state.confidence0 < LESS_CONFIDENT)
-        quiet_share = group_sums(b, quiet.astype(float)) / np.maximum(
+        held = group_sums(b, who.astype(float)) > 0
+        quiet_share = group_sums(b, quiet_invited.astype(float)) / np.maximum(
             group_sums(b, invited.astype(float)), 1.0)
-    tally["meetings"] += held.sum(axis=-1)
-    tally["equality_sum"] += np.where(held, 1.0 - np.abs(c_index), 0.0).sum(axis=-1)
-    tally["quiet_airtime"] += np.where(who & (b.state.confidence0 < LESS_CONFIDENT),
-                                       share, 0.0).sum(axis=-1)
-    tally["quiet_seats"] += np.where(held, quiet_share, 0.0).sum(axis=-1)
+        tally["meetings"] += held.sum(axis=-1)
+        c_index = np.where(held, c_index, 1.0)  # no meeting in that group: adds nothing
+        quiet_share = np.where(held, quiet_share, 0.0).sum(axis=-1)
+        c_index = (1.0 - np.abs(c_index)).sum(axis=-1)
+        tally["equality_sum"] += c_index
+        tally["quiet_airtime"] += np.where(who & quiet, share, 0.0).sum(axis=-1)
+        tally["quiet_seats"] += quiet_share
+        return
+    tally["equality_sum"] += np.where(held, 1.0 - np.abs(c_index), 0.0)
+    tally["quiet_airtime"] += (share * quiet).sum(axis=-1)
+    tally["quiet_seats"] += np.where(held, quiet_share, 0.0)
 
 
 def staff_talk_share(power_sharing: np.ndarray | float) -> np.ndarray | float:
