@@ -195,5 +195,8 @@ def test_12_the_plan_is_the_users_only_as_far_as_power_is_shared():
 
 def test_13_step_models_differ_by_what_their_steps_do():
     # with every stage open: NHS SPH influence +0.048, 1000 Lives equal voice +0.064,
-    # CAFA participation +0.060 over no step model (floor 0.02); 0.000 with steps off
+    # CAFA participation +0.060 over no step model (floor 0.02); 0.000 with steps off.
+    # Named paths: CAFA's governance +0.018 influence at high resistance, -0.003 without
+    # the relief; NHS SPH's lead 0.048 -> 0.030 without friction; 1000 Lives' 0.064 ->
+    # 0.026 without unequal voice
     assert not _holds(13)

@@ -354,7 +354,42 @@ def p13(r: Runs) -> list[Check]:
             f"({path}); with its steps switched off the difference vanishes",
             f"{gap_on:+.3f} on, {gap_off:+.3f} off", "≥ 0.02 on, ≤ 0.005 off",
             abs(gap_on) >= 0.02 and abs(gap_off) <= 0.005))
+    # each named path, by its own switch or constant
+    cafa = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9})
+    cafa_off = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9},
+                    governance_relief=0.0)
+    checks.append(Check(
+        "CAFA's agreed governance lowers resistance to adoption: with policies in the way "
+        "(organisational resistance 0.9) its influence is higher, and not without the relief "
+        "(governance_relief 0)", f"{cafa:+.3f} vs {cafa_off:+.3f}", "≥ 0.008, then ≤ 0.005",
+        cafa >= 0.008 and abs(cafa_off) <= 0.005))
+    nhs, nhs_off = _gap(r, "nhs_sph", "influence", {}), _gap(r, "nhs_sph", "influence", {},
+                                                               friction_slope=0.0)
+    checks.append(Check(
+        "NHS SPH's partnerships act through integration friction: without friction "
+        "(friction_slope 0) its lead in influence shrinks", f"{nhs:+.3f} vs {nhs_off:+.3f}",
+        "≥ 0.01 smaller", nhs - nhs_off >= 0.01))
+    vision = _gap(r, "1000_lives", "voice_equality", {})
+    vision_off = _gap(r, "1000_lives", "voice_equality", {"mech_voice_inequality": False})
+    checks.append(Check(
+        "1000 Lives' vision acts by flattening unequal voice: with voice inequality off its "
+        "lead in equal voice shrinks", f"{vision:+.3f} vs {vision_off:+.3f}",
+        "≥ 0.02 smaller", vision - vision_off >= 0.02))
     return checks
+
+
+def _gap(r: Runs, pathway: str, outcome: str, levers: dict[str, Any],
+         **constants: float) -> float:
+    """``outcome`` of ``pathway`` minus that of no step model (all stages open, last 13 weeks)."""
+    from coprod_sim.calibration.constants import Constants
+
+    c = Constants.load().replace(**constants) if constants else None
+    out = []
+    for pw in (pathway, "none"):
+        sc = Scenario(pathway=pw, **ALL_STAGES, **levers)
+        rows = run_seeds(sc, list(r.seeds), constants=c) if c else r.runs(sc, r.seeds, 52)
+        out.append(float(np.nanmean([x.weekly[outcome].iloc[-13:].mean() for x in rows])))
+    return out[0] - out[1]
 
 
 PATTERNS: tuple[Pattern, ...] = (
