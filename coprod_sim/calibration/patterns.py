@@ -392,6 +392,48 @@ def _gap(r: Runs, pathway: str, outcome: str, levers: dict[str, Any],
     return out[0] - out[1]
 
 
+def voice_exponent_sensitivity(factors: tuple[float, ...] = (0.5, 1.0, 1.5),
+                               seeds: Any = range(5000, 5024)) -> dict[float, dict[str, float]]:
+    """The voice conclusions taught, at the unsourced ``voice_exponent`` times each factor.
+
+    For the robustness section: the level of less confident people's voice turns
+    on the exponent; the directions taught (buddying raises it, ground rules and
+    no confidence bias raise equal voice, full coproduction beats the default) must
+    not. Each figure is the last 13 weeks' mean over ``seeds``.
+    """
+    from coprod_sim.calibration.constants import Constants
+
+    seeds = list(seeds)
+    base = Constants.load()
+
+    def mean(scenario: Scenario, c: Constants, outcome: str) -> float:
+        rows = run_seeds(scenario, seeds, constants=c)
+        return float(np.nanmean([x.weekly[outcome].iloc[-13:].mean() for x in rows]))
+
+    out = {}
+    for f in factors:
+        c = base.replace(voice_exponent=base.voice_exponent * f)
+        d, mixed = Scenario(), presets.get("mixed_methods")
+        full = presets.get("full_coproduction")
+        out[f] = {
+            "quiet_voice": mean(d, c, "quiet_voice"),
+            "voice_equality": mean(d, c, "voice_equality"),
+            "buddying_quiet_voice": mean(mixed.replace(buddying=True), c, "quiet_voice")
+            - mean(mixed, c, "quiet_voice"),
+            "ground_rules_voice_equality": mean(d.replace(ground_rules=True), c,
+                                                "voice_equality")
+            - mean(d, c, "voice_equality"),
+            "no_confidence_bias_voice_equality": mean(d.replace(mech_confidence_bias=False), c,
+                                                      "voice_equality")
+            - mean(d, c, "voice_equality"),
+            "full_vs_default_voice_equality": mean(full, c, "voice_equality")
+            - mean(d, c, "voice_equality"),
+            "full_vs_default_quiet_voice": mean(full, c, "quiet_voice")
+            - mean(d, c, "quiet_voice"),
+        }
+    return out
+
+
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(1, "Questionnaires reach more people and a more representative mix than forums "
                "or focus groups, but give less influence.", "briefing paper", p1),
@@ -423,4 +465,4 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 __all__ = ["ALL_STAGES", "Check", "PATTERNS", "Pattern", "Runs", "SEEDS", "STEP_PATHS",
-           "step_model_figures"]
+           "step_model_figures", "voice_exponent_sensitivity"]
