@@ -53,7 +53,7 @@ STREAMS: tuple[tuple[str, int], ...] = (
 #: Step actions, coded (see :mod:`coprod_sim.mechanisms.steps`).
 ACTION_CODES: dict[str, int] = {a: k for k, a in enumerate(
     ("identify", "select", "clarify", "engage", "support", "alliance", "roles", "partner",
-     "assets", "design", "deliver", "evaluate"))}
+     "assets", "design", "deliver", "evaluate", "govern", "needs", "vision"))}
 STAGE_CODES: dict[str, int] = {st: k for k, st in enumerate(STAGES)}
 
 
@@ -246,6 +246,13 @@ class Batch:
                                        lev.interview_every_weeks,
                                        lev.questionnaire_every_weeks])
         self._rows = np.arange(B)
+        # The groups the plan runs (attendance.meeting_groups): each person belongs
+        # to one local group (index mod groups: people are drawn independently).
+        self.n_groups = attendance.meeting_groups(n, lev.people_per_group[:, 0])
+        self.one_group = bool((self.n_groups == 1).all())
+        self.group_of = np.arange(n)[None, :] % self.n_groups[:, None]
+        sizes = (self.group_of[:, :, None] == np.arange(int(self.n_groups.max()))).sum(axis=1)
+        self.group_start = np.cumsum(sizes, axis=-1) - sizes
         self._located = -1
         self._once: dict[str, Any] = {}
         # Which streams a week will use, by what happens in it (see _prepare_streams).
@@ -281,6 +288,8 @@ class Batch:
         self.clarity = lev.purpose_clarity[:, 0].astype(float).copy()
         self.integration = lev.integration[:, 0].astype(float).copy()
         self.roles_clear = lev.roles_4rs[:, 0].copy()
+        self.governance = np.zeros(B)  # how far governance is agreed (CAFA), 0-1
+        self.vision = np.zeros(B)  # how far a vision is co-created (1000 Lives), 0-1
         st = self.state
         self.age_share = _shares(st.age, len(AGES))
         self.dep_share = _shares(st.dep, len(DEPRIVATION))
@@ -424,7 +433,7 @@ class Batch:
                     wanted.extend(self._by_method[m])
             if any(held):
                 wanted.extend(self._any_method)
-            if ACTION_CODES["identify"] in codes:
+            if ACTION_CODES["identify"] in codes or ACTION_CODES["needs"] in codes:
                 wanted.append(self.streams.index[("step_model", 0)])
             if ACTION_CODES["engage"] in codes:
                 wanted.append(self.streams.index[("step_model", 1)])

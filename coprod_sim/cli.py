@@ -86,6 +86,8 @@ def format_value(name: str, value: Any) -> str:
     unit = OUTCOMES[name].unit if name in OUTCOMES else ""
     if isinstance(value, str) or value is None:
         return str(value)
+    if isinstance(value, float) and value != value:  # NaN: the outcome does not apply
+        return "does not apply"
     if unit == "GBP":
         return f"£{value:,.0f}"
     if unit == "share":

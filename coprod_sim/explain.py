@@ -177,7 +177,20 @@ def _reach_note(c: Contribution, outcome: str) -> str:
 
 
 def _spread(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
     return float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else 0.0
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean over the seeds where the outcome applies (NaN where it applies in none)."""
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else math.nan
+
+
+def _not_applying(outcome: str, label: str, plan: str = "this plan") -> tuple[str, ...]:
+    o = OUTCOMES.get(outcome)
+    note = o.missing if o is not None and o.missing else "Does not apply."
+    return (f"{label} does not apply to {plan}. {note}",)
 
 
 # Words -----------------------------------------------------------------------
@@ -262,14 +275,18 @@ def explain(scenario: Scenario | str | Mapping[str, Any] | None, outcome: str, *
                           (outcome, "ever_took_part"), seeds, weeks)
     on, *offs = figures[outcome]
     reach_on, *reach_offs = figures["ever_took_part"]
+    if np.isnan(on).all():  # e.g. voice in a design that holds no meeting
+        return Explanation(outcome, math.nan, (), _not_applying(outcome, label))
     contributions = []
     for (mechanism, switch), off, reach_off in zip(live, offs, reach_offs, strict=True):
         diff = on - off
+        if np.isnan(diff).all():  # without it the outcome does not apply: no size to give
+            continue
         contributions.append(Contribution(mechanism, PARAMETERS[switch].label,
-                                          float(diff.mean()), _spread(diff), switch,
+                                          _mean(diff), _spread(diff), switch,
                                           float((reach_on - reach_off).mean())))
     ranked = tuple(sorted(contributions, key=lambda c: -abs(c.effect)))
-    value = float(on.mean())
+    value = _mean(on)
     what = _phrase(label)
     sentences = [f"{label} came out at {_level(value, unit)} {_runs_note(len(seeds))}."]
     shown = ranked[:max(0, top)]
@@ -324,26 +341,31 @@ def explain_difference(a: Scenario | str | Mapping[str, Any] | None,
     for _, switch in live:
         variants += [plan_a.replace(**{switch: False}), plan_b.replace(**{switch: False})]
     a_on, b_on, *offs = _figures(variants, outcome, seeds, weeks)  # one batch
+    name_a = plan_a.name if plan_a.name != "custom" else "plan A"
+    name_b = plan_b.name if plan_b.name != "custom" else "plan B"
+    if name_a == name_b:
+        name_a, name_b = "plan A", "plan B"
+    for values, name in ((a_on, name_a), (b_on, name_b)):
+        if np.isnan(values).all():  # e.g. voice in a design that holds no meeting
+            return Explanation(outcome, math.nan, (), _not_applying(outcome, label, name))
     gap = b_on - a_on
     contributions = []
     for k, (mechanism, switch) in enumerate(live):
         a_off, b_off = offs[2 * k], offs[2 * k + 1]
         diff = gap - (b_off - a_off)
+        if np.isnan(diff).all():
+            continue
         contributions.append(Contribution(mechanism, PARAMETERS[switch].label,
-                                          float(diff.mean()), _spread(diff), switch))
+                                          _mean(diff), _spread(diff), switch))
     ranked = tuple(sorted(contributions, key=lambda c: -abs(c.effect)))
-    value = float(gap.mean())
-    name_a = plan_a.name if plan_a.name != "custom" else "plan A"
-    name_b = plan_b.name if plan_b.name != "custom" else "plan B"
-    if name_a == name_b:
-        name_a, name_b = "plan A", "plan B"
+    value = _mean(gap)
     size = _amount(value, unit)
     if abs(value) < 1e-12:
         head = f"{label} came out the same for {name_b} and {name_a}"
     else:
         head = (f"{label} came out {size} {'higher' if value > 0 else 'lower'} for {name_b} "
-                f"than for {name_a} ({_level(float(b_on.mean()), unit)} against "
-                f"{_level(float(a_on.mean()), unit)}, average of {len(seeds)} "
+                f"than for {name_a} ({_level(_mean(b_on), unit)} against "
+                f"{_level(_mean(a_on), unit)}, average of {len(seeds)} "
                 f"run{'s' if len(seeds) != 1 else ''})")
     sentences = [f"{head}." if abs(value) >= 1e-12 else f"{head} {_runs_note(len(seeds))}."]
     shown = ranked[:max(0, top)]

@@ -43,6 +43,9 @@ class Outcome:
         high: Highest possible value (None when unbounded).
         better: ``"higher"``, ``"lower"`` or ``""`` when neither.
         unit: Unit ("share", "people", "GBP", ...).
+        missing: For an outcome that does not apply to every design, the plain
+            note shown in place of a number when it does not apply (the
+            table holds NaN then, never 0); "" for outcomes that always apply.
     """
 
     name: str
@@ -52,6 +55,7 @@ class Outcome:
     high: float | None = 1.0
     better: str = "higher"
     unit: str = "share"
+    missing: str = ""
 
 
 def _group_outcomes() -> list[Outcome]:
@@ -75,6 +79,9 @@ def _slug(text: str) -> str:
     return (text.replace("+", "_plus").replace("-", "_").replace(" ", "_")
             .replace("fifths", "").replace("fifth", "").strip("_"))
 
+
+#: The note shown for a meeting outcome of a design that holds no meeting.
+NO_MEETING = "Does not apply: no meeting (forum or focus group) has been held."
 
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("week", "Week", "The week of the project (one step is one week).",
@@ -101,14 +108,17 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             "by age, deprivation and role, beyond what chance gives a group of that size "
             "(1 is a match, 0 nobody)."),
     Outcome("voice_equality", "Equal voice",
-            "How evenly talking time is shared in meetings (1 is perfectly even; 0 when "
-            "no meeting has been held)."),
+            "How evenly talking time in meetings is shared across everyone invited, from "
+            "the least to the most confident (1 is even; people who stayed away have "
+            "none, so leaving people out never counts as equal).",
+            missing=NO_MEETING),
     Outcome("quiet_voice", "Voice of less confident people",
-            "Talking time of less confident people compared with their share of seats "
-            "(1 is a fair share; 0 when none has been to a meeting).", 0, None),
+            "Talking time of less confident people in meetings compared with their share "
+            "of the people invited (1 is a fair share; 0 when none of them came).", 0, None,
+            missing=NO_MEETING),
     Outcome("frontline_voice", "Front-line staff voice",
             "Share of the staff's talking time in meetings that comes from front-line "
-            "staff rather than managers."),
+            "staff rather than managers.", missing=NO_MEETING),
     Outcome("influence", "Influence",
             "Share of service users' views that put something of their own into the "
             "action plan."),
@@ -126,7 +136,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             "How much more confident the people taking part (last 13 weeks) were at the "
             "start than everyone invited (0 is no difference).", -1.0, 1.0, "lower"),
     Outcome("focus_group_fill", "Focus group seats filled",
-            "Share of focus group seats filled so far (0 when none has been held)."),
+            "Share of focus group seats filled so far.",
+            missing="Does not apply: no focus group has been held."),
     Outcome("trust", "Trust", "Average trust in the service among people invited."),
     Outcome("efficacy", "'My views change things'",
             "Average belief among people invited that their views change things."),
@@ -160,6 +171,9 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
 
 #: Outcome columns that hold numbers (everything but stage and ladder).
 NUMERIC = tuple(k for k, o in OUTCOMES.items() if o.unit != "text")
+#: Outcomes that do not apply to every design: NaN in the table where they do not
+#: (a plain note, :attr:`Outcome.missing`, says why), never a made-up 0.
+MAY_NOT_APPLY = tuple(k for k, o in OUTCOMES.items() if o.missing)
 #: Participation by group (age, deprivation, role, needs).
 GROUP_COLUMNS = tuple(k for k in OUTCOMES if k.startswith("part_"))
 
@@ -372,17 +386,17 @@ class Recorder:
             "retention": np.where(has_ever, kept / safe_ever, 0.0),
             "dropped_out": (ever - kept).astype(np.int64),
             "representativeness": self._representativeness(groups, n_recent),
-            "voice_equality": _ratio(equality_sum, meetings),
-            "quiet_voice": _ratio(quiet_airtime, quiet_seats),
+            "voice_equality": _ratio(equality_sum, meetings, np.nan),
+            "quiet_voice": _ratio(quiet_airtime, quiet_seats, np.nan),
             "frontline_voice": np.where(staff_air > 0, np.maximum(
-                0.0, 1.0 - _ratio(manager_air, staff_air)), 0.0),
+                0.0, 1.0 - _ratio(manager_air, staff_air)), np.nan),
             "influence": _ratio(plan_users, views_considered),
             "user_plan_share": plan_share,
             "tokenism": np.where(has_ever, never_adopted / safe_ever, 0.0),
             "understanding": _ratio(understanding_sum, understanding_n),
             "confidence": np.where(has_ever, sums[..., 5] / safe_ever, 0.0),
             "confidence_lift": lift,
-            "focus_group_fill": _ratio(focus_filled, focus_seats),
+            "focus_group_fill": _ratio(focus_filled, focus_seats, np.nan),
             "trust": sums[..., 2] / n_reached,
             "efficacy": sums[..., 3] / n_reached,
             "motivation": sums[..., 4] / n_reached,
@@ -426,8 +440,20 @@ class Recorder:
         return {name: values[:, b].tolist() for name, values in self.derived().items()}
 
 
-def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
-    """``top / bottom`` elementwise, 0 where ``bottom`` is 0."""
-    return np.divide(top, bottom, out=np.zeros(np.broadcast_shapes(np.shape(top),
-                                                                   np.shape(bottom))),
+def _ratio(top: np.ndarray, bottom: np.ndarray, empty: float = 0.0) -> np.ndarray:
+    """``top / bottom`` elementwise, ``empty`` (0, or NaN: does not apply) where ``bottom`` is 0."""
+    return np.divide(top, bottom, out=np.full(np.broadcast_shapes(np.shape(top),
+                                                                  np.shape(bottom)), empty),
                      where=bottom != 0)
+
+
+def does_not_apply(name: str, value: Any) -> str | None:
+    """The plain note for an outcome that does not apply (``value`` NaN), else None."""
+    o = OUTCOMES.get(name)
+    if o is None or not o.missing:
+        return None
+    try:
+        missing = bool(np.isnan(float(value)))
+    except (TypeError, ValueError):
+        return None
+    return o.missing if missing else None

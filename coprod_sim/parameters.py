@@ -193,6 +193,10 @@ _TABLE: list[Param] = [
        "Weeks between rounds of interviews.", AS, "choose", "weeks"),
     _i("interviews_per_round", 8, 1, 50, "Interviews per round",
        "How many people are asked for an interview each round.", AS, "choose", "people"),
+    _i("people_per_group", 200, 50, 5000, "People served by each group",
+       "A plan for more people runs more groups of the same size: one forum group, one "
+       "focus group and one round of interviews for every this many people affected.",
+       AS, "choose", "people"),
     _b("use_questionnaire", True, "Send questionnaires",
        "Send a questionnaire to everyone invited.", BP, "choose", main=True),
     _i("questionnaire_every_weeks", 13, 4, 52, "Questionnaire every",
@@ -475,6 +479,11 @@ _TARGETS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Any], str]] = {
                               "Fewer rounds."),
     "interviews_per_round": ((("ever_took_part", UP),), {"preset": "interviews_only"},
                              "More interviews."),
+    "people_per_group": ((("ever_took_part", DOWN),),
+                         {"preset": "forum_only", "forum_awareness": 0.9,
+                          "invitation_reach": 1.0},
+                         "Fewer groups for the same people: fewer seats, fewer people at a "
+                         "meeting."),
     "use_questionnaire": ((("ever_took_part", UP),), {}, "The broadest way in."),
     "questionnaire_every_weeks": ((("participation_rate", DOWN),), {}, "Fewer rounds."),
     "questionnaire_response_rate": ((("participation_rate", UP),), {},

@@ -139,6 +139,11 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _pct_or_na(x: float) -> str:
+    """A share, or "does not apply" for NaN (an outcome that does not apply to the design)."""
+    return "does not apply" if np.isnan(x) else _pct(x)
+
+
 def _money(x: float) -> str:
     sign = "-" if x < 0 else ""
     return f"{sign}£{abs(x):,.0f}"
@@ -381,14 +386,20 @@ def voice(df: pd.DataFrame, *, large_text: bool = False,
     _share_axis(ax)
     eq, front = _last(df, "voice_equality"), _last(df, "frontline_voice")
     quiet = _last(df, "quiet_voice")
-    if eq == 0:
-        caption = "No meeting was held, so nobody had a voice in one."
+    if np.isnan(eq):
+        caption = ("Does not apply: no meeting (forum or focus group) was held, so there is "
+                   "no talking time to share.")
+        ax.text(0.5, 0.5, "Does not apply: no meeting held", transform=ax.transAxes,
+                ha="center", va="center", fontsize=st["font"], color=st["text"])
+        alt = (f"No lines: no meeting was held in {_weeks(df)} weeks, so equal voice does "
+               f"not apply.{_seed_note(df)}")
     else:
-        caption = (f"Talking time in meetings is {_pct(eq)} even; less confident people get "
-                   f"{_pct(quiet)} of their fair share.")
-    alt = (f"Lines over {_weeks(df)} weeks. At the end: equal voice {_pct(eq)}, front-line "
-           f"staff share of staff talk {_pct(front)}, less confident people's share of "
-           f"talk compared with their seats {_pct(quiet)}.{_seed_note(df)}")
+        caption = (f"Talking time in meetings is {_pct(eq)} even across everyone invited; "
+                   f"less confident people get {_pct_or_na(quiet)} of their fair share.")
+        alt = (f"Lines over {_weeks(df)} weeks. At the end: equal voice {_pct(eq)}, "
+               f"front-line staff share of staff talk {_pct_or_na(front)}, less confident "
+               f"people's share of talk compared with their share of the people invited "
+               f"{_pct_or_na(quiet)}.{_seed_note(df)}")
     return _finish(fig, ax, st, "Is every voice heard?", caption, alt, "Share")
 
 

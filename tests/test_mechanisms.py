@@ -231,19 +231,30 @@ def test_switching_power_sharing_off_lowers_influence_at_the_default_power():
     assert np.mean(on) >= np.mean(off) + 0.08
 
 
-def test_staff_write_items_by_chance_and_fewer_when_open():
-    seeds = range(100, 112)
-    runs = [run(Scenario(), seed=s).summary for s in seeds]
-    influence = np.array([r["influence"] for r in runs])
-    share = np.array([r["user_plan_share"] for r in runs])
-    c = CoproductionModel(Scenario(), rng=0).constants.staff_items_per_view
-    fixed = influence / (influence + c * (1 - influence))  # the old arithmetic
-    assert np.std(share - fixed) >= 0.01  # the plan share is not a function of influence
-    model = CoproductionModel(Scenario(), rng=0)
-    model.staff_state.openness[:] = 0.2
-    closed = decisions.staff_item_chance(model.batch)[0]
-    model.staff_state.openness[:] = 0.9
-    assert decisions.staff_item_chance(model.batch)[0] <= closed - 0.1
+def _agenda_items(scenario: Scenario, openness: float | None = None) -> float:
+    model = CoproductionModel(scenario, rng=0)
+    if openness is not None:
+        model.staff_state.openness[:] = openness
+    wk = model.batch.current_week
+    decisions.staff_agenda(model.batch, wk)
+    return float(wk.staff_items[0])
+
+
+def test_staff_add_items_of_their_own_every_week_fewer_when_open_or_sharing_power():
+    model = CoproductionModel(presets.get("questionnaire_only"), rng=0)
+    model.step()
+    model.step()  # week 2: no questionnaire round, no view, yet the staff's agenda goes on
+    assert not model.current_week.gave_view.any()
+    assert model.current_week.staff_items > 0
+    q = presets.get("questionnaire_only")
+    # more open staff write fewer items of their own: (1.5 - 0.9) / (1.5 - 0.2) = 0.46
+    assert _agenda_items(q, 0.9) <= 0.5 * _agenda_items(q, 0.2)
+    # the staff fill the plan in proportion to the power they keep: (1 - p) / p
+    assert _agenda_items(q.replace(power_sharing=0.8)) == pytest.approx(
+        _agenda_items(q.replace(power_sharing=0.4)) * (0.2 / 0.8) / (0.6 / 0.4))
+    # a plan for ten times the people runs ten times the groups, and as many staff items
+    big = q.replace(n_people=2000, n_staff=150)
+    assert _agenda_items(big, 0.5) == pytest.approx(10 * _agenda_items(q, 0.5))
 
 
 def test_questionnaire_views_have_least_influence():

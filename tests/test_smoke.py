@@ -3,7 +3,7 @@
 import numpy as np
 
 from coprod_sim import CoproductionModel, presets, run
-from coprod_sim.outcomes import NUMERIC
+from coprod_sim.outcomes import MAY_NOT_APPLY, NUMERIC
 
 
 def test_model_with_no_arguments_runs_ten_steps():
@@ -18,8 +18,12 @@ def test_every_preset_runs_and_reports_finite_outcomes():
     for name in presets.names():
         result = run(presets.get(name), seed=3, weeks=20)
         assert len(result.weekly) == 20, name
-        values = result.weekly[list(NUMERIC)].to_numpy(dtype=float)
+        always = [k for k in NUMERIC if k not in MAY_NOT_APPLY]
+        values = result.weekly[always].to_numpy(dtype=float)
         assert np.isfinite(values).all(), name
+        # an outcome that does not apply (no meeting yet) is missing, never infinite
+        values = result.weekly[list(MAY_NOT_APPLY)].to_numpy(dtype=float)
+        assert not np.isinf(values).any(), name
 
 
 def test_agents_are_readable_views_of_the_state_and_agentsets_work():

@@ -85,7 +85,7 @@ class Constants:
     resistance_slope: float
     friction_slope: float
     in_stage: float
-    staff_items_per_view: float
+    staff_agenda_rate: float
     agenda_overlap: float
     email_trust_loss: float
     email_efficacy_loss: float
@@ -111,6 +111,7 @@ class Constants:
     openness_decay: float
     contact_weight: float
     alliance_boost: float
+    governance_relief: float
     step_gain: float
     # benefits
     room_per_person: float

@@ -526,6 +526,153 @@ def p12(r: Runs) -> list[Check]:
                          " > ".join(_gbp(nets[n]) for n in LONG_GAME[:2]) + " vs "
                          + ", ".join(_gbp(nets[n]) for n in LONG_GAME[2:]),
                          "in that order", _ordered(nets)))
+#: Every co-production stage open to users: then the weeks a step model gives each stage
+#: do not matter to adoption, and step models differ only by what their steps do.
+ALL_STAGES = dict(stage_co_commissioning=True, stage_co_design=True, stage_co_delivery=True,
+                  stage_co_assessment=True)
+#: Each step model's named path to a difference, as (outcome, the steps that carry it):
+#: with the steps switched off (``mech_step_actions``) the difference must vanish.
+STEP_PATHS = {
+    "nhs_sph": ("influence", "identifying needs puts concerns on the agenda and forming "
+                "partnerships lowers friction"),
+    "1000_lives": ("voice_equality", "co-creating the vision flattens voice"),
+    "cafa": ("participation_rate", "identifying every group and engaging reach more people"),
+}
+
+
+def p13(r: Runs) -> list[Check]:
+    on = r.summary(Scenario(mech_confidence_bias=True))
+    off = r.summary(Scenario(mech_confidence_bias=False))
+    q = r.summary(presets.get("questionnaire_only"))
+    return [
+        Check("groups favouring the confident lower equal voice (exclusion is not equality)",
+              f"{_pct(on.voice_equality)} vs {_pct(off.voice_equality)} without the bias",
+              "≥ 5 points lower", on.voice_equality <= off.voice_equality - 0.05),
+        Check("... and the voice of less confident people",
+              f"{on.quiet_voice:.2f} vs {off.quiet_voice:.2f}", "≥ 0.05 lower",
+              on.quiet_voice <= off.quiet_voice - 0.05),
+        Check("with no meeting, equal voice does not apply (missing, not 0)",
+              "missing" if np.isnan(q.get("voice_equality", np.nan)) else
+              f"{q.voice_equality:.2f}", "missing", bool(np.isnan(q.get("voice_equality",
+                                                                             np.nan)))),
+    ]
+
+
+def p14(r: Runs) -> list[Check]:
+    none = r.summary(Scenario(power_sharing=0.0))
+    some = r.summary(Scenario())
+    most = r.summary(Scenario(power_sharing=0.85))
+    return [
+        Check("with no power shared, almost none of the plan comes from service users",
+              _pct(none.user_plan_share), "≤ 10%", none.user_plan_share <= 0.10),
+        Check("the users' share of the plan rises with power shared (0, 0.4, 0.85)",
+              f"{_pct(none.user_plan_share)} < {_pct(some.user_plan_share)} < "
+              f"{_pct(most.user_plan_share)}", "each ≥ 15 points higher",
+              most.user_plan_share >= some.user_plan_share + 0.15
+              and some.user_plan_share >= none.user_plan_share + 0.15),
+    ]
+
+
+def step_model_figures(r: Runs, outcome: str, steps_on: bool = True) -> dict[str, float]:
+    """``outcome`` (mean of the last 13 weeks and the seeds) per step model, all stages open."""
+    from coprod_sim.presets import PATHWAYS
+
+    out = {}
+    for pathway in PATHWAYS:
+        sc = Scenario(pathway=pathway, mech_step_actions=steps_on, **ALL_STAGES)
+        rows = r.runs(sc, r.seeds, 52)
+        out[pathway] = float(np.nanmean([x.weekly[outcome].iloc[-13:].mean() for x in rows]))
+    return out
+
+
+def p15(r: Runs) -> list[Check]:
+    checks = []
+    for pathway, (outcome, path) in STEP_PATHS.items():
+        on = step_model_figures(r, outcome)
+        off = step_model_figures(r, outcome, steps_on=False)
+        gap_on, gap_off = on[pathway] - on["none"], off[pathway] - off["none"]
+        checks.append(Check(
+            f"with stage shares equal, {pathway} differs from no step model in {outcome} "
+            f"({path}); with its steps switched off the difference vanishes",
+            f"{gap_on:+.3f} on, {gap_off:+.3f} off", "≥ 0.02 on, ≤ 0.005 off",
+            abs(gap_on) >= 0.02 and abs(gap_off) <= 0.005))
+    # each named path, by its own switch or constant
+    cafa = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9})
+    cafa_off = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9},
+                    governance_relief=0.0)
+    checks.append(Check(
+        "CAFA's agreed governance lowers resistance to adoption: with policies in the way "
+        "(organisational resistance 0.9) its influence is higher, and not without the relief "
+        "(governance_relief 0)", f"{cafa:+.3f} vs {cafa_off:+.3f}", "≥ 0.008, then ≤ 0.005",
+        cafa >= 0.008 and abs(cafa_off) <= 0.005))
+    nhs, nhs_off = _gap(r, "nhs_sph", "influence", {}), _gap(r, "nhs_sph", "influence", {},
+                                                               friction_slope=0.0)
+    checks.append(Check(
+        "NHS SPH's partnerships act through integration friction: without friction "
+        "(friction_slope 0) its lead in influence shrinks", f"{nhs:+.3f} vs {nhs_off:+.3f}",
+        "≥ 0.01 smaller", nhs - nhs_off >= 0.01))
+    vision = _gap(r, "1000_lives", "voice_equality", {})
+    vision_off = _gap(r, "1000_lives", "voice_equality", {"mech_voice_inequality": False})
+    checks.append(Check(
+        "1000 Lives' vision acts by flattening unequal voice: with voice inequality off its "
+        "lead in equal voice shrinks", f"{vision:+.3f} vs {vision_off:+.3f}",
+        "≥ 0.02 smaller", vision - vision_off >= 0.02))
+    return checks
+
+
+def _gap(r: Runs, pathway: str, outcome: str, levers: dict[str, Any],
+         **constants: float) -> float:
+    """``outcome`` of ``pathway`` minus that of no step model (all stages open, last 13 weeks)."""
+    from coprod_sim.calibration.constants import Constants
+
+    c = Constants.load().replace(**constants) if constants else None
+    out = []
+    for pw in (pathway, "none"):
+        sc = Scenario(pathway=pw, **ALL_STAGES, **levers)
+        rows = run_seeds(sc, list(r.seeds), constants=c) if c else r.runs(sc, r.seeds, 52)
+        out.append(float(np.nanmean([x.weekly[outcome].iloc[-13:].mean() for x in rows])))
+    return out[0] - out[1]
+
+
+def voice_exponent_sensitivity(factors: tuple[float, ...] = (0.5, 1.0, 1.5),
+                               seeds: Any = range(5000, 5024)) -> dict[float, dict[str, float]]:
+    """The voice conclusions taught, at the unsourced ``voice_exponent`` times each factor.
+
+    For the robustness section: the level of less confident people's voice turns
+    on the exponent; the directions taught (buddying raises it, ground rules and
+    no confidence bias raise equal voice, full coproduction beats the default) must
+    not. Each figure is the last 13 weeks' mean over ``seeds``.
+    """
+    from coprod_sim.calibration.constants import Constants
+
+    seeds = list(seeds)
+    base = Constants.load()
+
+    def mean(scenario: Scenario, c: Constants, outcome: str) -> float:
+        rows = run_seeds(scenario, seeds, constants=c)
+        return float(np.nanmean([x.weekly[outcome].iloc[-13:].mean() for x in rows]))
+
+    out = {}
+    for f in factors:
+        c = base.replace(voice_exponent=base.voice_exponent * f)
+        d, mixed = Scenario(), presets.get("mixed_methods")
+        full = presets.get("full_coproduction")
+        out[f] = {
+            "quiet_voice": mean(d, c, "quiet_voice"),
+            "voice_equality": mean(d, c, "voice_equality"),
+            "buddying_quiet_voice": mean(mixed.replace(buddying=True), c, "quiet_voice")
+            - mean(mixed, c, "quiet_voice"),
+            "ground_rules_voice_equality": mean(d.replace(ground_rules=True), c,
+                                                "voice_equality")
+            - mean(d, c, "voice_equality"),
+            "no_confidence_bias_voice_equality": mean(d.replace(mech_confidence_bias=False), c,
+                                                      "voice_equality")
+            - mean(d, c, "voice_equality"),
+            "full_vs_default_voice_equality": mean(full, c, "voice_equality")
+            - mean(d, c, "voice_equality"),
+            "full_vs_default_quiet_voice": mean(full, c, "quiet_voice")
+            - mean(d, c, "quiet_voice"),
+        }
     return out
 
 
@@ -561,6 +708,13 @@ PATTERNS: tuple[Pattern, ...] = (
                 "with each unsourced benefit assumption halved or raised by half, for any "
                 "assumed return per £1 above a switch inside the sources' range.",
             "evidence.md (benefit-to-cost ratios below 0 to about 6)", p12),
+    Pattern(13, "Leaving the less confident out of meetings lowers equal voice; voice does "
+                "not apply where no meeting is held.", "briefing paper (Gibbs 1997)", p13),
+    Pattern(14, "The action plan is the users' only as far as power is shared.",
+            "briefing paper (Needham & Carr 2009)", p14),
+    Pattern(15, "Step models differ by what their steps do, not by how they label the weeks.",
+            "briefing paper (CAFA 2012; Hill 2012; Spencer, Dineen & Phillips 2013)", p15),
 )
 
-__all__ = ["Check", "PATTERNS", "Pattern", "Runs", "SEEDS"]
+__all__ = ["ALL_STAGES", "Check", "PATTERNS", "Pattern", "Runs", "SEEDS", "STEP_PATHS",
+           "step_model_figures", "voice_exponent_sensitivity"]

@@ -48,7 +48,8 @@ class Mechanism:
 SCHEDULE: tuple[Mechanism, ...] = (
     Mechanism("step_model", steps.do_step, ("mech_step_actions",),
               "Each step of a step model does its own work: identify, select, be "
-              "clear, engage, support, build alliances, set out roles, deliver, evaluate."),
+              "clear, engage, support, build alliances, set out roles, agree governance, "
+              "identify needs, co-create a vision, deliver, evaluate."),
     Mechanism("invitations", attendance.invite, (),
               "Methods differ in reach: forums, focus groups, interviews, questionnaires."),
     Mechanism("attendance", attendance.decide_attendance,
@@ -60,7 +61,8 @@ SCHEDULE: tuple[Mechanism, ...] = (
               "Voice is unequal; ground rules and a vision flatten it, a buddy lends "
               "confidence; jargon hurts understanding; managers dominate working parties."),
     Mechanism("adoption", decisions.adopt_views, ("mech_power_sharing",),
-              "Views are adopted according to power sharing, openness and resistance."),
+              "Views are adopted according to power sharing, openness and resistance; "
+              "the staff add items of their own as far as power is not shared."),
     Mechanism("email_exclusion", decisions.exclude_by_email, ("mech_email_exclusion",),
               "Decisions by email without service users undermine coproduction."),
     Mechanism("feedback", feedback.give_feedback, ("mech_feedback",),

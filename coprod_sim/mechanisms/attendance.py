@@ -9,8 +9,11 @@ practical barriers (large print, jargon, hearing loops, venues, time of day,
 out-of-pocket costs) must be acknowledged and overcome (NLIAH 2010).
 
 Meetings have seats: a forum seats ``forum_seats`` people, a focus group
-``focus_group_size``; so how many people a meeting holds does not grow with
-the number of people affected.
+``focus_group_size``. A plan for more people runs more groups of the same
+size: one forum group, one focus group and ``interviews_per_round`` interviews
+for every ``people_per_group`` people affected (:func:`meeting_groups`; each
+person belongs to one local group), so a trainee who scales up a service sees
+the same rates, not a fixed-size meeting diluted in a larger population.
 """
 
 from __future__ import annotations
@@ -42,6 +45,36 @@ BARRIER_WEIGHT = np.array([
 #: usual cadence (a quarterly questionnaire), so a peer who answered the last round
 #: still counts when the next one comes.
 INVOLVED_WEEKS = 26
+
+
+def meeting_groups(s_people: np.ndarray, people_per_group: np.ndarray) -> np.ndarray:
+    """How many groups the plan runs, per run: one per ``people_per_group`` people affected.
+
+    ``max(1, round(n_people / people_per_group))``: 1 group at the default 200
+    people, 25 at 5,000. Each method's capacity (forum seats, focus group
+    seats, interviews a round) is per group.
+    """
+    return np.maximum(1, np.rint(np.asarray(s_people, dtype=float)
+                                 / np.asarray(people_per_group, dtype=float))).astype(np.int64)
+
+
+def smallest_in_groups(b: Model, keys: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """:func:`~coprod_sim.randomness.smallest` within each person's local group.
+
+    ``k`` is per run (the capacity of one group); with one group per run this
+    is ``smallest`` itself. Ties go to the lower index, as there.
+    """
+    if b.one_group:
+        return smallest(keys, k)
+    order = np.argsort(keys, axis=-1, kind="stable")
+    by_group = np.take_along_axis(b.group_of, order, axis=-1)
+    order = np.take_along_axis(order, np.argsort(by_group, axis=-1, kind="stable"), axis=-1)
+    group_sorted = np.take_along_axis(b.group_of, order, axis=-1)
+    rank = np.empty_like(order)
+    rows = np.arange(keys.shape[0])[:, None]
+    rank[rows, order] = np.arange(keys.shape[-1]) - np.take_along_axis(
+        b.group_start, group_sorted, axis=-1)
+    return (rank < np.reshape(k, (-1, 1))) & np.isfinite(keys)
 
 
 def running_methods(b: Model, week: int) -> np.ndarray:
@@ -209,8 +242,10 @@ def invite(b: Model, wk: Week) -> None:
     more know a group than attend); focus groups recruit until enough accept
     to fill the seats after the expected no-shows (over-recruitment,
     ``focus_group_no_show``), asking the already engaged first; interviews
-    sample a few people (``interviews_per_round`` drawn without replacement);
-    questionnaires go to all. ``wk.invited`` is methods x runs x people.
+    sample a few people (``interviews_per_round`` for each group the plan runs,
+    drawn without replacement); questionnaires go to all. Each person belongs
+    to one local group (:func:`meeting_groups`): the forum and focus groups
+    meet in every group. ``wk.invited`` is methods x runs x people.
     """
     st, run = b.state, wk.running
     if not run.any():
@@ -222,7 +257,7 @@ def invite(b: Model, wk: Week) -> None:
     if run[:, INTERVIEW].any():
         asked = pool & run[:, INTERVIEW, None]
         keys = np.where(asked, b.uniform("invitations", 0), np.inf)
-        invited[INTERVIEW] = smallest(keys, b.lev.interviews_per_round)
+        invited[INTERVIEW] = smallest(keys, b.lev.interviews_per_round * b.n_groups[:, None])
     invited[QUESTIONNAIRE] = pool & run[:, QUESTIONNAIRE, None]
     wk.invited = invited
 
@@ -368,13 +403,13 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
     p = attendance_chance(b, methods, d)
     for k, m in enumerate(methods):
         took[m] = wk.invited[m] & (b.uniform("attendance", m) < p[k])
-    # Forum: at most forum_seats; regulars (most meetings so far) keep their seats,
-    # the rest by chance.
+    # Forum: at most forum_seats in each group; regulars (most meetings so far)
+    # keep their seats, the rest by chance.
     willing = took[FORUM]
     if (willing.sum(axis=-1) > lev.forum_seats[:, 0]).any():
         regular = st.method_times[:, :, FORUM].astype(float)
         key = np.where(willing, b.uniform("attendance", 4) - regular, np.inf)
-        took[FORUM] = smallest(key, lev.forum_seats)
+        took[FORUM] = smallest_in_groups(b, key, lev.forum_seats)
     # Focus group: asked in turn until enough accept to cover the expected
     # no-shows; then each accepted person turns up or not; the first
     # focus_group_size take seats. Each influence acts once: drive (motivation,
@@ -391,23 +426,25 @@ def _choose(b: Model, wk: Week) -> np.ndarray:
         accepted = took[FOCUS] & running[:, None]
         want = np.ceil(lev.focus_group_size / (1.0 - lev.focus_group_no_show)).astype(np.int64)
         asked_order = np.broadcast_to(np.arange(b.n, dtype=float), accepted.shape)
-        over = accepted.sum(axis=-1) > want[:, 0]
+        over = accepted.sum(axis=-1) > want[:, 0]  # in some group (checked within each)
         if over.any():
             w = np.exp(c.recruit_skew * engaged_index(st))
             key = np.where(accepted, weighted_keys(b.uniform("attendance", 5), w), np.inf)
-            accepted = np.where(over[:, None], smallest(key, want), accepted)
+            accepted = np.where(over[:, None], smallest_in_groups(b, key, want), accepted)
             asked_order = np.where(over[:, None], key, asked_order)
         np.add(st.focus_accepted, 1, out=st.focus_accepted, where=accepted)
         show_logit = c.show_base - b.barrier_penalty[FOCUS]
         shows = accepted & (b.uniform("attendance", 6) < 1.0 / (1.0 + np.exp(-show_logit)))
-        seated = smallest(np.where(shows, asked_order, np.inf), lev.focus_group_size)
+        seated = smallest_in_groups(b, np.where(shows, asked_order, np.inf),
+                                    lev.focus_group_size)
         took[FOCUS] = np.where(running[:, None], seated, took[FOCUS])
         wk.focus_accepted = accepted.sum(axis=-1)
-        wk.focus_seats = np.where(running, lev.focus_group_size[:, 0], 0)
+        wk.focus_seats = np.where(running, lev.focus_group_size[:, 0] * b.n_groups, 0)
     return took, methods
 
 
-__all__ = ["METHODS", "running_methods", "invite", "decide_attendance", "unmet_barriers",
+__all__ = ["METHODS", "meeting_groups", "smallest_in_groups", "running_methods", "invite",
+           "decide_attendance", "unmet_barriers",
            "barrier_penalty", "peer_share", "peer_pull", "involved", "attendance_chance",
            "drive", "commitment_pull", "commit", "payment_pull", "held_commitment",
            "peer_count", "peers_felt", "TIPPING"]

@@ -9,10 +9,21 @@ bring finance and governance issues (Boyle, Slay & Stephens 2010);
 "communication between professionals often occurs outside of meetings via
 email" and leaving service users out "may undermine the effort".
 
-The plan grows from the work: every view considered ends either in an item
-from the service user (the view adopted) or, by chance (``staff_items_per_view``,
-fewer with more open staff), in an item of the staff's own; so the plan's
-share from users does not change with the number of people affected.
+The plan grows from two sources: service users' adopted views, and the
+staff's own agenda, which adds items every week whatever users say
+(:func:`staff_agenda`), more the less power is shared: with no power shared
+the plan is the staff's. Both grow with the people served (views with the
+people taking part, the staff's agenda with the groups the plan runs), so the
+plan's share from users does not change with the number of people affected.
+
+The professionals' agenda (which concerns closed questions can hear) starts
+with the share ``agenda_overlap`` of people's concerns (an input: what
+services already know) and grows by behaviour: a concern raised in an open
+setting (a forum, a focus group, an interview) is heard and goes on the
+agenda, and a step model's "identify needs" step puts the concerns of the
+people involved on it. So how much less a questionnaire's views carry is
+emergent: the starting overlap, plus what the design's open methods and steps
+have heard.
 """
 
 from __future__ import annotations
@@ -53,7 +64,10 @@ def adoption_chance(b: Model, method: np.ndarray) -> np.ndarray:
     power = np.where(lev.mech_power_sharing[:, 0], lev.power_sharing[:, 0], 0.0)
     logit = logit + c.power_slope * (power - REFERENCE_POWER)
     logit = logit + c.openness_slope * (openness - REFERENCE_OPENNESS)
-    logit = logit - c.resistance_slope * b.resistance
+    # governance agreed (a step model's govern step) settles policies and procedures
+    # for the project: resistance is less in the way of adoption
+    logit = logit - c.resistance_slope * b.resistance * (1.0 - c.governance_relief
+                                                         * b.governance)
     logit = logit - c.friction_slope * (1.0 - b.integration)
     logit = logit + np.where(b.user_stage, c.in_stage, 0.0)
     p = 1.0 / (1.0 + np.exp(-logit))
@@ -69,21 +83,57 @@ def seated_openness(b: Model) -> np.ndarray:
                     / np.maximum(seats, 1), 0.5)
 
 
-def staff_item_chance(b: Model) -> np.ndarray:
-    """Chance that a view considered and not adopted ends in a staff item of the plan (per run).
+def staff_agenda(b: Model, wk: Week) -> None:
+    """Items the staff add to the action plan from their own agenda this week (per run).
 
-    ``staff_items_per_view`` for seated staff of openness 0.5; more open staff
-    write fewer items of their own over users' views (x (1.5 - openness), so
-    half as many at full openness, 1.5 times as many at none).
+    Every week, whatever users say: ``staff_agenda_rate`` items per group the
+    plan runs (:func:`coprod_sim.mechanisms.attendance.meeting_groups`) at equal
+    power (0.5), times ``(1 - power) / power`` (the staff fill the plan in
+    proportion to the power they keep, Needham & Carr 2009: with no power
+    shared the plan is theirs; power floored at 0.02), times
+    ``1.5 - openness`` of the seated staff (more open staff write fewer items of
+    their own). The expected number of items, added as a rate (not drawn).
+    With ``mech_power_sharing`` off no power is shared.
     """
-    return np.clip(b.constants.staff_items_per_view * (1.5 - seated_openness(b)), 0.0, 1.0)
+    def make():
+        lev = b.lev
+        power = np.where(lev.mech_power_sharing[:, 0], lev.power_sharing[:, 0], 0.0)
+        power = np.maximum(power, 0.02)
+        sf = b.staff_state
+        seats = sf.seat.sum(axis=-1)
+        return (b.constants.staff_agenda_rate * b.n_groups * (1.0 - power) / power,
+                sf.seat.astype(float) / np.maximum(seats, 1)[:, None], seats > 0)
+
+    base, seat_weight, seated = b.once("staff_agenda", make)
+    openness = np.where(seated, (b.staff_state.openness * seat_weight).sum(axis=-1), 0.5)
+    items = base * np.maximum(1.5 - openness, 0.0)
+    wk.staff_items = items
+    b.plan_staff += items
 
 
 def own_views(b: Model, wk: Week) -> np.ndarray:
-    """Which views raise the person's own concern (not only answer set questions)."""
+    """Which views raise the person's own concern (not only answer set questions).
+
+    A view in an open setting raises it as far as the method's questions are
+    open (:data:`OPEN_QUESTIONS`); through closed questions only when the
+    concern is on the professionals' agenda. A concern raised is heard: it is on
+    the agenda from then on (:func:`hear_concerns`).
+    """
     open_part = OPEN_QUESTIONS[np.maximum(wk.view_method, 0)]
     draw = b.uniform("adoption", 0) < open_part
-    return wk.gave_view & (draw | b.state.on_agenda)
+    own = wk.gave_view & (draw | b.state.on_agenda)
+    hear_concerns(b, own)
+    return own
+
+
+def hear_concerns(b: Model, raised: np.ndarray) -> None:
+    """Concerns raised in a view go on the professionals' agenda (closed questions ask next time).
+
+    The agenda starts with ``agenda_overlap`` of people's concerns (an input);
+    what open methods and a step model's "identify needs" step hear is added
+    (behaviour), so a questionnaire's relative influence emerges from the design.
+    """
+    b.state.on_agenda |= raised
 
 
 def adopt_views(b: Model, wk: Week) -> None:
@@ -93,10 +143,10 @@ def adopt_views(b: Model, wk: Week) -> None:
     plans; how many are depends on the power shared (Needham & Carr 2009).
     A view given only in answer to questions set by professionals (its
     concern off their agenda) adds nothing of the user's own to the plan.
-    Every view considered and not adopted may end in a staff item instead
-    (a binomial draw, :func:`staff_item_chance`: one chance per such view).
+    The staff add items of their own every week (:func:`staff_agenda`).
     """
     st = b.state
+    staff_agenda(b, wk)
     if not wk.gave_view.any():
         return
     own = own_views(b, wk)
@@ -110,12 +160,6 @@ def adopt_views(b: Model, wk: Week) -> None:
     b.plan_users += n_adopted
     b.views_considered += n_views
     b.own_views += own.sum(axis=-1)
-    # a binomial draw: one chance for each view considered and not adopted
-    not_adopted = (n_views - n_adopted)[:, None]
-    chance = staff_item_chance(b)[:, None]
-    items = (b.uniform("adoption", 2) < chance) & (np.arange(b.n) < not_adopted)
-    wk.staff_items = items.sum(axis=-1).astype(float)
-    b.plan_staff += wk.staff_items
     wk.n_adopted = n_adopted
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from coprod_sim.mechanisms.steps import vision_held
 from coprod_sim.randomness import gamma
 from coprod_sim.state import FOCUS, FORUM, INTERVIEW, QUESTIONNAIRE, Model, Week
 
@@ -86,7 +87,7 @@ def share_voice(b: Model, wk: Week) -> None:
     respondent gives a view as far as they understand it. The chance of the
     day in talking time is gamma noise (mean 1, shape ``voice_noise_shape``).
     """
-    lev, st, c, tally = b.lev, b.state, b.constants, b.tally
+    lev, st, c = b.lev, b.state, b.constants
     if not wk.part.any():
         return
     view_weight = c.array("view_chance")
@@ -106,7 +107,7 @@ def share_voice(b: Model, wk: Week) -> None:
     best_method = np.full((b.B, b.n), -1)
     k = np.where(lev.mech_voice_inequality, c.voice_exponent, 0.0)
     k = np.where(lev.ground_rules, k * c.ground_rules_flatten, k)
-    k = np.where(lev.written_vision, k * c.vision_flatten, k)
+    k = k * (1.0 - (1.0 - c.vision_flatten) * vision_held(b))  # written or co-created
     for draw, method in enumerate((FORUM, FOCUS)):
         who = wk.took[method]
         size = who.sum(axis=-1)
@@ -117,17 +118,14 @@ def share_voice(b: Model, wk: Week) -> None:
         noise[who] = gamma(b.uniform("voice", draw)[who], c.voice_noise_shape,
                            1.0 / c.voice_noise_shape)
         weight = np.where(who, (conf_all * st.articulacy) ** k * comp * noise, 0.0)
-        total = weight.sum(axis=-1, keepdims=True)
+        # each group the plan runs holds its own meeting (attendance.meeting_groups)
+        total = per_group(b, weight)
         share = weight / np.where(total > 0, total, 1.0)
-        count = np.maximum(size, 1)[:, None]
+        count = np.maximum(per_group(b, who.astype(float)), 1.0)
         st.airtime += share
         np.add(st.meetings, 1, out=st.meetings, where=who)
         heard = np.where(who, np.maximum(heard, share * count), heard)
-        np.add(tally["meetings"], 1, out=tally["meetings"], where=met)
-        tally["equality_sum"] += np.where(met, 1.0 - gini(share, who), 0.0)
-        quiet = who & (st.confidence0 < LESS_CONFIDENT)
-        tally["quiet_airtime"] += np.where(quiet, share, 0.0).sum(axis=-1)
-        tally["quiet_seats"] += quiet.sum(axis=-1) / count[:, 0]
+        record_voice(b, share, who, wk.invited[method])
         chance = np.minimum(1.0, share * count * view_weight[method])
         view_chance = np.where(who, np.maximum(view_chance, chance), view_chance)
         best_method = np.where(who & (best_method < 0), method, best_method)
@@ -143,6 +141,103 @@ def share_voice(b: Model, wk: Week) -> None:
     wk.view_method = best_method
     wk.heard = heard
     np.add(st.views, 1, out=st.views, where=wk.gave_view)
+
+
+def per_group(b: Model, values: np.ndarray) -> np.ndarray:
+    """Each person's group total of ``values`` (runs x people): the sum over their meeting."""
+    if b.one_group:
+        return np.broadcast_to(values.sum(axis=-1, keepdims=True), values.shape)
+    return np.take_along_axis(group_sums(b, values), b.group_of, axis=-1)
+
+
+def group_sums(b: Model, values: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
+    """Sums of ``values`` (runs x people) over each group the plan runs: runs x groups.
+
+    ``group`` is each entry's group (default: each person's, ``b.group_of``).
+    """
+    width = b.group_start.shape[-1]
+    group = b.group_of if group is None else group
+    flat = (np.arange(b.B)[:, None] * width + group).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=b.B * width).reshape(b.B, width)
+
+
+def voice_standing(b: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """People in order of their standing in a meeting, lowest first; fixed for a run.
+
+    Standing is starting confidence x articulacy (what the paper says groups
+    favour: Gibbs 1997), ordered within each group the plan runs. Returns the
+    order as flat indices into ``(runs x people)`` arrays, each ordered
+    person's group, and who is less confident (starting confidence below
+    ``LESS_CONFIDENT``, runs x people).
+    """
+    def make():
+        st = b.state
+        order = np.argsort(st.confidence0 * st.articulacy, axis=-1, kind="stable")
+        grp = np.take_along_axis(b.group_of, order, axis=-1)
+        order = np.take_along_axis(order, np.argsort(grp, axis=-1, kind="stable"), axis=-1)
+        flat = (order + np.arange(b.B)[:, None] * b.n).ravel()
+        return (flat, np.take_along_axis(b.group_of, order, axis=-1),
+                st.confidence0 < LESS_CONFIDENT)
+
+    return b.once("voice_standing", make)
+
+
+def record_voice(b: Model, share: np.ndarray, who: np.ndarray, invited: np.ndarray) -> None:
+    """Tally one meeting's equal voice and quiet voice over the people it was meant for.
+
+    Both are measured over everyone invited to the meeting (a person who did
+    not come has no voice), so excluding people never scores as equality:
+
+    - equal voice: 1 - |C|, where C is the concentration index (Wagstaff, Paci
+      & van Doorslaer 1991; Kakwani, Wagstaff & van Doorslaer 1997) of talking
+      time across the invited ranked by their standing (confidence x
+      articulacy, :func:`voice_standing`): ``C = 2 sum(share_i r_i) - 1`` with
+      ``r_i`` the fractional rank among the invited. 0 when talking time goes
+      evenly across people of every standing (whoever is absent, absent at
+      random), near 1 when the most confident hold it all, whether by talking
+      over the others or because the others stayed away;
+    - quiet voice: the talking time of less confident people against their
+      share of the invited.
+
+    One meeting per group held (a group with someone present).
+    """
+    tally = b.tally
+    flat, group_sorted, quiet = voice_standing(b)
+    shape = share.shape
+    inv = invited.ravel()[flat].reshape(shape)
+    share_sorted = share.ravel()[flat].reshape(shape)  # 0 for people not present
+    running = np.cumsum(inv, axis=-1)
+    quiet_invited = invited & quiet
+    if b.one_group:
+        n_inv = np.maximum(running[:, -1:], 1)
+        c_index = 2.0 * (share_sorted * (running - 0.5)).sum(axis=-1) / n_inv[:, 0] - 1.0
+        held = who.any(axis=-1)
+        quiet_share = quiet_invited.sum(axis=-1) / n_inv[:, 0]
+        tally["meetings"] += held
+    else:
+        starts = b.group_start
+        edge = np.concatenate([np.zeros((b.B, 1), dtype=running.dtype), running], axis=-1)
+        before_g = np.take_along_axis(edge, starts, axis=-1)  # invited before each group
+        sizes = np.diff(np.concatenate([starts, np.full((b.B, 1), b.n)], axis=-1), axis=-1)
+        n_g = np.take_along_axis(edge, starts + sizes, axis=-1) - before_g
+        before = np.take_along_axis(before_g, group_sorted, axis=-1)
+        n_inv = np.take_along_axis(n_g, group_sorted, axis=-1).astype(float)
+        r = (running - before - 0.5) / np.maximum(n_inv, 1.0)
+        c_index = 2.0 * group_sums(b, share_sorted * r, group_sorted) - 1.0
+        held = group_sums(b, who.astype(float)) > 0
+        quiet_share = group_sums(b, quiet_invited.astype(float)) / np.maximum(
+            group_sums(b, invited.astype(float)), 1.0)
+        tally["meetings"] += held.sum(axis=-1)
+        c_index = np.where(held, c_index, 1.0)  # no meeting in that group: adds nothing
+        quiet_share = np.where(held, quiet_share, 0.0).sum(axis=-1)
+        c_index = (1.0 - np.abs(c_index)).sum(axis=-1)
+        tally["equality_sum"] += c_index
+        tally["quiet_airtime"] += np.where(who & quiet, share, 0.0).sum(axis=-1)
+        tally["quiet_seats"] += quiet_share
+        return
+    tally["equality_sum"] += np.where(held, 1.0 - np.abs(c_index), 0.0)
+    tally["quiet_airtime"] += (share * quiet).sum(axis=-1)
+    tally["quiet_seats"] += np.where(held, quiet_share, 0.0)
 
 
 def staff_talk_share(power_sharing: np.ndarray | float) -> np.ndarray | float:

@@ -29,6 +29,18 @@ project's own state; a person's own state moves by g / 4 a week):
 - ``design``: nothing beyond the activities themselves (co-design);
 - ``deliver``: with users in co-delivery, the people involved deliver the
   change with staff (efficacy and confidence rise; value as assets);
+- ``govern``: how the project will be governed is agreed (CAFA): roles are
+  clear from then on (as ``roles``), and ``governance`` rises towards 1, so
+  organisational resistance is less in the way of adopting views
+  (``governance_relief`` of it, :func:`coprod_sim.mechanisms.decisions.adoption_chance`);
+- ``needs``: needs are identified (NHS SPH): the concerns of the people
+  involved go on the professionals' agenda (each with chance g a week), so
+  closed questions (a questionnaire, the set part of an interview) can carry
+  them into the plan;
+- ``vision``: a vision is co-created (1000 Lives): ``vision`` rises towards 1
+  and flattens talking time in meetings as a written vision does (the
+  ``written_vision`` lever is a vision already in hand), and the purpose gets
+  clearer (as ``clarify``);
 - ``evaluate``: with users in co-assessment, the people involved judge what
   changed (efficacy of those whose views were adopted rises) and staff see
   what worked (they meet users to judge it, a meeting of contact of its own,
@@ -50,7 +62,8 @@ from coprod_sim.mechanisms.attendance import involved
 from coprod_sim.state import Model, Week
 
 ACTIONS: tuple[str, ...] = ("identify", "select", "clarify", "engage", "support", "alliance",
-                            "roles", "partner", "assets", "design", "deliver", "evaluate")
+                            "roles", "partner", "assets", "design", "deliver", "evaluate",
+                            "govern", "needs", "vision")
 
 
 _CODE = {a: k for k, a in enumerate(ACTIONS)}
@@ -113,8 +126,20 @@ def do_step(b: Model, wk: Week) -> None:
     if (r := rows("evaluate")) is not None:
         p = involved(b) & (st.adopted > 0) & r & lev.stage_co_assessment
         np.add(st.efficacy, q * (1 - st.efficacy), out=st.efficacy, where=p)
+    if (r := rows("govern")) is not None:
+        b.roles_clear |= r[:, 0]
+        np.add(b.governance, g * (1.0 - b.governance), out=b.governance, where=r[:, 0])
+    if (r := rows("needs")) is not None:
+        heard = involved(b) & r & (b.uniform("step_model", 0) < g)
+        st.on_agenda |= heard
+    if (r := rows("vision")) is not None:
+        np.add(b.vision, g * (1.0 - b.vision), out=b.vision, where=r[:, 0])
+        np.add(b.clarity, g * (1.0 - b.clarity), out=b.clarity, where=r[:, 0])
 
 
+def vision_held(b: Model) -> np.ndarray:
+    """How far a vision is held, per run (runs, 1): 1 with a written vision, else as co-created."""
+    return np.maximum(b.lev.written_vision, b.vision[:, None])
 
 
 def _doing(b: Model, name: str) -> np.ndarray:

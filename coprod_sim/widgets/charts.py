@@ -166,7 +166,13 @@ def final_values(df: pd.DataFrame) -> dict[str, float]:
 
 
 def fmt(name: str, value: float, signed: bool = False) -> str:
-    """Format an outcome value in its unit (shares as %, money as £)."""
+    """Format an outcome value in its unit (shares as %, money as £).
+
+    NaN (an outcome that does not apply to the design, e.g. voice with no
+    meeting) reads "does not apply", never a number.
+    """
+    if value != value:  # NaN
+        return "does not apply"
     unit = OUTCOMES[name].unit
     sign = "+" if signed and value > 0 else ""
     if name in ("quiet_voice", "ladder_score"):  # scores, not shares
@@ -182,8 +188,11 @@ def fmt(name: str, value: float, signed: bool = False) -> str:
 def same(name: str, a: float, b: float) -> bool:
     """Whether two values of an outcome are about the same.
 
-    Shares within one percentage point, other outcomes within 5% of the larger.
+    Shares within one percentage point, other outcomes within 5% of the larger;
+    two "does not apply" (NaN) are the same, a number and a NaN are not.
     """
+    if a != a or b != b:
+        return a != a and b != b
     if OUTCOMES[name].unit == "share" and name not in ("quiet_voice", "ladder_score"):
         return abs(a - b) < 0.01
     return abs(a - b) <= 0.05 * max(abs(a), abs(b), 1e-9)

@@ -306,8 +306,11 @@ class Trainer(_Dashboard):
             before = self._before[name]
             moved = ("Stay about the same" if same(name, before, after)
                      else "Go up" if after > before else "Go down")
+            if before != before or after != after:  # does not apply before or after
+                moved = "Does not apply"
             words = {"Go up": "went up", "Go down": "went down",
-                     "Stay about the same": "stayed about the same"}[moved]
+                     "Stay about the same": "stayed about the same",
+                     "Does not apply": "cannot be compared"}[moved]
             text = f"{label} {words}: from {fmt(name, before)} to {fmt(name, after)}."
             if guess:
                 right = "The room's prediction was right." if guess == moved else \
@@ -336,7 +339,9 @@ def difference_html(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str]) ->
     for n in KEY_OUTCOMES:
         o = OUTCOMES[n]
         d = vb[n] - va[n]
-        if same(n, va[n], vb[n]) or not o.better:
+        if d != d:  # does not apply to one plan or both: no difference to give
+            better = ""
+        elif same(n, va[n], vb[n]) or not o.better:
             better = "about the same" if o.better else ""
         else:
             better = "B" if (d > 0) == (o.better == "higher") else "A"
