@@ -356,7 +356,7 @@ class RoomPanel(w.VBox):
 
     def _plan_result(self, q: Question, counts: dict[str, int]) -> dict[str, Any]:
         from coprod_sim.room.questions import reasons
-        from coprod_sim.widgets.charts import final_values, fmt, same
+        from coprod_sim.widgets.charts import about_same, final_values, fmt
 
         t = self.trainer
         info = self._plan[q.id]
@@ -367,7 +367,7 @@ class RoomPanel(w.VBox):
         name = info["outcome"]
         after = final_values(t.df)[name]
         before = info["values"].get(name, after)
-        moved = ("Stay about the same" if same(name, before, after)
+        moved = ("Stay about the same" if about_same(name, before, after)
                  else "Go up" if after > before else "Go down")
         words = {"Go up": "went up", "Go down": "went down",
                  "Stay about the same": "stayed about the same"}[moved]

@@ -26,6 +26,7 @@ from coprod_sim.widgets.charts import (
     KEY_OUTCOMES,
     ChartView,
     Runner,
+    about_same,
     final_values,
     fmt,
     same,
@@ -304,7 +305,8 @@ class Trainer(_Dashboard):
             text = f"{label}: {fmt(name, after)}."
         else:
             before = self._before[name]
-            moved = ("Stay about the same" if same(name, before, after)
+            # the chapters' "about the same" (16% to 17% stays about the same)
+            moved = ("Stay about the same" if about_same(name, before, after)
                      else "Go up" if after > before else "Go down")
             words = {"Go up": "went up", "Go down": "went down",
                      "Stay about the same": "stayed about the same"}[moved]
