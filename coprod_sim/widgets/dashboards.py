@@ -324,6 +324,17 @@ class Trainer(_Dashboard):
         return [self.chart]
 
 
+#: The groups a scenario invites by a switch of its own (``invite_<group>``).
+INVITE_SWITCHES = {"part_patients": "invite_patients", "part_carers": "invite_carers",
+                   "part_families": "invite_families", "part_community": "invite_community"}
+
+
+def not_invited(scenario: Scenario) -> tuple[str, ...]:
+    """The ``part_*`` group columns a scenario never invites (its switch is off)."""
+    return tuple(col for col, switch in INVITE_SWITCHES.items()
+                 if not getattr(scenario, switch, True))
+
+
 def difference_html(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str]) -> str:
     """A table of each key outcome in two scenarios, the difference, and which is better.
 
@@ -456,7 +467,8 @@ class Compare(_Dashboard):
         self.difference.value = difference_html(a, b, names)
         self._missing_fig = plots.compare_who_is_missing(
             a, b, (f"A: {names[0]}", f"B: {names[1]}"), large_text=self.presenter.value,
-            fig=self._missing_fig)
+            fig=self._missing_fig,
+            not_invited=[not_invited(self.scenario(i)) for i in range(2)])
         self.missing.value = plots.chart_html(self._missing_fig)
 
     def _set_chart(self, chart: str) -> None:
