@@ -419,7 +419,7 @@ def test_stopping_prints_no_traceback(tmp_path, sig):
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "coprod_sim", "dashboard", "--port", str(port),
-             "--no-browser", "--pool", "1"], cwd=tmp_path, env=env, stdout=out,
+             "--no-browser", "--pool", "1", "--verbose"], cwd=tmp_path, env=env, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120

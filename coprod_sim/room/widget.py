@@ -99,7 +99,8 @@ CSS = """<style>
   min-width: 0 !important; padding: 0 !important; }
 .coprod-presenter .coprod-room-live > .coprod-room-distribution { order: 1; }
 .coprod-presenter .coprod-room-live > .coprod-room-result { order: 2; }
-.coprod-presenter.coprod-has-room .coprod-room h3 { font-size: 22px; margin: 0 0 4px; }
+.coprod-presenter.coprod-has-room .coprod-room h3 { font-size: 22px; margin: 0 0 4px;
+  line-height: 1.25; }
 .coprod-presenter.coprod-has-room .coprod-room-question { font-size: 22px;
   line-height: 1.25; margin: 0 0 4px; }
 .coprod-presenter.coprod-has-room .coprod-room-bars,
