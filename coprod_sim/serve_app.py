@@ -473,7 +473,7 @@ class LocalSocketKernelManager(ServerKernelManager):
         super().__init__(**kwargs)
         if self.folder:
             self.transport = "ipc"
-            self.ip = os.path.join(self.folder, f"k{uuid.uuid4().hex[:12]}")
+            self.ip = os.path.join(self.folder, f"k{uuid.uuid4().hex[:10]}")
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         """The kernel's command line, with :data:`KERNEL_OPTIONS` for a Python kernel."""
@@ -612,7 +612,7 @@ class CoprodVoila(Voila):
         quiet_logs(self.verbose)
 
     def start(self) -> None:  # noqa: D102 - Voila.start with the guarded application
-        root = self.connection_dir_root or tempfile.gettempdir()
+        root = socket_root(self.connection_dir_root)
         remove_stale_folders(root)
         self.connection_dir = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-",
                                                dir=root)
@@ -696,8 +696,24 @@ class CoprodVoila(Voila):
             print(f"(while stopping: {err})", file=sys.stderr)
 
 
-#: The private folders of the kernels' sockets: ``voila_coprod-<server pid>-<random>``.
-FOLDER_PREFIX = "voila_coprod-"
+#: The private folders of the kernels' sockets: ``voila_cp-<server pid>-<random>``.
+FOLDER_PREFIX = "voila_cp-"
+
+#: Longest socket path the kernels may use (a Unix socket's path holds 104 bytes on
+#: macOS, 108 on Linux; a kernel's socket name adds about 16 to the folder's).
+MAX_SOCKET_FOLDER = 80
+
+
+def socket_root(root: str | os.PathLike | None) -> str:
+    """Where the kernels' socket folder goes.
+
+    ``root`` (the temporary folder), or ``/tmp`` when ``root`` is too long for a
+    socket's path.
+    """
+    root = str(root or tempfile.gettempdir())
+    if len(root) + len(FOLDER_PREFIX) + 20 > MAX_SOCKET_FOLDER and os.path.isdir("/tmp"):
+        return "/tmp"
+    return root
 
 
 def remove_stale_folders(root: str | os.PathLike) -> list[Path]:

@@ -42,8 +42,7 @@ def test_only_folders_of_dead_servers_are_removed(tmp_path):
 
 def _start(tmp_path, *args, room=False):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1",
-           "TMPDIR": str(tmp_path / "tmp")}
-    (tmp_path / "tmp").mkdir(exist_ok=True)
+           "TMPDIR": str(_short_tmp(tmp_path))}
     log = tmp_path / "serve.log"
     cmd = [sys.executable, "-m", "coprod_sim", "dashboard", "--port", str(free_port()),
            "--no-browser", "--pool", "1", *args]
@@ -55,8 +54,28 @@ def _start(tmp_path, *args, room=False):
     return proc, log
 
 
+_SHORT: dict = {}
+
+
+def _short_tmp(tmp_path):
+    """A temporary folder of the test's own, with a path short enough for sockets."""
+    import tempfile
+    from pathlib import Path
+
+    if tmp_path not in _SHORT:
+        _SHORT[tmp_path] = Path(tempfile.mkdtemp(prefix="cs", dir="/tmp"))
+    return _SHORT[tmp_path]
+
+
 def _folders(tmp_path):
-    return sorted((tmp_path / "tmp").glob(f"{FOLDER_PREFIX}*"))
+    return sorted(_short_tmp(tmp_path).glob(f"{FOLDER_PREFIX}*"))
+
+
+def test_a_long_temporary_folder_falls_back_to_tmp():
+    from coprod_sim.serve_app import socket_root
+
+    assert socket_root("/tmp") == "/tmp"
+    assert socket_root("/var/folders/zz/" + "x" * 60 + "/T") == "/tmp"
 
 
 def _wait_up(proc, log, timeout=120):
@@ -98,3 +117,6 @@ def test_every_stop_is_quiet_and_leaves_no_folder(tmp_path, how):
     assert _folders(tmp_path) == [], text
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
+    import shutil
+
+    shutil.rmtree(_short_tmp(tmp_path), ignore_errors=True)
