@@ -18,7 +18,8 @@ trainer's laptop and a room of people:
 - the port asked for is checked first: when it is taken the next free one is
   used, and the address printed is the one in use;
 - notebook sources are stripped, so viewers see the dashboard, not the code;
-- every dashboard page gets its own Python process (a "kernel", about 200 MB).
+- every dashboard page gets its own Python process (a "kernel"; its memory is
+  measured by benchmarks/bench_dashboard.py and given in docs/dashboards.md).
   At most ``--max-kernels`` run at once (a "the room is full" page past
   that), and one device may open at most ``--per-client`` pages a minute;
 - kernels with no tab connected are stopped ("culled") after
@@ -322,7 +323,8 @@ def _parser(prog: str = "coprod-sim dashboard") -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=60,
                    help="seconds a dashboard may take to start (default 60)")
     p.add_argument("--max-kernels", type=int, default=8,
-                   help="most dashboard pages open at once (default 8, about 200 MB each)")
+                   help="most dashboard pages open at once (default 8; the memory of each is "
+                        "given in docs/dashboards.md)")
     p.add_argument("--per-client", type=int, default=6,
                    help="most dashboard pages one device may open per minute (default 6)")
     p.add_argument("--room-dir", default=None, metavar="FOLDER",  # the room (coprod_sim/room)
