@@ -159,7 +159,9 @@ def distribution(xs: list[float], aim: float = 1.5) -> str:
 
 def arrivals(pool: int, count: int, gap: float) -> list[float]:
     """Seconds to the chart for ``count`` pages opened one after another (see module notes)."""
-    server = VoilaServer("trainer", pool=pool).start(timeout=180)
+    # room for every page: a closed tab's kernel is stopped by the page itself as it
+    # closes (Voila's own request), which may arrive after the next page is asked for
+    server = VoilaServer("trainer", pool=pool, max_kernels=count + pool + 1).start(timeout=180)
     times = []
     try:
         server.wait_kernels_idle(count=pool, timeout=180)
@@ -170,7 +172,7 @@ def arrivals(pool: int, count: int, gap: float) -> list[float]:
                 times.append(p.load_seconds)
                 if p.errors:
                     print("  console errors:", p.errors)
-                p.page.close()
+                p.page.close(run_before_unload=True)  # as a tab closes: its kernel stops
                 time.sleep(gap)
     finally:
         server.stop()

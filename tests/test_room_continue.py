@@ -70,3 +70,74 @@ def test_a_damaged_file_is_passed_over(tmp_path):
     (tmp_path / "room-20990101-000000.sqlite").write_bytes(b"not a database" * 10)
     found, _ = choose_session(tmp_path)
     assert found.path == good
+
+
+@pytest.mark.slow
+def test_a_restarted_room_carries_on_with_its_open_question(tmp_path):
+    """Start, ask, stop, start again: the same session, question and join address."""
+    import json
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from browser_support import ROOT
+
+    from coprod_sim.serve import free_port
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1"}
+    for name in ("COPROD_ROOM_TOKEN", "COPROD_ROOM_JOIN_TOKEN", "COPROD_ROOM_SESSION"):
+        env.pop(name, None)
+    folder = tmp_path / "room"
+
+    def start(*extra):
+        log = tmp_path / f"serve-{len(list(tmp_path.glob('serve-*')))}.log"
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "coprod_sim", "dashboard", "--room", "--port",
+                 str(free_port()), "--no-browser", "--pool", "0", "--room-dir", str(folder),
+                 *extra], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not (found := re.search(r"Trainees join at: http://\S+?:(\d+)/join\?token=(\S+)",
+                                      log.read_text())):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        port, join = found.groups()
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/join/api/question?"
+                                            f"token={join}", timeout=5) as r:
+                    return proc, log, port, join, json.loads(r.read())
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError(log.read_text())
+
+    def stop(proc):
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(60)
+
+    proc, log, _, join, state = start()
+    try:
+        assert state["question"] is None and "Starting a new room session." in log.read_text()
+        (session,) = folder.glob("room-*.sqlite")
+        Store(session).open_question(Q)  # the trainer asks (the panel writes the file)
+    finally:
+        stop(proc)
+    proc, log, _, join2, state = start()
+    try:
+        text = log.read_text()
+        assert "Carrying on with the room session" in text and Q.text in text
+        assert list(folder.glob("room-*.sqlite")) == [session]
+        assert join2 == join  # the phones' address and QR code still work
+        assert state["question"]["text"] == Q.text and state["question"]["state"] == "open"
+        assert "Traceback" not in text
+    finally:
+        stop(proc)
+    proc, log, _, join3, state = start("--new-session")
+    try:
+        assert state["question"] is None and join3 != join
+        assert len(list(folder.glob("room-*.sqlite"))) == 2
+    finally:
+        stop(proc)
