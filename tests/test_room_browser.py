@@ -188,6 +188,8 @@ def test_a_room_of_predictions_end_to_end(context, server):
                 (width, height, selector, box)
         # the model's answer starts on the same screen too
         assert page.locator(".coprod-room-model").bounding_box()["y"] < height, (width,)
+    found = axe(page)  # the whole page, in presenter mode with the room
+    assert found == [], describe_violations(found)
     page.get_by_role("button", name="Presenter mode").click()
     page.set_viewport_size({"width": 1366, "height": 768})
 
