@@ -664,6 +664,31 @@ class CoprodVoila(Voila):
             self.stop()
             print("Stopped.", file=sys.stderr, flush=True)
 
+    def launch_browser(self) -> None:
+        """Open the dashboard on this computer (with the trainer's token in room mode).
+
+        Through a small local file that sends the browser on, as Jupyter does, so
+        the token is not on the browser's command line (other users of the
+        computer could read it there); the server then swaps it for a cookie.
+        """
+        import webbrowser
+
+        url = f"http://127.0.0.1:{self.port}{self.base_url}"
+        if self.room:
+            url += f"?token={self.room_token}"
+        fd, path = tempfile.mkstemp(prefix="coprod-open-", suffix=".html")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            link = html.escape(url, quote=True)
+            fh.write(f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                     f'<meta http-equiv="refresh" content="0;url={link}">'
+                     f'<meta name="referrer" content="no-referrer"><title>Opening the '
+                     f'dashboard</title></head><body><p><a href="{link}">Open the '
+                     f"dashboard</a></p></body></html>")
+        try:
+            webbrowser.open(Path(path).as_uri(), new=2)
+        except webbrowser.Error as err:
+            print(f"(no web browser could be opened: {err})", file=sys.stderr)
+
     def banner(self) -> str:
         """What the trainer reads when the server is up: the addresses in use.
 
@@ -693,7 +718,8 @@ class CoprodVoila(Voila):
         try:
             super().stop()
         except Exception as err:  # noqa: BLE001 - a kernel already gone is not an error
-            print(f"(while stopping: {err})", file=sys.stderr)
+            if "Kernel does not exist" not in str(err):
+                print(f"(while stopping: {err})", file=sys.stderr)
 
 
 #: The private folders of the kernels' sockets: ``voila_cp-<server pid>-<random>``.

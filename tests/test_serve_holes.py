@@ -219,3 +219,26 @@ def test_the_trainers_token_becomes_a_cookie_and_leaves_the_address_and_the_log(
         assert "roomtoken4" not in log.lower(), log
     finally:
         srv.stop()
+
+
+def test_the_browser_is_opened_through_a_file_not_a_command_line(monkeypatch, tmp_path):
+    """--room opens the trainer's page with the token, never on a process's command line."""
+    import webbrowser
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from coprod_sim.serve_app import CoprodVoila
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append(url))
+    app = CoprodVoila(port=8899, room=True)
+    app.room_token = "roomtoken42"
+    app.launch_browser()
+    (url,) = opened
+    assert url.startswith("file://") and "roomtoken42" not in url
+    text = Path(urlsplit(url).path).read_text()
+    assert 'url=http://127.0.0.1:8899/?token=roomtoken42"' in text
