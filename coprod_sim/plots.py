@@ -600,8 +600,14 @@ def chart(name: str, df: pd.DataFrame, **kwargs: Any) -> Chart:
 
 
 def compare_who_is_missing(a: pd.DataFrame, b: pd.DataFrame, names: Sequence[str] = ("A", "B"),
-                           *, large_text: bool = False, fig: Figure | None = None) -> Chart:
+                           *, large_text: bool = False, fig: Figure | None = None,
+                           not_invited: Sequence[Sequence[str]] = ((), ())) -> Chart:
     """Who is missing in two scenarios, side by side (grouped bars).
+
+    A group a scenario never invited (``not_invited``: its ``part_*`` columns, per
+    scenario) has no bar there but the words "not invited": nobody of it could take
+    part, so it is not "missing" and takes no part in the caption's comparison.
+    Long group names are wrapped onto two lines, never cut off.
 
     Args:
         a: Weekly table (or replicates) of the first scenario.
@@ -609,31 +615,75 @@ def compare_who_is_missing(a: pd.DataFrame, b: pd.DataFrame, names: Sequence[str
         names: Names of the two scenarios for the legend.
         large_text: Presenter style.
         fig: A figure to redraw into instead of making a new one.
+        not_invited: For each scenario, the group columns it did not invite.
 
     Returns:
         The chart, with ``title``, ``caption`` and ``alt_text``.
     """
-    fig, ax, st = _new(fig, large_text, "compare_who_is_missing", left=0.3 if large_text else 0.27)
-    labels = [group_label(c) for c in GROUP_COLUMNS]
+    import textwrap
+
+    def label_of(col: str) -> str:
+        text = group_label(col)
+        return "people " + text.removeprefix("who ") if text.startswith("who not ") else text
+
+    fig, ax, st = _new(fig, large_text, "compare_who_is_missing")
+    labels = [label_of(c) for c in GROUP_COLUMNS]
+    # one row of two bars per group, tall enough for a two-line name; the left
+    # margin as wide as the longest line of the names
+    width = 34 if large_text else 36
+    lines = [textwrap.fill(lab, width) for lab in labels]
+    size = st["font"] * (0.8 if large_text else 0.85)
+    w_in = st["figsize"][0]
+    h_in = max(st["figsize"][1], len(labels) * size * 2.9 / 72 + 1.6)
+    if tuple(fig.get_size_inches()) != (w_in, h_in):
+        fig.set_size_inches(w_in, h_in)
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=size)
+    longest = max(TextToPath().get_text_width_height_descent(line, font, ismath=False)[0]
+                  for text in lines for line in text.split("\n"))  # points
+    fig.subplots_adjust(left=min(0.55, (longest + size + 14) / (w_in * 72)),  # + tick, pad
+                        top=1 - 0.6 / h_in)
     y = np.arange(len(labels))[::-1]
-    vals = []
+    vals, asked = [], []
     for i, (df, name) in enumerate(zip((a, b), names, strict=True)):
+        invited = np.array([c not in set(not_invited[i]) for c in GROUP_COLUMNS])
         mid = np.array([_last(df, c) for c in GROUP_COLUMNS]) * 100
+        mid = np.where(invited, mid, np.nan)
         vals.append(mid)
-        ax.barh(y + (0.2 if i == 0 else -0.2), mid, height=0.4, label=name,
+        asked.append(invited)
+        offset = 0.2 if i == 0 else -0.2
+        ax.barh(y + offset, np.nan_to_num(mid), height=0.4, label=name,
                 color=OKABE_ITO[("blue", "orange")[i]], hatch=("", "..")[i],
                 edgecolor="white")
-    ax.set_yticks(y, labels, fontsize=st["font"] * 0.9)
+        for yy, ok in zip(y, invited, strict=True):
+            if not ok:
+                ax.text(0.5, yy + offset, "not invited", va="center", ha="left",
+                        fontsize=st["font"] * 0.7, color=st["text"], style="italic")
+    ax.set_yticks(y, lines, fontsize=size)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
     ax.set_xlabel("Share taking part (last 13 weeks)", fontsize=st["font"], color=st["text"])
     ax.grid(False, axis="y")
-    diff = vals[1] - vals[0]
-    k = int(np.argmax(np.abs(diff)))
-    more = names[1] if diff[k] > 0 else names[0]
-    caption = (f"The biggest difference is among {_people(labels[k])}: {abs(diff[k]):.0f} "
-               f"points more take part in {more}.")
+    both = asked[0] & asked[1]
+    diff = np.where(both, vals[1] - vals[0], 0.0)
+    if both.any():
+        k = int(np.argmax(np.abs(diff)))
+        more = names[1] if diff[k] > 0 else names[0]
+        caption = (f"The biggest difference is among {_people(labels[k])}: "
+                   f"{abs(diff[k]):.0f} points more take part in {more}.")
+    else:
+        caption = "The two scenarios invited different groups, so no group can be compared."
+    gone = [lab for lab, x, z in zip(labels, *asked, strict=True) if not (x and z)]
+    if gone:
+        caption += f" Not invited in one of them: {', '.join(gone)}."
+
+    def shown(v: float) -> str:
+        return "not invited" if np.isnan(v) else f"{v:.0f}%"
+
     alt = "Share taking part by group, " + "; ".join(
-        f"{lab}: {names[0]} {x:.0f}%, {names[1]} {z:.0f}%"
+        f"{lab}: {names[0]} {shown(x)}, {names[1]} {shown(z)}"
         for lab, x, z in zip(labels, vals[0], vals[1], strict=True)) + "."
     return _finish(fig, ax, st, "Who is missing in each scenario", caption, alt)
 

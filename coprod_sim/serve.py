@@ -18,11 +18,18 @@ trainer's laptop and a room of people:
 - the port asked for is checked first: when it is taken the next free one is
   used, and the address printed is the one in use;
 - notebook sources are stripped, so viewers see the dashboard, not the code;
-- every dashboard page gets its own Python process (a "kernel", about 200 MB).
+- every dashboard page gets its own Python process (a "kernel"; its memory is
+  measured by benchmarks/bench_dashboard.py and given in docs/dashboards.md).
   At most ``--max-kernels`` run at once (a "the room is full" page past
   that), and one device may open at most ``--per-client`` pages a minute;
 - kernels with no tab connected are stopped ("culled") after
-  ``--cull-minutes`` idle (default 20);
+  ``--cull-minutes`` idle (default 20; 0 never, at most 1440, a day);
+- the terminal shows the addresses, who joins the room, and errors in one
+  line (``--verbose`` shows every request and kernel);
+- ``--room`` with the same room folder carries on with the last session (its
+  answers, its open question, its join address) when it was in use in the
+  last :data:`~coprod_sim.room.store.CONTINUE_HOURS` hours, and starts a new
+  one otherwise; ``--continue`` and ``--new-session`` choose.
 - ``--pool`` kernels are kept started with the dashboard pre-rendered
   ("preheated") and refilled at once when taken, so the next page (a
   trainer reopening it, a second screen) opens in a second or two.
@@ -54,6 +61,9 @@ from coprod_sim.room.links import ENV_JOIN_TOKEN, ENV_ROOM_URL, ENV_TOKEN
 
 #: The dashboards (notebooks in ``notebooks/dashboards``; see :mod:`coprod_sim.resources`).
 DASHBOARDS = ("trainer", "compare", "explorer")
+
+#: Longest idle time before a page's kernel is stopped, in minutes (a day).
+MAX_CULL_MINUTES = 1440
 
 #: Host names a local (not ``--room``) server answers to.
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -167,6 +177,7 @@ class ServeOptions:
         per_client: Most dashboard pages one device may open per minute.
         token: The room's token (``--room`` makes one when not given).
         open_browser: Open a browser tab at the address.
+        verbose: Log every request and kernel, not only what a trainer needs.
     """
 
     dashboard: str = "trainer"
@@ -179,6 +190,7 @@ class ServeOptions:
     per_client: int = 6
     token: str | None = None
     open_browser: bool = False
+    verbose: bool = False
 
     def problems(self) -> list[str]:
         """One line for each option that is not allowed (empty when all are)."""
@@ -191,9 +203,9 @@ class ServeOptions:
         if not 0 <= self.pool <= 8:
             out.append(f"--pool is {self.pool}; allowed: a whole number from 0 "
                        "(no preheated kernel) to 8.")
-        if not (self.cull_minutes >= 0 and self.cull_minutes == self.cull_minutes):
+        if not (self.cull_minutes == 0 or 1 <= self.cull_minutes <= MAX_CULL_MINUTES):
             out.append(f"--cull-minutes is {self.cull_minutes:g}; allowed: 0 (never) or "
-                       "more minutes.")
+                       f"a number of minutes from 1 to {MAX_CULL_MINUTES} (a day).")
         if self.timeout < 1:
             out.append(f"--timeout is {self.timeout}; allowed: 1 or more seconds.")
         if not 1 <= self.max_kernels <= 200:
@@ -219,7 +231,7 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
                   pool: int = 2, cull_minutes: float = 20, timeout: int = 60,
                   open_browser: bool = False, token: str | None = None,
                   python: str | None = None, max_kernels: int = 8,
-                  per_client: int = 6) -> list[str]:
+                  per_client: int = 6, verbose: bool = False) -> list[str]:
     """Return the command line of the server for one dashboard (or ``"all"``).
 
     The arguments are those of :class:`ServeOptions`; ``python`` is the Python to
@@ -232,7 +244,7 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
         ValueError: for an option that is not allowed (one line).
     """
     opts = ServeOptions(dashboard, port, room, pool, cull_minutes, timeout, max_kernels,
-                        per_client, token, open_browser).check()
+                        per_client, token, open_browser, verbose).check()
     nb = notebook_path(dashboard)
     cull = int(cull_minutes * 60)
     cmd = [
@@ -244,6 +256,10 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--theme=light",
+        # No browser chooses the page's theme or template: Voila writes them into
+        # the page unescaped (the guard also drops every query from a page's address).
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.allow_template_override=NO",
         # Tabs that close leave their kernel running: cull idle ones.
         f"--MappingKernelManager.cull_idle_timeout={cull}",
         "--MappingKernelManager.cull_interval=60",
@@ -261,6 +277,8 @@ def voila_command(dashboard: str = "trainer", port: int = 8866, *, room: bool = 
         f"--CoprodVoila.per_client={opts.per_client}",
         f"--CoprodVoila.room={room}",
         f"--CoprodVoila.dashboard={dashboard}",
+        f"--CoprodVoila.verbose={verbose}",
+        f"--Voila.log_level={'INFO' if verbose else 'WARN'}",
     ]
     if pool > 0:
         # Refill the pool as soon as a kernel is taken, so a second page (a
@@ -305,12 +323,22 @@ def _parser(prog: str = "coprod-sim dashboard") -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=60,
                    help="seconds a dashboard may take to start (default 60)")
     p.add_argument("--max-kernels", type=int, default=8,
-                   help="most dashboard pages open at once (default 8, about 200 MB each)")
+                   help="most dashboard pages open at once (default 8; the memory of each is "
+                        "given in docs/dashboards.md)")
     p.add_argument("--per-client", type=int, default=6,
                    help="most dashboard pages one device may open per minute (default 6)")
     p.add_argument("--room-dir", default=None, metavar="FOLDER",  # the room (coprod_sim/room)
                    help="with --room: folder for the room's answers, one SQLite file per "
                         "session (default: my_work/room; created on first use)")
+    p.add_argument("--continue", action="store_true", dest="continue_session",
+                   help="with --room: carry on with the last session in the room folder "
+                        "(its answers and open question); the default when it was in use "
+                        "in the last few hours")
+    p.add_argument("--new-session", action="store_true",
+                   help="with --room: start a new, empty session")
+    p.add_argument("--verbose", action="store_true",
+                   help="log every request and kernel (default: the addresses, who joined, "
+                        "and errors in one line)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     p.add_argument("--print", action="store_true", dest="print_only",
                    help="print the server's command instead of running it")
@@ -327,8 +355,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
     pool = args.pool if args.pool is not None else (1 if args.dashboard == "all" else 2)
     opts = ServeOptions(args.dashboard, args.port, args.room, pool, args.cull_minutes,
                         args.timeout, args.max_kernels, args.per_client,
-                        os.environ.get(ENV_TOKEN) or None, not args.no_browser)
+                        os.environ.get(ENV_TOKEN) or None, not args.no_browser, args.verbose)
     found = opts.problems()
+    if args.continue_session and args.new_session:
+        found.append("--continue and --new-session are both given; allowed: one of them.")
+    elif (args.continue_session or args.new_session) and not args.room:
+        found.append("--continue and --new-session go with --room (the room's sessions).")
     if found:
         print(f"{prog}: {found[0]}", file=sys.stderr)
         return 2
@@ -345,7 +377,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
     cmd = voila_command(opts.dashboard, port, room=opts.room, pool=opts.pool,
                         cull_minutes=opts.cull_minutes, timeout=opts.timeout,
                         open_browser=opts.open_browser, max_kernels=opts.max_kernels,
-                        per_client=opts.per_client)
+                        per_client=opts.per_client, verbose=opts.verbose)
     if args.print_only:
         print(" ".join(cmd))
         return 0
@@ -355,8 +387,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
         return 1
     env = dict(os.environ)
     if opts.room:
+        # the room's answers (coprod_sim/room): carry on with the last session, or not
+        from coprod_sim.room.store import RoomError, choose_session, room_dir
+        folder = room_dir(getattr(args, "room_dir", None))
+        try:
+            session, why = choose_session(folder, args.continue_session, args.new_session)
+        except RoomError as err:
+            print(f"{prog}: {err}", file=sys.stderr)
+            return 2
+        print(why, file=sys.stderr)
         token = opts.token or make_token()
-        join = os.environ.get(ENV_JOIN_TOKEN) or None
+        join = os.environ.get(ENV_JOIN_TOKEN) or (session.join_token if session else None)
         found = token_problem(ENV_JOIN_TOKEN, join)
         if found is None and join == token:
             found = f"{ENV_JOIN_TOKEN} must differ from {ENV_TOKEN} (the trainer's token)."
@@ -366,8 +407,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "coprod-sim dashboard") 
         env[ENV_TOKEN] = token
         env[ENV_JOIN_TOKEN] = join or make_token()
         env[ENV_ROOM_URL] = f"http://{room_ip()}:{port}/"
-        from coprod_sim.room.store import room_dir  # the room's answers (coprod_sim/room)
-        env["COPROD_ROOM_DIR"] = str(room_dir(getattr(args, "room_dir", None)))
+        env["COPROD_ROOM_DIR"] = str(folder)
+        env.pop("COPROD_ROOM_CONTINUE", None)
+        if session is not None:
+            env["COPROD_ROOM_CONTINUE"] = str(session.path)
     sys.stderr.flush()
     os.execve(cmd[0], cmd, env)
     return 0  # pragma: no cover - execve does not return

@@ -9,17 +9,29 @@ static files, kernel websockets, the pages added through
   ``127.0.0.1``, ``[::1]``), so a web page elsewhere cannot reach the server
   through DNS rebinding;
 - room mode: two tokens. The trainer's token (``?token=``, an
-  ``Authorization: token ...`` header, or the cookie set on the first request
-  that had it in its address) opens every route. The trainees' join token
-  (``?token=`` only, never a cookie) opens only the join page, its files and
-  its answer API (``/join``, ``/join/...``): on any other route it gets 403,
-  so the join link cannot open a dashboard, a kernel or a file;
+  ``Authorization: token ...`` header, or the HttpOnly cookie it is exchanged
+  for) opens every route; a dashboard page asked for with the token in its
+  address answers with the cookie and a redirect to the same page without
+  it, so the token never stays in the address bar projected to the room or
+  in the browser's history. The trainees' join token (``?token=`` only,
+  never a cookie) opens only the join page, its files and its answer API
+  (``/join``, ``/join/...``): on any other route it gets 403, so the join
+  link cannot open a dashboard, a kernel or a file;
+- a dashboard page takes no query parameter from the browser: Voila's
+  ``?theme=`` and ``?template=`` (written into the page) and any other are
+  dropped by a redirect to the bare page (and Voila is told to ignore them);
 - a new dashboard page may start a kernel only while fewer than
-  ``max_kernels`` are in use (else a "the room is full" page), and only
-  ``per_client`` a minute from one device (else a "wait a minute" page).
+  ``max_kernels`` are in use (else a "the room is full" page), only
+  ``per_client`` a minute from one device (else a "wait a minute" page), and
+  never for another web site (an ``<img>``, ``fetch`` or frame there: only a
+  link the user follows opens a page). The page is found on the decoded,
+  normalised path, as Voila finds it (``trainer%2Eipynb`` counts);
+- no token is ever written in a log line (addresses, headers, guesses).
 
 Bodies and websocket messages are capped in size. Stopping (Ctrl+C or
-SIGTERM) shuts the kernels down and prints one line, no traceback.
+SIGTERM) shuts the kernels down and prints one line, no traceback; the
+private folder of the kernels' sockets is removed (and, at the next start,
+any such folder a killed server left behind).
 """
 
 from __future__ import annotations
@@ -30,13 +42,17 @@ import html
 import importlib
 import logging
 import os
+import posixpath
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import urllib.parse
 import uuid
 from collections import defaultdict, deque
+from pathlib import Path
 from typing import Any
 
 import tornado.ioloop
@@ -45,6 +61,7 @@ from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from traitlets import Bool, Integer, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.treehandler import VoilaTreeHandler
 
 from coprod_sim.room.links import ENV_JOIN_TOKEN, ENV_ROOM_URL, ENV_TOKEN, trainer_link
 from coprod_sim.serve import LOCAL_NAMES, extra_handlers
@@ -57,6 +74,12 @@ MAX_WS_MESSAGE = 4 * 2**20
 #: first visit. The join token never sets a cookie; the join page's own device
 #: cookie (``coprod_device``, path ``/join/``) opens nothing here.
 COOKIE = "coprod_trainer"
+
+#: Paths served to anyone, without a token (a browser asks for its icon unasked).
+PUBLIC_PATHS = ("/favicon.ico",)
+
+#: The handlers that render a page (a dashboard or the list of them).
+PAGE_HANDLERS: tuple[type, ...] = (TornadoVoilaHandler, VoilaTreeHandler)
 
 
 def page(title: str, text: str, status: int) -> str:
@@ -116,7 +139,9 @@ class Guard:
         self.max_kernels, self.per_client = max_kernels, per_client
         self.cookie_value = hashlib.sha256(f"coprod-room:{token}".encode()).hexdigest()
         self.opened: dict[str, deque[float]] = defaultdict(deque)
-        self.refused = {"host": 0, "path": 0, "token": 0, "full": 0, "client": 0}
+        self.refused = {"host": 0, "path": 0, "token": 0, "full": 0, "client": 0,
+                        "site": 0}
+        self.redirected = 0
         self.rendering = 0  # dashboard pages admitted and not yet fully sent
 
     @staticmethod
@@ -177,6 +202,34 @@ class Guard:
             return True, False
         return False, False
 
+    @staticmethod
+    def cross_site(request: Any) -> bool:
+        """Whether a request was made by a page of another site without the user's click.
+
+        A link the user follows (a top-level navigation) may come from anywhere; an
+        ``<img>``, a ``fetch`` (even ``no-cors``), a frame or a form posted by another
+        site may not start anything. Browsers say who asked in ``Sec-Fetch-Site``
+        (and ``Sec-Fetch-Mode``/``Sec-Fetch-Dest``); a browser too old for these is
+        judged by ``Origin``, else by a foreign ``Referer`` on a request that does
+        not ask for a page.
+        """
+        headers = request.headers
+        site = headers.get("Sec-Fetch-Site", "").lower()
+        if site:
+            if site in ("same-origin", "none"):
+                return False
+            return not (headers.get("Sec-Fetch-Mode", "").lower() == "navigate"
+                        and headers.get("Sec-Fetch-Dest", "document").lower() == "document"
+                        and request.method == "GET")
+        host = headers.get("Host", "").lower()
+        origin = headers.get("Origin")
+        if origin:
+            return origin == "null" or urllib.parse.urlsplit(origin).netloc.lower() != host
+        referer = headers.get("Referer")
+        if referer and urllib.parse.urlsplit(referer).netloc.lower() != host:
+            return "text/html" not in headers.get("Accept", "")
+        return False
+
     def client(self, request: Any) -> str:
         """The device a request comes from (its address)."""
         return str(request.remote_ip or "unknown")
@@ -201,12 +254,44 @@ def kernels_in_use(kernel_manager: Any) -> int:
     return max(0, running - pooled)
 
 
-def opens_a_kernel(request: Any, handler_class: type) -> bool:
-    """Whether serving this request renders a dashboard (takes or starts a kernel)."""
+def decoded_path(raw: bytes | str | None) -> str:
+    """A path as the server reads it: percent-decoded (however often), ``/`` only, normalised."""
+    path = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else (raw or "")
+    for _ in range(3):
+        path = urllib.parse.unquote(path)
+    path = path.replace("\\", "/").strip()
+    if not path.strip("/"):
+        return ""
+    return posixpath.normpath(path).lstrip("/")
+
+
+def opens_a_kernel(request: Any, handler_class: type, path_args: Any = None,
+                   handler_kwargs: dict | None = None) -> bool:
+    """Whether serving this request renders a dashboard (takes or starts a kernel).
+
+    Decided on the path Voila will read (``path_args``, decoded and normalised), not
+    on the address as sent: ``/voila/render/trainer%2Eipynb`` and ``trainer.IPYNB``
+    render the trainer dashboard too. A server of one dashboard renders it for the
+    bare address only (any other path is a file, never a kernel).
+    """
     if request.method != "GET" or not issubclass(handler_class, TornadoVoilaHandler):
         return False
-    path = request.path.rstrip("/")
-    return path == "" or path.endswith(".ipynb")
+    if path_args is None:  # (no router match given: read the request's own path)
+        path_args = [request.path]
+    path = decoded_path(path_args[0] if path_args else "")
+    if (handler_kwargs or {}).get("notebook_path"):
+        return path == ""
+    return path == "" or posixpath.splitext(path.rstrip("/"))[1].lower() == ".ipynb"
+
+
+def is_page(request: Any, handler_class: type) -> bool:
+    """Whether the request asks for a rendered page (a dashboard, or the list of them)."""
+    return request.method == "GET" and issubclass(handler_class, PAGE_HANDLERS)
+
+
+def clean_address(request: Any) -> str:
+    """The request's own path with no query (never a ``//host`` address elsewhere)."""
+    return "/" + request.path.lstrip("/\\")
 
 
 _COUNTED: dict[type, type] = {}
@@ -253,6 +338,8 @@ class GuardedApplication(tornado.web.Application):
             guard.refused["path"] += 1
             return self._refuse(request, 404, "Not found",
                                 "There is no page at this address.")
+        if request.path in PUBLIC_PATHS:
+            return super().find_handler(request, **kwargs)
         ok, set_cookie = guard.token_ok(request)
         if not ok and guard.is_join_token(request):
             guard.refused["token"] += 1
@@ -266,7 +353,22 @@ class GuardedApplication(tornado.web.Application):
                                 "Open the address the trainer shows, with the room's code "
                                 "in it (it ends in ?token=...).")
         delegate = super().find_handler(request, **kwargs)
-        if opens_a_kernel(request, delegate.handler_class):
+        if is_page(request, delegate.handler_class) and request.query:
+            # No query parameter reaches a page: Voila writes ?theme= and ?template=
+            # into it. The trainer's token is kept as a cookie instead of in the address.
+            guard.redirected += 1
+            if set_cookie:
+                request._coprod_cookie = guard.cookie_value  # read by RoomCookie below
+            return self.get_handler_delegate(request, CleanRedirect,
+                                             {"to": clean_address(request)})
+        if opens_a_kernel(request, delegate.handler_class, delegate.path_args,
+                          delegate.handler_kwargs):
+            if guard.cross_site(request):
+                guard.refused["site"] += 1
+                return self._refuse(request, 403, "Opened from another web site",
+                                    "Another web site asked this computer to open a "
+                                    "dashboard page. Open the dashboard's own address "
+                                    "instead.")
             # pages still rendering count too: their kernels may not be listed yet
             in_use = kernels_in_use(self.settings["kernel_manager"]) + guard.rendering
             if in_use >= guard.max_kernels:
@@ -296,6 +398,39 @@ class GuardedApplication(tornado.web.Application):
             "status": status, "title": title, "text": text, "retry": retry})
 
 
+class CleanRedirect(tornado.web.RequestHandler):
+    """Sends the browser to the same page with no query (no token, no ``?theme=``)."""
+
+    def initialize(self, to: str) -> None:  # noqa: D417
+        """Keep the address to send the browser to."""
+        self.to = to
+
+    def prepare(self) -> None:
+        """Redirect whatever the method (only GET gets here)."""
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.redirect(self.to, status=302)
+
+    def check_xsrf_cookie(self) -> None:  # noqa: D102 - a redirect needs no XSRF check
+        return None
+
+
+#: A small icon (the kit's blue square), so a browser's unasked request for one
+#: is answered instead of logged as refused.
+FAVICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+           b'<rect width="16" height="16" rx="3" fill="#0072B2"/>'
+           b'<circle cx="8" cy="8" r="3.5" fill="#fff"/></svg>')
+
+
+class FaviconHandler(tornado.web.RequestHandler):
+    """``/favicon.ico`` for every browser and phone (no token: it holds nothing)."""
+
+    def get(self) -> None:  # noqa: D102
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "public, max-age=86400")
+        self.finish(FAVICON)
+
+
 class RoomCookie(tornado.web.OutputTransform):
     """Sets the room cookie on the response to a request that had the token in its address."""
 
@@ -307,8 +442,12 @@ class RoomCookie(tornado.web.OutputTransform):
                               finishing: bool) -> tuple[int, Any, bytes]:
         """Add the Set-Cookie header when asked."""
         if self.value:
+            # Lax, not Strict: a trainer who follows the link from another site
+            # (an e-mail, a course page) still gets the cookie after the redirect
+            # to the clean address. Nothing a GET does changes the room, and the
+            # requests that do (websockets, POSTs) are refused to other sites.
             headers.add("Set-Cookie", f"{COOKIE}={self.value}; Path=/; HttpOnly; "
-                                      "SameSite=Strict")
+                                      "SameSite=Lax")
         return status_code, headers, chunk
 
 
@@ -334,7 +473,7 @@ class LocalSocketKernelManager(ServerKernelManager):
         super().__init__(**kwargs)
         if self.folder:
             self.transport = "ipc"
-            self.ip = os.path.join(self.folder, f"k{uuid.uuid4().hex[:12]}")
+            self.ip = os.path.join(self.folder, f"k{uuid.uuid4().hex[:10]}")
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         """The kernel's command line, with :data:`KERNEL_OPTIONS` for a Python kernel."""
@@ -448,13 +587,15 @@ class CoprodVoila(Voila):
     per_client = Integer(6, help="Most new pages per device per minute.").tag(config=True)
     dashboard = Unicode("trainer", help="The dashboard served (for messages).").tag(
         config=True)
+    verbose = Bool(False, help="Log every request and kernel (else: the addresses, who "
+                               "joined, and errors in one line).").tag(config=True)
 
     def initialize(self, argv: Any = None) -> None:  # noqa: D102
         super().initialize(argv)
         signal.signal(signal.SIGTERM, self._handle_signal_stop)
         # Ctrl+C stops the server even when started from a script that ignores it.
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        self.join_token = ""
+        self.join_token = self.room_token = ""
         if self.room:
             token = os.environ.get(ENV_TOKEN, "")
             join = os.environ.get(ENV_JOIN_TOKEN, "")
@@ -464,13 +605,23 @@ class CoprodVoila(Voila):
             if hmac.compare_digest(token.encode(), join.encode()):
                 raise SystemExit(f"coprod-sim dashboard: {ENV_JOIN_TOKEN} must differ from "
                                  f"{ENV_TOKEN} (the trainer's token opens everything).")
-            self.token, self.join_token = token, join
-        quiet_logs()
+            # The guard is the one gate (every route, websockets too). Voila's own
+            # token stays unset: it would want the token in every page's address
+            # (the guard swaps it for a cookie) and skip websocket origin checks.
+            self.room_token, self.join_token = token, join
+        quiet_logs(self.verbose)
 
     def start(self) -> None:  # noqa: D102 - Voila.start with the guarded application
-        import tempfile
+        root = socket_root(self.connection_dir_root)
+        remove_stale_folders(root)
+        self.connection_dir = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-",
+                                               dir=root)
+        try:
+            self._start()
+        finally:
+            shutil.rmtree(self.connection_dir, ignore_errors=True)
 
-        self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+    def _start(self) -> None:
         # Kernels talk to the server over local sockets in this private folder,
         # not TCP ports other users of the computer could connect to.
         # (by import: run as ``python -m``, this module is also ``__main__``)
@@ -480,13 +631,14 @@ class CoprodVoila(Voila):
             "coprod_sim.serve_app.LocalSocketKernelManager")
         settings = self.init_settings()
         settings["websocket_max_message_size"] = MAX_WS_MESSAGE
-        guard = Guard(self.room, self.token or "", self.max_kernels, self.per_client,
+        guard = Guard(self.room, self.room_token, self.max_kernels, self.per_client,
                       join_token=self.join_token, base_url=self.base_url)
         self.app = GuardedApplication(transforms=[RoomCookie, PageFixes], **settings)
         self.app.guard = guard
         self.guard = guard
         self.app.settings.update(self.tornado_settings)
-        handlers = [*extra_handlers(self.room, self.base_url), *self.init_handlers()]
+        handlers = [(f"{self.base_url.rstrip('/')}/favicon.ico", FaviconHandler),
+                    *extra_handlers(self.room, self.base_url), *self.init_handlers()]
         self.app.add_handlers(".*$", handlers)
         self.listen()
 
@@ -512,6 +664,31 @@ class CoprodVoila(Voila):
             self.stop()
             print("Stopped.", file=sys.stderr, flush=True)
 
+    def launch_browser(self) -> None:
+        """Open the dashboard on this computer (with the trainer's token in room mode).
+
+        Through a small local file that sends the browser on, as Jupyter does, so
+        the token is not on the browser's command line (other users of the
+        computer could read it there); the server then swaps it for a cookie.
+        """
+        import webbrowser
+
+        url = f"http://127.0.0.1:{self.port}{self.base_url}"
+        if self.room:
+            url += f"?token={self.room_token}"
+        fd, path = tempfile.mkstemp(prefix="coprod-open-", suffix=".html")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            link = html.escape(url, quote=True)
+            fh.write(f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                     f'<meta http-equiv="refresh" content="0;url={link}">'
+                     f'<meta name="referrer" content="no-referrer"><title>Opening the '
+                     f'dashboard</title></head><body><p><a href="{link}">Open the '
+                     f"dashboard</a></p></body></html>")
+        try:
+            webbrowser.open(Path(path).as_uri(), new=2)
+        except webbrowser.Error as err:
+            print(f"(no web browser could be opened: {err})", file=sys.stderr)
+
     def banner(self) -> str:
         """What the trainer reads when the server is up: the addresses in use.
 
@@ -523,7 +700,7 @@ class CoprodVoila(Voila):
                  "at once)."]
         if self.room:
             base = (os.environ.get(ENV_ROOM_URL) or local).rstrip("/") + "/"
-            trainer = trainer_link() or f"{base}?token={self.token}"
+            trainer = trainer_link() or f"{base}?token={self.room_token}"
             lines += [f"Trainer's dashboard: {trainer}",
                       f"Trainees join at: {base}join?token={self.join_token}",
                       "(Keep the trainer's address to yourself: it opens everything. "
@@ -541,29 +718,127 @@ class CoprodVoila(Voila):
         try:
             super().stop()
         except Exception as err:  # noqa: BLE001 - a kernel already gone is not an error
-            print(f"(while stopping: {err})", file=sys.stderr)
+            if "Kernel does not exist" not in str(err):
+                print(f"(while stopping: {err})", file=sys.stderr)
 
 
-class _DropNoise(logging.Filter):
-    """Drops log lines that alarm a trainer but do not apply to this server."""
+#: The private folders of the kernels' sockets: ``voila_cp-<server pid>-<random>``.
+FOLDER_PREFIX = "voila_cp-"
+
+#: Longest socket path the kernels may use (a Unix socket's path holds 104 bytes on
+#: macOS, 108 on Linux; a kernel's socket name adds about 16 to the folder's).
+MAX_SOCKET_FOLDER = 80
+
+
+def socket_root(root: str | os.PathLike | None) -> str:
+    """Where the kernels' socket folder goes.
+
+    ``root`` (the temporary folder), or ``/tmp`` when ``root`` is too long for a
+    socket's path.
+    """
+    root = str(root or tempfile.gettempdir())
+    if len(root) + len(FOLDER_PREFIX) + 20 > MAX_SOCKET_FOLDER and os.path.isdir("/tmp"):
+        return "/tmp"
+    return root
+
+
+def remove_stale_folders(root: str | os.PathLike) -> list[Path]:
+    """Remove the socket folders that servers killed without a chance to clean left here.
+
+    Only this kit's folders (``voila_coprod-<pid>-...``), owned by this user, whose
+    server process no longer runs. Returns the folders removed.
+    """
+    removed = []
+    try:
+        found = list(Path(root).glob(f"{FOLDER_PREFIX}*"))
+    except OSError:
+        return removed
+    for folder in found:
+        pid = folder.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.is_symlink() or not folder.is_dir() \
+                    or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except (OSError, ValueError):
+            continue
+    return removed
+
+
+#: What a token looks like in a logged address, header or cookie.
+SECRET = re.compile(r"((?:token|_xsrf)=|[Tt]oken[ :]+|(?:coprod_trainer|coprod_device)=)"
+                    r"[^&\s;\"',)]+")
+
+
+def redact(text: str) -> str:
+    """``text`` with every token, cookie or guess at one replaced by ``[hidden]``."""
+    return SECRET.sub(r"\1[hidden]", text)
+
+
+class _TrainerLog(logging.Filter):
+    """What the trainer's terminal shows: no token, no alarm that does not apply here.
+
+    Every record leaves with its tokens hidden and, unless ``verbose``, a traceback
+    reduced to its last line (the error in one line).
+    """
 
     NOISE = ("is not trusted", "Kernel connection is not encrypted", "not encrypted",
              "Notebook not trusted")
 
+    def __init__(self, verbose: bool = False):
+        super().__init__()
+        self.verbose = verbose
+
     def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
         msg = record.getMessage()
-        return not any(n in msg for n in self.NOISE)
+        if any(n in msg for n in self.NOISE):
+            return False
+        if record.exc_info and record.exc_info[1] is not None and not self.verbose:
+            err = record.exc_info[1]
+            msg = f"{msg} ({type(err).__name__}: {err})".replace("\n", " ")
+            record.exc_info = record.exc_text = None
+        if record.stack_info and not self.verbose:
+            record.stack_info = None
+        record.msg, record.args = redact(msg), ()
+        return True
 
 
-def quiet_logs() -> None:
-    """Keep the log to what a trainer needs (no warnings that do not apply here)."""
-    noise = _DropNoise()
-    for name in ("", "Voila", "CoprodVoila", "coprod-dashboard", "tornado.access",
-                 "tornado.application", "tornado.general", "traitlets"):
+#: Loggers kept to warnings and errors for the trainer (every request, kernel start,
+#: websocket and cull is logged at info level).
+CHATTY = ("tornado.access", "CoprodVoila", "coprod-dashboard", "Voila", "ServerApp",
+          "traitlets", "jupyter_server", "tornado.general")
+
+
+def quiet_logs(verbose: bool = False) -> None:
+    """Keep the log to what a trainer needs: the addresses, who joined, errors in one line.
+
+    Every handler of every logger set up so far gets the filter that hides tokens
+    (a handler's filter sees the records of its logger's children too); unless
+    ``verbose``, the chatty loggers show only warnings and errors.
+    """
+    keep = _TrainerLog(verbose)
+    names = ["", *CHATTY, "tornado.application", "coprod_sim", "coprod_sim.room",
+             "coprod_sim.serve", *logging.root.manager.loggerDict]
+    for name in names:
         logger = logging.getLogger(name)
-        logger.addFilter(noise)
+        logger.addFilter(keep)
         for h in logger.handlers:
-            h.addFilter(noise)
+            if keep not in h.filters:
+                h.addFilter(keep)
+    if not logging.root.handlers:  # (else Python's last resort prints whole tracebacks)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(name)s] %(message)s"))
+        handler.addFilter(keep)
+        logging.root.addHandler(handler)
+    if not verbose:
+        for name in CHATTY:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        # 4xx answers (a refused address, a wrong guess at the room's code) are the
+        # guard's business, not the trainer's: only 5xx reach the terminal
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -105,6 +105,7 @@ class VoilaServer:
     max_kernels: int = 8
     per_client: int = 100
     cull_minutes: float = 10
+    verbose: bool = True  # the full log: the pool's "is filled with" lines are waited for
     proc: subprocess.Popen | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(
         prefix="voila-", suffix=".log")[1]))
@@ -131,7 +132,7 @@ class VoilaServer:
         cmd = voila_command(self.dashboard, self.port, pool=self.pool,
                             cull_minutes=self.cull_minutes, python=sys.executable,
                             room=self.room, max_kernels=self.max_kernels,
-                            per_client=self.per_client)
+                            per_client=self.per_client, verbose=self.verbose)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1",
                **self.env}
         if self.room:

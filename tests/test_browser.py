@@ -181,6 +181,9 @@ def test_compare(context, server):
     missing = page.locator("figure img[alt^='Who is missing in each scenario']")
     alt = missing.get_attribute("alt")
     assert "A: Tokenistic consultation" in alt and "B: Full coproduction" in alt
+    # groups scenario A never invites are "not invited", not missing; plain labels
+    assert "families: A: Tokenistic consultation not invited" in alt
+    assert "people not online" in alt and "who not online" not in alt
 
     # change scenario B: its chart and the differences change, A's chart does not
     diff = table.inner_text()

@@ -175,13 +175,21 @@ def test_a_room_of_predictions_end_to_end(context, server):
     page.get_by_role("button", name="Presenter mode").click()
     page.wait_for_function("() => document.querySelector('.coprod-presenter')")
     assert page.locator(".coprod-room-bars").evaluate(size) > small
-    page.locator(".coprod-room h3").evaluate(top)
-    shot(page, "trainer-room-reveal-presenter-1280x720")
-    # presenter mode: the room's panel comes directly after the chart, before the toolbar
-    room_y = page.locator(".coprod-room").bounding_box()["y"]
-    chart = page.locator("img.coprod-chart-img").first.bounding_box()
-    assert room_y >= chart["y"] + chart["height"] - 1
-    assert room_y < page.locator(".coprod-toolbar").first.bounding_box()["y"]
+    # one projector screen shows the question, the room's answers and the chart together
+    for width, height in ((1280, 720), (1366, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        shot(page, f"trainer-room-presenter-{width}x{height}")
+        for selector in ("img.coprod-chart-img", ".coprod-room-question",
+                         ".coprod-room-bars"):
+            box = page.locator(selector).first.bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= height + 1, \
+                (width, height, selector, box)
+        # the model's answer starts on the same screen too
+        assert page.locator(".coprod-room-model").bounding_box()["y"] < height, (width,)
+    found = axe(page)  # the whole page, in presenter mode with the room
+    assert found == [], describe_violations(found)
     page.get_by_role("button", name="Presenter mode").click()
     page.set_viewport_size({"width": 1366, "height": 768})
 

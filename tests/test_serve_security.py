@@ -184,8 +184,19 @@ def test_only_dashboard_pages_open_kernels():
 # -- options ---------------------------------------------------------------------------------
 
 
+CULL = "allowed: 0 (never) or a number of minutes from 1 to 1440 (a day)."
+
+
 @pytest.mark.parametrize("args, says", [
-    (["--cull-minutes", "-1"], "--cull-minutes is -1; allowed: 0 (never) or more minutes."),
+    (["--cull-minutes", "-1"], f"--cull-minutes is -1; {CULL}"),
+    (["--cull-minutes", "inf"], f"--cull-minutes is inf; {CULL}"),
+    (["--cull-minutes=-inf"], f"--cull-minutes is -inf; {CULL}"),
+    (["--cull-minutes", "1e300"], f"--cull-minutes is 1e+300; {CULL}"),
+    (["--cull-minutes", "nan"], f"--cull-minutes is nan; {CULL}"),
+    (["--cull-minutes", "0.5"], f"--cull-minutes is 0.5; {CULL}"),
+    (["--cull-minutes", "1441"], f"--cull-minutes is 1441; {CULL}"),
+    (["--continue"], "--continue and --new-session go with --room"),
+    (["--room", "--continue", "--new-session"], "--continue and --new-session are both"),
     (["--pool", "-2"], "--pool is -2; allowed: a whole number from 0"),
     (["--timeout", "0"], "--timeout is 0; allowed: 1 or more seconds."),
     (["--max-kernels", "0"], "--max-kernels is 0; allowed: a whole number from 1 to 200."),
@@ -321,7 +332,7 @@ def test_room_mode_needs_the_token_on_every_route():
         cookie = headers["set-cookie"].split(";")[0]
         assert cookie.startswith("coprod_trainer=") and "roomtoken42" not in cookie
         assert "httponly" in headers["set-cookie"].lower()
-        assert "samesite=strict" in headers["set-cookie"].lower()
+        assert "samesite=lax" in headers["set-cookie"].lower()
         status, _, _ = get(srv, "/voila/static/voila.js", headers={"Cookie": cookie})
         assert status == 200
     finally:
@@ -408,7 +419,7 @@ def test_stopping_prints_no_traceback(tmp_path, sig):
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "coprod_sim", "dashboard", "--port", str(port),
-             "--no-browser", "--pool", "1"], cwd=tmp_path, env=env, stdout=out,
+             "--no-browser", "--pool", "1", "--verbose"], cwd=tmp_path, env=env, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120

@@ -19,19 +19,34 @@ the server accepts on these routes only: it opens no dashboard, kernel or file
 
 Bodies are capped at :data:`MAX_BODY` bytes, must be JSON, and are checked
 against the question (an option of the question, or an estimate within its
-range). Errors are one plain line (JSON ``{"error": ...}``). The database
-work runs on one worker thread, so the server's event loop (which also carries
-the dashboards' traffic) never waits on the disk.
+range). Errors are one plain line (JSON ``{"error": ...}``); a database that
+cannot be written (a full disk) is a 503 and one line in the trainer's
+terminal, never a traceback. The database work runs on one worker thread, so
+the server's event loop (which also carries the dashboards' traffic) never
+waits on the disk.
+
+Devices are issued by the server: the device cookie is an id signed with the
+session's secret (:func:`~coprod_sim.room.store.device_key`, tornado's signed
+values), so a script cannot make up ids. One network address gets at most
+:data:`DEVICES_PER_ADDRESS` new ids per :data:`ISSUE_WINDOW` seconds, so one
+client cannot fill the room's :data:`~coprod_sim.room.store.MAX_DEVICES`; and
+answers are limited per device and per address (:data:`ANSWERS_PER_DEVICE`,
+:data:`ANSWERS_PER_ADDRESS` per :data:`ANSWER_WINDOW` seconds; a 429 past that).
+The trainer's own computer (a loopback address) is not limited per address.
 """
 
 from __future__ import annotations
 
 import hmac
 import html
+import ipaddress
 import json
 import os
 import secrets
+import sqlite3
 import sys
+import time
+from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +57,12 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from coprod_sim.room.store import (
+    MAX_ID,
     SESSION_ENV,
     QuestionClosed,
     RoomError,
     Store,
+    device_key,
     room_dir,
     token_hash,
 )
@@ -53,8 +70,25 @@ from coprod_sim.room.store import (
 #: Largest request body accepted, in bytes (an answer is under 200).
 MAX_BODY = 2048
 
-#: The cookie holding this device's random id.
+#: The cookie holding this device's random id, signed by the server.
 DEVICE_COOKIE = "coprod_device"
+
+#: Days a device id stays valid (a class, or two days of one).
+DEVICE_DAYS = 2
+
+#: Most new device ids one network address is given per :data:`ISSUE_WINDOW` seconds
+#: (a trainee's phone and laptop, a shared tablet, a cleared cookie or two).
+DEVICES_PER_ADDRESS = 10
+ISSUE_WINDOW = 600.0
+
+#: Most answers per device, and per network address, per :data:`ANSWER_WINDOW` seconds
+#: (a trainee changing their mind a few times; a class behind one address).
+ANSWERS_PER_DEVICE = 6
+ANSWERS_PER_ADDRESS = 60
+ANSWER_WINDOW = 10.0
+
+_UNAVAILABLE = ("The room cannot keep answers just now (the trainer's computer could not "
+                "save them). Your answer was not saved; the trainer has been told.")
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -92,6 +126,11 @@ class Room:
     trainer_token: str = ""
     _store: Store | None = field(default=None, repr=False)
     _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _secret: str = field(default="", repr=False)
+    _seen: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque),
+                                           repr=False)
+    joined: int = 0
+    _last_fault: float = field(default=-1e9, repr=False)
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -105,6 +144,34 @@ class Room:
         if self._store is None:
             self._store = Store(self.store_path)
         return self._store
+
+    @property
+    def secret(self) -> str:
+        """The session's secret for signing device ids."""
+        if not self._secret:
+            self._secret = device_key(self.store)
+        return self._secret
+
+    def allow(self, kind: str, key: str, most: int, window: float,
+              now: float | None = None) -> bool:
+        """Whether one more ``kind`` event for ``key`` fits (and count it): a sliding window."""
+        now = time.monotonic() if now is None else now
+        seen = self._seen[f"{kind}:{key}"]
+        while seen and now - seen[0] > window:
+            seen.popleft()
+        if len(seen) >= most:
+            return False
+        seen.append(now)
+        return True
+
+    def fault(self, what: str, err: BaseException) -> None:
+        """One line in the trainer's terminal for a database fault (at most one a minute)."""
+        now = time.monotonic()
+        if now - self._last_fault >= 60:
+            self._last_fault = now
+            print(f"The room could not {what}: {err}. Free some disk space on this "
+                  "computer; answers will be taken again at once.", file=sys.stderr,
+                  flush=True)
 
     def check(self, token: str | None) -> bool:
         """Whether ``token`` is the join token or the trainer's (compared in constant time)."""
@@ -176,6 +243,8 @@ class _RoomHandler(tornado.web.RequestHandler):
         }.get(status_code, "Something went wrong; please try again.")
         self.set_status(status_code)
         self.clear_header("Content-Type")
+        if status_code == 429:
+            self.set_header("Retry-After", str(int(ANSWER_WINDOW)))
         if self.request.path.rsplit("/", 2)[-2:-1] == ["api"]:
             self.set_header("Content-Type", "application/json; charset=utf-8")
             self.finish(json.dumps({"error": message}))
@@ -183,17 +252,47 @@ class _RoomHandler(tornado.web.RequestHandler):
             self.set_header("Content-Type", "text/plain; charset=utf-8")
             self.finish(message + "\n")
 
+    def address(self) -> str:
+        """The network address the request came from."""
+        return str(self.request.remote_ip or "unknown")
+
+    def per_address(self, kind: str, most: int, window: float) -> bool:
+        """Whether this address may do one more ``kind`` (this computer itself always may)."""
+        address = self.address()
+        try:
+            if ipaddress.ip_address(address).is_loopback:
+                return True  # the trainer's own computer (its pages, its tests)
+        except ValueError:
+            pass
+        return self.room.allow(kind, address, most, window)
+
     def device(self, create: bool) -> str | None:
-        """The device's id from its cookie; a new one (and cookie) when ``create``."""
+        """The device's id from its signed cookie; a new one (and cookie) when ``create``.
+
+        An id the server did not sign (made up, or from another session) is no id.
+        A new id is given only while this address has had fewer than
+        :data:`DEVICES_PER_ADDRESS` in the last :data:`ISSUE_WINDOW` seconds.
+        """
+        from tornado.web import create_signed_value, decode_signed_value
+
         value = self.get_cookie(DEVICE_COOKIE)
-        if value and 16 <= len(value) <= 64:
-            return value
+        if value:
+            found = decode_signed_value(self.room.secret, DEVICE_COOKIE, value,
+                                        max_age_days=DEVICE_DAYS)
+            if found is not None:
+                return found.decode("ascii", "replace")
         if not create:
             return None
-        value = secrets.token_urlsafe(18)
-        self.set_cookie(DEVICE_COOKIE, value, path=self.room.prefix(), httponly=True,
-                        samesite="Strict", expires_days=2)
-        return value
+        if not self.per_address("issue", DEVICES_PER_ADDRESS, ISSUE_WINDOW):
+            return None
+        device = secrets.token_urlsafe(18)
+        signed = create_signed_value(self.room.secret, DEVICE_COOKIE, device).decode()
+        self.set_cookie(DEVICE_COOKIE, signed, path=self.room.prefix(), httponly=True,
+                        samesite="Strict", expires_days=DEVICE_DAYS)
+        self.room.joined += 1
+        n = self.room.joined
+        print(f"A device joined the room ({n} so far).", file=sys.stderr, flush=True)
+        return device
 
 
 class JoinPageHandler(_RoomHandler):
@@ -237,7 +336,11 @@ class QuestionHandler(_RoomHandler):
 
     async def get(self) -> None:  # noqa: D102
         device = self.device(create=True)
-        data = await self.room.call(_state, self.room.store, device)
+        try:
+            data = await self.room.call(_state, self.room.store, device)
+        except sqlite3.Error as err:
+            self.room.fault("read the room's question", err)
+            raise _Fail(503, _UNAVAILABLE) from None
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps(data))
 
@@ -278,6 +381,10 @@ class AnswerHandler(_RoomHandler):
         if device is None:
             raise _Fail(400, "This device has no id yet: open the join page first "
                              "(and allow cookies for it).")
+        if not (self.room.allow("answer-device", device, ANSWERS_PER_DEVICE, ANSWER_WINDOW)
+                and self.per_address("answer-address", ANSWERS_PER_ADDRESS, ANSWER_WINDOW)):
+            raise _Fail(429, "Too many answers from this device: wait a few seconds, "
+                             "then send your answer again.")
         try:
             data = json.loads(self._body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -290,7 +397,7 @@ class AnswerHandler(_RoomHandler):
             raise _Fail(400, f"field {unknown[0]!r} is not known; allowed: "
                              + ", ".join(sorted(_FIELDS)))
         qid = data.get("question")
-        if isinstance(qid, bool) or not isinstance(qid, int):
+        if isinstance(qid, bool) or not isinstance(qid, int) or not 0 < qid <= MAX_ID:
             raise _Fail(400, f"question is {repr(qid)[:40]}; allowed: the id of the "
                              "current question")
         try:
@@ -301,6 +408,9 @@ class AnswerHandler(_RoomHandler):
             raise _Fail(409, str(err)) from None
         except RoomError as err:
             raise _Fail(400, str(err)) from None
+        except sqlite3.Error as err:  # a full disk, a locked or damaged file
+            self.room.fault("save an answer", err)
+            raise _Fail(503, _UNAVAILABLE) from None
         mine = data.get("choice") if q.kind == "choice" else data.get("value")
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps({"ok": True, "question": q.id, "answer": mine}))
@@ -334,8 +444,10 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
     Called once, in the server process, by ``coprod_sim.serve.extra_handlers``.
     Creates this session's file in :func:`~coprod_sim.room.store.room_dir`
     (``--room-dir``, passed as ``$COPROD_ROOM_DIR``; the folder is created on
-    first use), writes the join address and a hash of the token into it, and
-    puts the file's path in ``$COPROD_ROOM_SESSION`` for kernels started from
+    first use), or carries on with the one in ``$COPROD_ROOM_CONTINUE`` (chosen
+    by :func:`~coprod_sim.room.store.choose_session`), writes the join address
+    and a hash of the token into it, and puts the file's path in
+    ``$COPROD_ROOM_SESSION`` for kernels started from
     now on. (Preheated kernels copied the environment earlier: the trainer's
     panel then finds the newest session in the folder whose hash matches.)
 
@@ -351,11 +463,13 @@ def server_handlers(base_url: str = "/") -> list[tuple[str, type, dict[str, Any]
         raise SystemExit("coprod-sim dashboard: the room needs the trainer's token "
                          f"({ENV_TOKEN}) and the join token ({ENV_JOIN_TOKEN}).")
     folder = room_dir()
+    carry_on = os.environ.get("COPROD_ROOM_CONTINUE")
     try:
-        store = Store.create_session(folder)
+        store = Store(carry_on) if carry_on else Store.create_session(folder)
         store.set_meta("join_url", room_link("join") or "")
         store.set_meta("token_hash", token_hash(token))
-    except (OSError, RoomError) as err:
+        device_key(store)
+    except (OSError, RoomError, sqlite3.Error) as err:
         raise SystemExit(f"coprod-sim dashboard: --room-dir is {str(folder)!r}, which cannot "
                          f"hold the room's answers: {getattr(err, 'strerror', None) or err}"
                          ) from None

@@ -29,8 +29,11 @@ import json
 import math
 import os
 import re
+import secrets
 import sqlite3
 import threading
+import time
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +55,14 @@ MAX_NAME = 40
 BUSY_TIMEOUT_S = 10.0
 
 DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+#: A session used this recently (hours) is carried on by default when the server
+#: restarts with the same room folder (a restart in the middle of a class); an
+#: older one is left as it is and a new session starts (the next class).
+CONTINUE_HOURS = 3.0
+
+#: Largest question id SQLite can hold (an id from a browser is checked against it).
+MAX_ID = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,6 +120,85 @@ def find_session(folder: str | os.PathLike, token: str) -> Path | None:
         if found == want:
             return path
     return None
+
+
+@dataclass(frozen=True)
+class Continued:
+    """A session to carry on with: its file, its join token, and its open question."""
+
+    path: Path
+    join_token: str | None
+    question: str | None
+
+
+def last_used(path: Path) -> float:
+    """When a session file (or its write-ahead log) last changed (seconds since the epoch)."""
+    times = []
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            times.append(p.stat().st_mtime)
+        except OSError:
+            pass
+    return max(times, default=0.0)
+
+
+def choose_session(folder: str | os.PathLike, want_continue: bool = False,
+                   want_new: bool = False, now_s: float | None = None
+                   ) -> tuple[Continued | None, str]:
+    """Which session a server starting on ``folder`` uses, and one line saying so.
+
+    ``want_new``: a new session. ``want_continue``: the newest session in the folder
+    (a RoomError when there is none). Neither: the newest session when it was used
+    in the last :data:`CONTINUE_HOURS` hours (a restart during a class), else a new
+    one (the next class). Returns ``(None, line)`` for a new session.
+    """
+    folder = Path(folder)
+    if want_new:
+        return None, "Starting a new room session (--new-session)."
+    try:
+        found = sorted(folder.glob("room-*.sqlite"), key=last_used, reverse=True)
+    except OSError:
+        found = []
+    newest, used = None, 0.0
+    for path in found:
+        used = last_used(path)  # (before opening it: a reader may touch its log)
+        try:
+            store = Store(path, create=False)
+            current = store.current()
+            join_url = store.meta("join_url") or ""
+            store.close()
+        except (RoomError, sqlite3.Error, OSError, ValueError):
+            continue
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(join_url).query)
+        token = (query.get("token") or [None])[0]
+        question = current.text if current is not None and current.state == "open" else None
+        newest = Continued(path, token, question)
+        break
+    if newest is None:
+        if want_continue:
+            raise RoomError(f"--continue: there is no room session in {folder} to carry on "
+                            "with; allowed: leave out --continue to start one")
+        return None, "Starting a new room session."
+    age_h = ((time.time() if now_s is None else now_s) - used) / 3600
+    if not want_continue and age_h > CONTINUE_HOURS:
+        return None, (f"Starting a new room session (the last one, {newest.path.name}, was "
+                      f"used {age_h:.0f} hours ago; --continue carries on with it).")
+    open_q = (f" Its open question: {newest.question!r}." if newest.question else "")
+    return newest, (f"Carrying on with the room session {newest.path.name}: its answers "
+                    f"are kept and the join address is the same.{open_q} "
+                    "(--new-session starts an empty one.)")
+
+
+def device_key(store: Store) -> str:
+    """The session's secret for signing device ids (made on first use, kept in the file)."""
+    key = store.meta("device_key")
+    if not key:
+        con = store._con()
+        with _write(con):
+            con.execute("INSERT OR IGNORE INTO meta VALUES ('device_key', ?)",
+                        (secrets.token_hex(32),))
+        key = store.meta("device_key")
+    return str(key)
 
 
 def token_hash(token: str) -> str:
@@ -343,6 +433,9 @@ class Store:
         return [_question(r) for r in rows]
 
     def _get(self, con: sqlite3.Connection, qid: int) -> Question:
+        if isinstance(qid, bool) or not isinstance(qid, int) or not 0 < qid <= MAX_ID:
+            raise RoomError(f"question is {repr(qid)[:40]}; allowed: the id of a question "
+                            "of this session")
         row = con.execute("SELECT * FROM questions WHERE id = ?", (qid,)).fetchone()
         if row is None:
             raise RoomError(f"question is {qid!r}; allowed: the id of a question of "

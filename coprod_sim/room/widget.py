@@ -80,6 +80,40 @@ CSS = """<style>
 .coprod-presenter .coprod-room-join .coprod-room-address { font-size: 26px; }
 .coprod-presenter .coprod-room-tag { font-size: 18px; }
 .coprod-presenter .coprod-room h3 { font-size: 30px; }
+/* presenter mode with a room: the chart (left) and the room's question, answers and
+   the model's result (right) side by side under the title, so one 1280x720 screen
+   shows them together; the levers follow under the chart, the join code and the
+   room's buttons under the answers */
+.coprod-presenter.coprod-has-room { flex-flow: row wrap !important; align-items: flex-start; }
+.coprod-presenter.coprod-has-room > * { flex: 0 0 100%; max-width: 100%; min-width: 0; }
+.coprod-presenter.coprod-has-room > .coprod-columns { flex: 1 1 540px; max-width: 54%; }
+.coprod-presenter.coprod-has-room > .coprod-room { flex: 1 1 420px; max-width: 46%;
+  order: 3; margin-top: 0; border-top: none; border-left: 3px solid #0072B2;
+  padding: 0 0 0 12px; box-sizing: border-box; }
+.coprod-presenter .coprod-room > * { order: 5; }
+.coprod-presenter .coprod-room > .coprod-room-head { order: 1; }
+.coprod-presenter .coprod-room > .coprod-room-live { order: 2; }
+.coprod-presenter .coprod-room > .coprod-message-line { order: 3; }
+.coprod-presenter .coprod-room > .coprod-room-controls { order: 4; }
+.coprod-presenter .coprod-room-live > * { order: 3; flex: 1 1 100% !important;
+  min-width: 0 !important; padding: 0 !important; }
+.coprod-presenter .coprod-room-live > .coprod-room-distribution { order: 1; }
+.coprod-presenter .coprod-room-live > .coprod-room-result { order: 2; }
+.coprod-presenter.coprod-has-room .coprod-room h3 { font-size: 22px; margin: 0 0 4px;
+  line-height: 1.25; }
+.coprod-presenter.coprod-has-room .coprod-room-question { font-size: 22px;
+  line-height: 1.25; margin: 0 0 4px; }
+.coprod-presenter.coprod-has-room .coprod-room-bars,
+.coprod-presenter.coprod-has-room .coprod-room-count,
+.coprod-presenter.coprod-has-room .coprod-room-model { font-size: 22px; }
+.coprod-presenter.coprod-has-room .coprod-room-count b { font-size: 26px; }
+.coprod-presenter.coprod-has-room .coprod-room-bars th,
+.coprod-presenter.coprod-has-room .coprod-room-bars td { padding-top: 2px;
+  padding-bottom: 2px; }
+.coprod-presenter .coprod-room-bars th { width: 40%; }
+.coprod-presenter .coprod-room-bars td.n { width: 5.5em; }
+.coprod-presenter .coprod-room-count { margin: 0 0 4px; }
+.coprod-presenter .coprod-room-waiting { font-size: 20px; padding: 4px 8px; }
 </style>"""
 
 
@@ -117,6 +151,7 @@ def attach_room(trainer: Any) -> RoomPanel | None:
         return None
     panel = RoomPanel(store, trainer=trainer)
     trainer.children = (*trainer.children, panel)
+    trainer.add_class("coprod-has-room")  # presenter mode: the chart and the room side by side
     panel.start_polling()
     return panel
 
@@ -232,7 +267,13 @@ class RoomPanel(w.VBox):
         choices = moment_choices()
         if trainer is not None:
             choices = [("The plan on screen: predict, then reveal", PLAN_CHOICE), *choices]
-        self.picker = w.Dropdown(options=choices, value=choices[0][1], description="Question",
+        # a reloaded page shows the room's question as it is, not the first one again
+        current = store.current()
+        keys = [key for _label, key in choices]
+        start = (PLAN_CHOICE if current is not None and current.key.startswith("plan:")
+                 and PLAN_CHOICE in keys else current.key if current is not None
+                 and current.key in keys else keys[0])
+        self.picker = w.Dropdown(options=choices, value=start, description="Question",
                                  layout=w.Layout(width="98%"))
         self.ask_button = w.Button(description="Ask the room", button_style="primary",
                                    tooltip="Show this question on the trainees' devices.",
@@ -271,6 +312,9 @@ class RoomPanel(w.VBox):
         self._plan_before: Any = None
         self._shown: tuple | None = None
         self._task: asyncio.Task | None = None
+        # the room's question as this page found it: only a change after that, made
+        # on another page, is "another page changed the room's question"
+        self._known = None if current is None else (current.id, current.state)
 
         buttons = w.HBox([self.ask_button, self.close_button, self.reveal_button],
                          layout=w.Layout(flex_flow="row wrap"))
@@ -282,10 +326,15 @@ class RoomPanel(w.VBox):
         model = w.VBox([self.model], layout=w.Layout(flex="1 1 400px", min_width="320px"))
         room.add_class("coprod-room-distribution")
         model.add_class("coprod-room-result")
+        join.add_class("coprod-room-joinbox")
+        head = w.HTML(CSS + "<h3>The room: predictions from trainees' own devices</h3>")
+        head.add_class("coprod-room-head")
+        controls.add_class("coprod-room-controls")
+        self.message.add_class("coprod-message-line")
+        live = w.HBox([join, room, model], layout=w.Layout(flex_flow="row wrap"))
+        live.add_class("coprod-room-live")
         super().__init__([
-            w.HTML(CSS + "<h3>The room: predictions from trainees' own devices</h3>"),
-            controls, self.message,
-            w.HBox([join, room, model], layout=w.Layout(flex_flow="row wrap")),
+            head, controls, self.message, live,
             w.HBox([self.export_button, self.export_link],
                    layout=w.Layout(flex_flow="row wrap", align_items="center")),
         ])
@@ -356,7 +405,7 @@ class RoomPanel(w.VBox):
 
     def _plan_result(self, q: Question, counts: dict[str, int]) -> dict[str, Any]:
         from coprod_sim.room.questions import reasons
-        from coprod_sim.widgets.charts import final_values, fmt, same
+        from coprod_sim.widgets.charts import about_same, final_values, fmt
 
         t = self.trainer
         info = self._plan[q.id]
@@ -367,7 +416,7 @@ class RoomPanel(w.VBox):
         name = info["outcome"]
         after = final_values(t.df)[name]
         before = info["values"].get(name, after)
-        moved = ("Stay about the same" if same(name, before, after)
+        moved = ("Stay about the same" if about_same(name, before, after)
                  else "Go up" if after > before else "Go down")
         words = {"Go up": "went up", "Go down": "went down",
                  "Stay about the same": "stayed about the same"}[moved]
@@ -431,10 +480,15 @@ class RoomPanel(w.VBox):
             return
         self._shown = key
         notice = "Another dashboard page (another tab, screen or device) changed the room's "
-        if self.store.meta("changed_by") not in (None, self.page_id):
-            self.message.show_ok(notice + "question.")
-        elif notice in html.unescape(self.message.value):
-            self.message.clear()
+        if (q.id, q.state) != self._known:
+            if self.store.meta("changed_by") not in (None, self.page_id):
+                self.message.show_ok(notice + "question.")
+                keys = [key for _label, key in self.picker.options]
+                if q.key in keys:
+                    self.picker.value = q.key
+            elif notice in html.unescape(self.message.value):
+                self.message.clear()
+            self._known = (q.id, q.state)
         state = {"open": "Taking answers", "closed": "Answers closed",
                  "revealed": "Revealed"}[q.state]
         self.question.value = (f'<p class="coprod-room-question">{html.escape(q.text)}</p>')

@@ -198,6 +198,41 @@ def same(name: str, a: float, b: float) -> bool:
     return abs(a - b) <= 0.05 * max(abs(a), abs(b), 1e-9)
 
 
+def about_same_within(name: str) -> float:
+    """How far apart two results of an outcome may be and still be "about the same".
+
+    The chapters' own threshold (``same_within`` of their predict-then-reveal
+    moments, :mod:`coprod_sim.curriculum.moments`), so the trainer's reveal and
+    the trainees' notebooks judge a change alike: the moment on this outcome
+    (the strictest, when several), else one on an outcome in the same unit,
+    else the chapters' default for a direction question.
+    """
+    import inspect
+
+    from coprod_sim.curriculum import moments, predict  # (late: the chapters use widgets)
+
+    unit = OUTCOMES[name].unit if name in OUTCOMES else ""
+    own, alike = [], []
+    for m in moments.MOMENTS.values():
+        within = getattr(m, "same_within", None)
+        outcome = getattr(m, "outcome", None)
+        if within is None or outcome not in OUTCOMES:
+            continue
+        if outcome == name:
+            own.append(float(within))
+        elif OUTCOMES[outcome].unit == unit and unit != "share":
+            alike.append(float(within))
+    if own or alike:
+        return min(own or alike)
+    default = inspect.signature(predict.Direction.__init__).parameters["same_within"].default
+    return float(default)
+
+
+def about_same(name: str, a: float, b: float) -> bool:
+    """Whether two results of an outcome are about the same, by the chapters' threshold."""
+    return abs(a - b) < about_same_within(name)
+
+
 def summary_html(df: pd.DataFrame, names: tuple[str, ...] = KEY_OUTCOMES) -> str:
     """A small table of outcomes at the end of the run, with their definitions on hover."""
     vals = final_values(df)

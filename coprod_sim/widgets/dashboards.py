@@ -26,6 +26,7 @@ from coprod_sim.widgets.charts import (
     KEY_OUTCOMES,
     ChartView,
     Runner,
+    about_same,
     final_values,
     fmt,
     same,
@@ -304,7 +305,8 @@ class Trainer(_Dashboard):
             text = f"{label}: {fmt(name, after)}."
         else:
             before = self._before[name]
-            moved = ("Stay about the same" if same(name, before, after)
+            # the chapters' "about the same" (16% to 17% stays about the same)
+            moved = ("Stay about the same" if about_same(name, before, after)
                      else "Go up" if after > before else "Go down")
             if before != before or after != after:  # does not apply before or after
                 moved = "Does not apply"
@@ -323,6 +325,17 @@ class Trainer(_Dashboard):
 
     def chart_views(self) -> list[ChartView]:  # noqa: D102
         return [self.chart]
+
+
+#: The groups a scenario invites by a switch of its own (``invite_<group>``).
+INVITE_SWITCHES = {"part_patients": "invite_patients", "part_carers": "invite_carers",
+                   "part_families": "invite_families", "part_community": "invite_community"}
+
+
+def not_invited(scenario: Scenario) -> tuple[str, ...]:
+    """The ``part_*`` group columns a scenario never invites (its switch is off)."""
+    return tuple(col for col, switch in INVITE_SWITCHES.items()
+                 if not getattr(scenario, switch, True))
 
 
 def difference_html(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str]) -> str:
@@ -459,7 +472,8 @@ class Compare(_Dashboard):
         self.difference.value = difference_html(a, b, names)
         self._missing_fig = plots.compare_who_is_missing(
             a, b, (f"A: {names[0]}", f"B: {names[1]}"), large_text=self.presenter.value,
-            fig=self._missing_fig)
+            fig=self._missing_fig,
+            not_invited=[not_invited(self.scenario(i)) for i in range(2)])
         self.missing.value = plots.chart_html(self._missing_fig)
 
     def _set_chart(self, chart: str) -> None:
