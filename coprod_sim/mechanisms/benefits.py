@@ -159,8 +159,7 @@ def weekly_cost(b: Model, wk: Week) -> np.ndarray:
     visits = np.zeros(b.B, dtype=np.int64)
     for m, cost in ((FORUM, COSTS["forum_meeting"]), (FOCUS, COSTS["focus_group"])):
         if held[m]:
-            met = took[m].any(axis=-1)
-            c = c + np.where(met, cost + r["per_meeting"], 0.0)
+            c = c + groups_met(b, took[m]) * (cost + r["per_meeting"])
             visits = visits + took[m].sum(axis=-1)
     if held[INTERVIEW]:
         interviews = took[INTERVIEW].sum(axis=-1)
@@ -180,6 +179,21 @@ def weekly_cost(b: Model, wk: Week) -> np.ndarray:
     if r["any_feedback"]:
         c = c + r["feedback"] * wk.gave_view.sum(axis=-1)
     return c + fixed
+
+
+def groups_met(b: Model, took: np.ndarray) -> np.ndarray:
+    """How many of the plan's groups met this week (per run): each pays its own room.
+
+    The plan runs one group per ``people_per_group`` people
+    (:func:`coprod_sim.mechanisms.attendance.meeting_groups`); a group met when
+    anyone of it came.
+    """
+    if b.one_group:
+        return took.any(axis=-1).astype(float)
+    groups = int(b.n_groups.max())
+    index = (b._rows[:, None] * groups + b.group_of)[took]
+    met = np.bincount(index, minlength=b.B * groups).reshape(b.B, groups) > 0
+    return met.sum(axis=-1).astype(float)
 
 
 def _cost_rates(b: Model) -> dict:
@@ -211,8 +225,8 @@ def fixed_weekly_cost(b: Model) -> np.ndarray:
 def full_activity_cost(b: Model) -> np.ndarray:
     """Each activity's cost if everyone invited came, per run and method ``(runs, 4)``.
 
-    A meeting: the room, the seated staff's hours, venue and timing, and for each
-    seat the expenses, print, digital inclusion, a buddy's time and feedback; a
+    A meeting, in each of the plan's groups: the room, the seated staff's hours,
+    venue and timing, and for each seat the expenses, print, digital inclusion, a buddy's time and feedback; a
     focus group seats the people it over-recruits; an interview round: each
     interview with its extras; a questionnaire round: each form sent, with print,
     digital inclusion and feedback.
@@ -222,10 +236,11 @@ def full_activity_cost(b: Model) -> np.ndarray:
     meeting = r["per_meeting"]
     focus_people = np.ceil(lev.focus_group_size[:, 0] / (1.0 - lev.focus_group_no_show[:, 0]))
     pool = (b.state.reached & b.state.engaged).sum(axis=-1)
+    groups = b.n_groups.astype(float)  # every group of the plan meets
     return np.stack([
-        COSTS["forum_meeting"] + meeting + lev.forum_seats[:, 0] * extra,
-        COSTS["focus_group"] + meeting + focus_people * extra,
-        lev.interviews_per_round[:, 0] * (COSTS["interview"] + extra),
+        groups * (COSTS["forum_meeting"] + meeting + lev.forum_seats[:, 0] * extra),
+        groups * (COSTS["focus_group"] + meeting + focus_people * extra),
+        groups * lev.interviews_per_round[:, 0] * (COSTS["interview"] + extra),
         pool * (COSTS["questionnaire"] + r["print"] + r["digital"] + r["feedback"]),
     ], axis=-1)
 
