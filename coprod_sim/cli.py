@@ -140,12 +140,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    """Print the parameter table."""
+    """Print the parameter table: name, default, unit, allowed values, evidence, label."""
     if args.markdown:
         print(table_markdown())
         return 0
+    rows = [("name", "default", "unit", "allowed", "evidence", "label")]
     for p in PARAMETERS.values():
-        print(f"{p.name:<28} {p.default!r:<14} {p.allowed():<32} {p.label}")
+        rows.append((p.name, repr(p.default), p.unit or "-", p.allowed(), p.evidence, p.label))
+    widths = [min(40, max(len(r[i]) for r in rows)) for i in range(5)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     return 0
 
 

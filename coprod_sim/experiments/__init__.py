@@ -8,6 +8,7 @@
 See ``docs/research.md`` for the experiment file format.
 """
 
+from coprod_sim.experiments.api import evaluate, plan_from_points
 from coprod_sim.experiments.design import (
     DEFAULT_OUTCOMES,
     Experiment,
@@ -19,8 +20,11 @@ from coprod_sim.experiments.design import (
     check_size,
     design_size,
     experiment_from_dict,
+    load_constants,
     load_experiment,
     make_factor,
+    make_uncertainty,
+    read_posterior,
     run_seed,
 )
 from coprod_sim.experiments.execute import (
@@ -47,5 +51,6 @@ __all__ = [
     "design_size",
     "experiment_from_dict", "load_experiment", "load_results", "make_factor", "output_paths",
     "plot_indices", "plot_overview", "reproduce_run", "resume", "run_experiment", "run_seed",
-    "save_plots",
+    "save_plots", "evaluate", "plan_from_points", "load_constants", "make_uncertainty",
+    "read_posterior",
 ]

@@ -62,6 +62,15 @@ def describe_column(name: str, table: str = "runs") -> tuple[str, str]:
         o = OUTCOMES[name]
         when = "In the last week of the run: " if table == "runs" else ""
         return o.unit, when + o.definition
+    if name == "posterior":
+        return "row", "Uncertainty: the row of the posterior file this run's constants came from"
+    if name == "world":
+        return "draw", ("Uncertainty: which draw of the uncertainties this run met (every "
+                        "policy meets the same draws)")
+    from coprod_sim.calibration.constants import Constants
+
+    if name.split("[")[0] in Constants.names():
+        return "", f"Uncertainty: the value of the model's constant {name} in this run"
     return "", ""
 
 
@@ -73,8 +82,13 @@ def _categories(name: str) -> list[str] | None:
     return None
 
 
-def to_arrow(frame: pd.DataFrame, table: str, scenarios: Sequence[str]) -> pa.Table:
-    """Convert a chunk's rows to Arrow with the fixed, self-describing schema."""
+def to_arrow(frame: pd.DataFrame, table: str, scenarios: Sequence[str],
+             metadata: dict[str, str] | None = None) -> pa.Table:
+    """Convert a chunk's rows to Arrow with the fixed, self-describing schema.
+
+    ``metadata`` is added to the schema's key-value metadata (the constants
+    the runs used and their SHA-256, so each file says what made it).
+    """
     changed: dict[str, Any] = {}  # converted columns only (a chunk has about 190)
     for col, dtype in frame.dtypes.items():
         cats = list(scenarios) if col == "scenario" else _categories(col)
@@ -101,7 +115,7 @@ def to_arrow(frame: pd.DataFrame, table: str, scenarios: Sequence[str]) -> pa.Ta
                                metadata={"unit": unit, "description": text}))
     schema = pa.schema(fields, metadata={
         "coprod_sim.table": table, "coprod_sim.description": TABLE_TEXT[table],
-        "pandas": arrow.schema.metadata.get(b"pandas", b"{}")})
+        "pandas": arrow.schema.metadata.get(b"pandas", b"{}"), **(metadata or {})})
     return arrow.cast(schema)
 
 
