@@ -60,9 +60,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from coprod_sim.calibration.fit import calibrate, write_fitted
     from coprod_sim.calibration.targets import CalibrationError, load
 
-    target = _target_file(args, FITTED)
     try:
         targets = load(args.targets)
+        target = _target_file(args, FITTED)  # refused before any run
         seeds = args.seeds if args.seeds is not None else targets.settings["seeds"]
         trials = args.trials if args.trials is not None else targets.settings["trials"]
         print(f"Calibrating to {targets.path.name} ({len(targets.targets)} targets, "
