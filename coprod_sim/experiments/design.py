@@ -250,6 +250,14 @@ def make_factor(name: str, spec: Any = None, *, grid: bool = False,
     Raises:
         ExperimentError: naming the key, the value and what is allowed.
     """
+    if isinstance(spec, Mapping) and "group" in spec:  # factors of a group move together
+        group = spec["group"]
+        if not (isinstance(group, str) and group):
+            raise ExperimentError(f"factors.{name}.group", group, "a group name (text)",
+                                  source)
+        rest = {k: v for k, v in spec.items() if k != "group"}
+        factor = make_factor(name, rest, grid=grid, source=source)
+        return dataclasses.replace(factor, group=group)
     key = f"factors.{name}"
     p = PARAMETERS.get(name)
     if p is None:
