@@ -32,8 +32,17 @@ POLL_SECONDS = 2.0
 #: Chunks in flight per worker (local processes and Dask).
 IN_FLIGHT_PER_WORKER = 2
 
-#: Most runs in one automatically sized chunk (bounds the memory of one result).
-MAX_CHUNK = 200
+#: Most runs in one automatically sized chunk (bounds the memory of one result;
+#: chunks of costly runs are smaller, see :data:`CHECKPOINT_SECONDS`).
+MAX_CHUNK = 1000
+
+#: Most seconds of work in one automatically sized chunk: a chunk is saved when
+#: it is done, so a stop loses at most about this much per worker.
+CHECKPOINT_SECONDS = 30.0
+
+#: Seconds per run-person-week assumed before any chunk has been timed (cautious:
+#: a loaded laptop core; the engine's measured pace is several times faster).
+PRIOR_SECONDS_PER_PERSON_WEEK = 4e-5
 
 #: Fewest runs in an automatically sized chunk (while that many remain). A worker
 #: computes a chunk as batches of the engine, and a chunk's fixed costs (setting
@@ -87,9 +96,18 @@ def process_context(start_method: str | None = None) -> multiprocessing.context.
     return ctx
 
 
+def task_cost(task: Any) -> float:
+    """A run's size in person-weeks (0 when the task does not say)."""
+    try:
+        values = task[2]
+        return float(values["n_people"]) * float(values["weeks"])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return 0.0
+
+
 def iter_chunks(pending: Iterator[int], remaining: int, tasks: Callable[[int], Any],
-                workers: Callable[[], int], chunk_size: int | None = None
-                ) -> Iterator[list[Any]]:
+                workers: Callable[[], int], chunk_size: int | None = None,
+                pace: Callable[[], float | None] | None = None) -> Iterator[list[Any]]:
     """Cut the pending runs into chunks as the work proceeds (nothing listed up front).
 
     With ``chunk_size`` every chunk has that many runs. Otherwise chunks shrink
@@ -102,16 +120,33 @@ def iter_chunks(pending: Iterator[int], remaining: int, tasks: Callable[[int], A
     count. A worker computes a chunk as batches of runs of the same population
     size, each within its memory budget (see :func:`~coprod_sim.runner.batch_size`):
     the larger the chunk, the less each run costs.
+
+    Chunks are also cut by time: a chunk is saved when it is done, so an
+    automatically sized chunk holds at most about :data:`CHECKPOINT_SECONDS`
+    of work, by its runs' size in person-weeks times ``pace()`` (seconds per
+    person-week measured on the chunks done so far; before any is done, the
+    cautious :data:`PRIOR_SECONDS_PER_PERSON_WEEK`). A stop then loses at most
+    about that much work per worker, however long a run takes.
     """
     smallest = min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(remaining / (max(1, workers()) * 40))))
     while remaining > 0:
-        size = chunk_size or min(MAX_CHUNK, max(smallest, math.ceil(
-            remaining / (max(1, workers()) * GUIDED))))
-        runs = list(itertools.islice(pending, size))
-        if not runs:
+        if chunk_size:
+            chunk = [tasks(r) for r in itertools.islice(pending, chunk_size)]
+        else:
+            size = min(MAX_CHUNK, max(smallest, math.ceil(
+                remaining / (max(1, workers()) * GUIDED))))
+            rate = (pace() if pace is not None else None) or PRIOR_SECONDS_PER_PERSON_WEEK
+            chunk, spent = [], 0.0
+            for r in itertools.islice(pending, size):
+                task = tasks(r)
+                chunk.append(task)
+                spent += task_cost(task) * rate
+                if spent >= CHECKPOINT_SECONDS:
+                    break
+        if not chunk:
             return
-        remaining -= len(runs)
-        yield [tasks(r) for r in runs]
+        remaining -= len(chunk)
+        yield chunk
 
 
 def make_chunks(tasks: Sequence[Any], workers: int, chunk_size: int | None = None

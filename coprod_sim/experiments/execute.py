@@ -46,6 +46,7 @@ from coprod_sim.experiments.backends import (  # noqa: F401 (re-exported)
     make_chunks,
     process_context,
     refuse_while_bootstrapping,
+    task_cost,
 )
 from coprod_sim.experiments.checkpoint import Checkpoint
 from coprod_sim.experiments.design import (
@@ -293,7 +294,12 @@ def _run(plan: Plan, fingerprint: str, paths: Paths | None, header: dict[str, An
     else:
         def n_workers() -> int:
             return 1 if backend == "serial" else workers
-    chunks = iter_chunks(pending, total - len(done), plan.task, n_workers, chunk_size)
+    timed = {"seconds": 0.0, "person_weeks": 0.0}
+
+    def pace() -> float | None:
+        return timed["seconds"] / timed["person_weeks"] if timed["person_weeks"] else None
+
+    chunks = iter_chunks(pending, total - len(done), plan.task, n_workers, chunk_size, pace)
     constants = plan.constants_values
     if backend == "dask":
         results = _dask(chunks, plan.weekly, client, own, constants)
@@ -334,6 +340,9 @@ def _run(plan: Plan, fingerprint: str, paths: Paths | None, header: dict[str, An
                                  + (f", then carry on with: {_resume_hint(paths, scheduler)}"
                                     if paths else ""))
             worker_wall += result.get("seconds", 0.0)
+            if result.get("runs"):
+                timed["seconds"] += result.get("seconds", 0.0)
+                timed["person_weeks"] += sum(task_cost(t) for t in chunk)
             worker_cpu += result.get("cpu_seconds", 0.0)
             chunk_failures = [_failure(plan, f["run"], f["error"]) for f in result["failures"]]
             failures.extend(chunk_failures)

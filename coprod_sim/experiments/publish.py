@@ -32,7 +32,7 @@ def _finish(paths: Paths, checkpoint: Checkpoint, plan: Plan,
         if paths.fmt == "csv":
             store.write_csv(folder, target, sort)
         else:
-            store.publish(folder, target)
+            store.publish(folder, target, sort)
     if failures:
         table = pd.DataFrame([{**{k: v for k, v in f.items() if k != "parameters"},
                                "parameters": json.dumps(f["parameters"])} for f in failures])
