@@ -4,8 +4,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from coprod_sim.experiments import experiment_from_dict, load_results, run_experiment
-from coprod_sim.experiments import backends, store
+from coprod_sim.experiments import (
+    backends,
+    experiment_from_dict,
+    load_results,
+    run_experiment,
+    store,
+)
 
 SPEC = {"name": "scale", "weeks": 4, "replicates": 3, "seed": 9, "set": {"n_people": 40},
         "design": {"kind": "grid"}, "factors": {"power_sharing": [0.1, 0.4, 0.7, 0.9],
