@@ -54,6 +54,22 @@ MIN_CHUNK = 32
 GUIDED = 3
 
 
+#: Dask settings for sweep workers (set them where the workers start, e.g. in the
+#: cluster's ``distributed.yaml``, or with ``dask.config.set`` before a
+#: ``LocalCluster``): runs are pure Python, so Dask's sampling profiler (every
+#: 10 ms) slows them, and the event loop's housekeeping (ticks, system and
+#: memory monitors) costs processor time on every worker while runs compute;
+#: compressing results (lz4) costs more than it saves between processes on one
+#: machine or a fast network, and chunks are sized so that stealing gains nothing.
+DASK_SWEEP_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.comm.compression": None,
+    "distributed.scheduler.work-stealing": False,
+}
+
 #: What a pool of local processes that broke before finishing any work most likely means.
 GUARD_MESSAGE = ("the worker processes stopped before finishing any work: in a Python script, "
                  "put the code that runs the sweep under `if __name__ == \"__main__\":` "
