@@ -244,6 +244,7 @@ def scale(runs: int, weeks: int, people: int, workers: int, dask_too: bool) -> i
         if dask_too:
             import dask
             from distributed import Client, LocalCluster
+
             from coprod_sim.experiments.backends import DASK_SWEEP_CONFIG
             with dask.config.set(DASK_SWEEP_CONFIG), \
                     LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
