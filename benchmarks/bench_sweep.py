@@ -248,7 +248,7 @@ def scale(runs: int, weeks: int, people: int, workers: int, dask_too: bool) -> i
             from coprod_sim.experiments.backends import DASK_SWEEP_CONFIG
             with dask.config.set(DASK_SWEEP_CONFIG), \
                     LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                 dashboard_address=":0") as cluster, Client(cluster) as client:
+                                 dashboard_address=None) as cluster, Client(cluster) as client:
                 run_experiment(warm, scheduler=client, progress=False)
                 results["dask LocalCluster"] = scale_once(exp, folder, "dask",
                                                           scheduler=client)

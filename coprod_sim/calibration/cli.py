@@ -65,6 +65,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         target = _target_file(args, FITTED)  # refused before any run
         seeds = args.seeds if args.seeds is not None else targets.settings["seeds"]
         trials = args.trials if args.trials is not None else targets.settings["trials"]
+        if _quick():  # a quick try (docs/research.md): one seed, at most two trials
+            seeds, trials = 1, min(trials, 2)
         print(f"Calibrating to {targets.path.name} ({len(targets.targets)} targets, "
               f"{len(targets.fit)} constants to tune, {seeds} seeds, {trials} trials).",
               flush=True)
@@ -132,6 +134,13 @@ def _target_file(args: argparse.Namespace, fitted: Path) -> Path | None:
     if path.is_dir():
         raise UsageError(f"--write is {given!r}, a folder; allowed: a .toml file")
     return path
+
+
+def _quick() -> bool:
+    """True when ``COPROD_SIM_QUICK`` asks for a quick try (as experiment files take it)."""
+    import os
+
+    return os.environ.get("COPROD_SIM_QUICK", "") not in ("", "0")
 
 
 def _shown_name(given: str, path: Path) -> str:

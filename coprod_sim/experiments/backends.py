@@ -34,7 +34,7 @@ IN_FLIGHT_PER_WORKER = 2
 
 #: Most runs in one automatically sized chunk (bounds the memory of one result;
 #: chunks of costly runs are smaller, see :data:`CHECKPOINT_SECONDS`).
-MAX_CHUNK = 1000
+MAX_CHUNK = 250
 
 #: Most seconds of work in one automatically sized chunk: a chunk is saved when
 #: it is done, so a stop loses at most about this much per worker.

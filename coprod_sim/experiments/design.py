@@ -908,7 +908,46 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     except RecursionError:
         raise ExperimentError("file", path.name, "valid TOML that is not nested hundreds of "
                               "levels deep", str(path)) from None
+    if os.environ.get(QUICK_ENV, "") not in ("", "0"):
+        data = quick(data)
     return experiment_from_dict(data, source=str(path), folder=path.parent)
+
+
+#: Set this environment variable (to 1) to try any experiment file quickly: see :func:`quick`.
+QUICK_ENV = "COPROD_SIM_QUICK"
+
+
+def quick(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A small version of an experiment file's contents, for a quick try.
+
+    At most 40 people, 12 weeks and 2 replicates; Saltelli designs at most 8
+    base samples, Latin designs 64 points, Morris designs 4 trajectories.
+    The name says so (``..._quick``), so its results are never mistaken for
+    (or resumed into) the full experiment's. Used when ``COPROD_SIM_QUICK=1``
+    is set (the kit's tests run the documentation's examples this way).
+    """
+    import copy
+
+    out = copy.deepcopy(dict(data))
+    out["name"] = f"{out.get('name', 'experiment')}_quick"
+    out["weeks"] = min(int(out.get("weeks") or 12), 12) if isinstance(
+        out.get("weeks", 12), int) else out.get("weeks")
+    if isinstance(out.get("replicates"), int):
+        out["replicates"] = min(out["replicates"], 2)
+    design = out.get("design")
+    if isinstance(design, dict) and isinstance(design.get("samples"), int):
+        most = {"saltelli": 8, "latin": 64, "morris": 4}.get(design.get("kind"), 64)
+        design["samples"] = min(design["samples"], most)
+        if "replicates" not in out:
+            out["replicates"] = 2
+    for table in [out.get("set")] + [s.get("set") for s in out.get("scenarios") or []
+                                     if isinstance(s, dict)]:
+        if isinstance(table, dict):
+            n = table.get("n_people", 40)
+            table["n_people"] = min(n, 40) if isinstance(n, int) else n
+    if not isinstance(out.get("set"), dict) and "set" not in out:
+        out["set"] = {"n_people": 40}
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -217,7 +217,7 @@ def write_csv(folder: Path, target: Path, sort: Sequence[str]) -> None:
 ROWS_PER_FILE = 2_000_000
 
 #: Bytes of one row group when published (its rows are buffered in memory).
-ROW_GROUP_BYTES = 32 * 2**20
+ROW_GROUP_BYTES = 16 * 2**20
 
 
 def publish(folder: Path, target: Path, sort: Sequence[str] = ("run",)) -> None:
