@@ -294,3 +294,18 @@ def test_a_constants_file_is_read_with_the_scenario_file_limits(tmp_path):
     with pytest.raises(ConstantsError):
         Constants.load(deep)
     shutil.rmtree(tmp_path)
+
+
+def test_the_robustness_example_crosses_every_plan_with_the_same_worlds():
+    from pathlib import Path
+
+    from coprod_sim.experiments import load_experiment
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "example_robustness.toml"
+    plan = build_plan(load_experiment(path))
+    points = pd.DataFrame([{"scenario": n, **v} for n, v in plan.points])
+    assert points["scenario"].nunique() == 3 and points["world"].nunique() == 30
+    per_world = points.groupby("world")[["value_per_view", "power_slope", "base_chance[0]"]]
+    assert (per_world.nunique() == 1).all().all()  # every plan meets the same worlds
+    seeds = {plan.runs[r][3] for r in range(len(plan.runs))}
+    assert len(seeds) == 2  # and the same seeds (common random numbers)
