@@ -182,3 +182,32 @@ def test_after_a_full_disk_the_advice_works(tmp_path, capsys, monkeypatch, suffi
     read = pd.read_csv if suffix == ".csv" else pd.read_parquet
     assert len(read(out)) == RUNS
     assert len(read(tmp_path / f"c.weekly{suffix}")) == RUNS * WEEKS
+
+
+# --- a script without a __main__ guard gets one clear line -------------------------------
+UNGUARDED = {
+    "evaluate": ("import pandas as pd\nfrom coprod_sim.experiments import evaluate\n"
+                 "evaluate(pd.DataFrame({'power_sharing': [0.2, 0.8]}), seeds=2, weeks=3,\n"
+                 "         base='default', workers=2)\n"),
+    "run_experiment": ("from coprod_sim.experiments import experiment_from_dict, "
+                       "run_experiment\n"
+                       "exp = experiment_from_dict({'weeks': 3, 'set': {'n_people': 40},\n"
+                       "    'factors': {'power_sharing': [0.2, 0.5, 0.8]}, 'replicates': 2})\n"
+                       "r = run_experiment(exp, workers=2, progress=False)\n"
+                       "print('returned with', r.runs_finished, 'runs')\n"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(UNGUARDED))
+def test_a_script_without_a_main_guard_gets_one_clear_line(tmp_path, what):
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(UNGUARDED[what])
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path)
+    assert done.returncode != 0 and "returned with" not in done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert 'if __name__ == "__main__":' in last, done.stderr[-2000:]
+    assert "BrokenProcessPool" not in done.stderr
