@@ -212,6 +212,7 @@ def scale_once(exp, folder, label: str, **how) -> dict:
     size = sum(f.stat().st_size for p in written for f in ([p] if p.is_file()
                                                            else p.rglob("*")) if f.is_file())
     return {"runs": runs, "seconds": seconds, "cpu": peak.cpu_seconds, "client": peak.client,
+            "in_runs": result.manifest["worker_cpu_seconds_this_session"],
             "workers": peak.children, "weekly_rows": loaded.weekly_dataset.count_rows(),
             "files": (len(list(out.glob("*.parquet"))),
                       len(list(folder.glob(f"{label}.weekly.parquet/*.parquet")))),
@@ -259,6 +260,9 @@ def scale(runs: int, weeks: int, people: int, workers: int, dask_too: bool) -> i
         print(f"{name}: {r['runs']:,} runs in {r['seconds']:.0f} s, {r['cpu']:.0f} CPU-s "
               f"(client and workers): {per_cpu:.0f} runs per CPU-second, "
               f"{r['runs'] / r['seconds']:.0f} runs/s")
+        print(f"  of which {r['in_runs']:.0f} CPU-s computing chunks in the workers, "
+              f"{r['cpu'] - r['in_runs']:.0f} CPU-s everything else (client, scheduler, "
+              "transfers, housekeeping)")
         print(f"  peak resident memory: client {r['client'] / mb:.0f} MB, workers together "
               f"{r['workers'] / mb:.0f} MB")
         print(f"  disk: {r['bytes'] / r['runs']:.0f} bytes per run ({r['weekly_rows']:,} weekly "

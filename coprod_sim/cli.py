@@ -157,10 +157,11 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.markdown:
         print(table_markdown())
         return 0
-    rows = [("name", "default", "unit", "allowed", "evidence", "label")]
-    for p in PARAMETERS.values():
-        rows.append((p.name, repr(p.default), p.unit or "-", p.allowed(), p.evidence, p.label))
-    widths = [min(40, max(len(r[i]) for r in rows)) for i in range(5)]
+    # one line per lever (the first word is its name): default, unit, allowed
+    # values, evidence and label; --markdown gives the same with a header
+    rows = [(p.name, repr(p.default), p.unit or "-", p.allowed(), f"[{p.evidence}]", p.label)
+            for p in PARAMETERS.values()]
+    widths = [min(42, max(len(r[i]) for r in rows)) for i in range(5)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     return 0
