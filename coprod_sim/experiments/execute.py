@@ -412,6 +412,15 @@ def _run(plan: Plan, fingerprint: str, paths: Paths | None, header: dict[str, An
                            failures, plan, manifest, None, notes)
     try:
         _finish(paths, checkpoint, plan, failures, manifest)
+    except pa.ArrowException as err:
+        if isinstance(err, OSError) and err.errno:  # a write error: as below
+            raise UsageError(f"could not write {paths.out}: {err}. Every finished run is "
+                             f"saved in {paths.parts}; fix the problem, then carry on with: "
+                             f"{_resume_hint(paths, scheduler)}") from None
+        raise UsageError(f"a part file in {paths.parts} is damaged ({' '.join(str(err).split())}"
+                         f"); nothing was published. Remove {paths.parts} to run everything "
+                         "again, or the damaged file, then carry on with: "
+                         f"{_resume_hint(paths, scheduler)}") from None
     except OSError as err:
         raise UsageError(f"could not write {err.filename or paths.out}: {err.strerror or err}. "
                          f"Every finished run is saved in {paths.parts}; fix the problem, then "
