@@ -611,6 +611,9 @@ class Experiment:
     replicates_by_default: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.constants is not None and self.constants_source == "shipped" \
+                and self.constants != Constants.load():
+            self.constants_source = "python"  # given in Python, not the shipped fit
         if self.replicates is None:
             self.replicates = default_replicates(self.kind)
             self.replicates_by_default = True

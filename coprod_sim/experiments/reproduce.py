@@ -77,9 +77,11 @@ def constants_check(plan: Plan) -> tuple[str, list[str]]:
                 "they were recorded): if fitted.toml has changed since, numbers differ for "
                 "that reason alone."), []
     source = str(record.get("source", "shipped"))
+    if source == "python":
+        return (f"Constants: the recorded ones (given in Python, sha256 "
+                f"{str(record.get('sha256'))[:12]}) are used."), []
     try:
-        now = (Constants.load() if source in ("shipped", "python") else
-               Constants.load(_beside(plan, source)))
+        now = Constants.load() if source == "shipped" else Constants.load(_beside(plan, source))
     except (ConstantsError, OSError) as err:
         return (f"The recorded constants ({source}, sha256 {str(record.get('sha256'))[:12]}) "
                 f"are used; their source cannot be read now ({err})."), []
