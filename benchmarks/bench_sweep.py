@@ -4,7 +4,8 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_sweep.py            # 192 runs per timing
     .venv/bin/python benchmarks/bench_sweep.py --runs 384 --repeat 3
-    .venv/bin/python benchmarks/bench_sweep.py --scale 10000 --weeks 8 --people 40
+    .venv/bin/python benchmarks/bench_sweep.py --scale                 # 10^6 runs (hours)
+    .venv/bin/python benchmarks/bench_sweep.py --scale --runs 20000    # minutes
 
 Each timing is a whole ``run_experiment`` call (planning, chunking, running,
 collecting and assembling the tidy tables; nothing written to disk). Worker
@@ -20,10 +21,13 @@ bare processes with no runner at all, taking turns with the runner's timings:
 that is the machine's ceiling at that moment, and the share of it the runner
 reaches is what the runner itself controls.
 
-``--scale RUNS`` measures instead a sweep streamed to disk (runs and weekly
-tables as Parquet datasets): its throughput and the peak resident memory of
-the client (this process) and of the workers, at RUNS/10 and RUNS runs, and
-extrapolates both to 10^5 runs. The goal is a client that stays under 1 GB.
+``--scale`` measures instead a sweep of ``--runs`` short runs (default 10^6
+runs of 40 people x 8 weeks) streamed to disk, with 2 local worker processes
+and then with a Dask LocalCluster of 2 single-threaded worker processes: the
+client's peak resident memory (goal: under 300 MB), the bytes on disk per
+run, runs per CPU-second (client and every worker process, from psutil) and
+the ratio of Dask's CPU per run to local processes' (goal: at most 1.1), each
+extrapolated to 10^6 runs.
 """
 
 from __future__ import annotations
@@ -121,7 +125,12 @@ def report(name: str, one: tuple, two: tuple) -> bool:
 
 
 class Peak:
-    """Samples the resident memory of this process (the client) and its children."""
+    """Samples this process (the client) and every process below it: peak memory, CPU.
+
+    Processor time is summed over every process seen (worker processes that
+    end during the sweep count with their last sample), less what each had
+    used when sampling began; the client's own processor time is included.
+    """
 
     def __init__(self, every: float = 0.1):
         import threading
@@ -129,21 +138,40 @@ class Peak:
         import psutil
         self.proc = psutil.Process()
         self.client = self.children = 0
+        self.cpu: dict[int, float] = {}
+        self.base: dict[int, float] = {}
         self.every, self._stop = every, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
+        for child in [self.proc, *self.proc.children(recursive=True)]:
+            try:
+                t = child.cpu_times()
+                self.base[child.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+
+    def _sample(self) -> None:
+        import psutil
+        self.client = max(self.client, self.proc.memory_info().rss)
+        total = 0
+        for child in [self.proc, *self.proc.children(recursive=True)]:
+            try:
+                t = child.cpu_times()
+                self.cpu[child.pid] = t.user + t.system
+                if child.pid != self.proc.pid:
+                    total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        self.children = max(self.children, total)
 
     def _run(self) -> None:
-        import psutil
         while not self._stop.is_set():
-            self.client = max(self.client, self.proc.memory_info().rss)
-            total = 0
-            for child in self.proc.children(recursive=True):
-                try:
-                    total += child.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.children = max(self.children, total)
+            self._sample()
             self._stop.wait(self.every)
+
+    @property
+    def cpu_seconds(self) -> float:
+        """Processor seconds of the client and every worker since sampling began."""
+        return sum(v - self.base.get(pid, 0.0) for pid, v in self.cpu.items())
 
     def __enter__(self):
         self.thread.start()
@@ -152,89 +180,106 @@ class Peak:
     def __exit__(self, *exc):
         self._stop.set()
         self.thread.join()
+        self._sample()
 
 
-def scale_once(runs: int, weeks: int, people: int, workers: int, folder) -> dict:
-    """One streamed sweep to disk: seconds, peak memory, memory over time, rows written."""
+def scale_experiment(runs: int, weeks: int, people: int):
+    """``runs`` short runs: 400 design points (a grid) x enough replicates."""
+    return experiment_from_dict({
+        "name": "bench_scale", "base": "mixed_methods", "weeks": weeks, "seed": 3,
+        "replicates": max(1, -(-runs // 400)), "set": {"n_people": people},
+        "same_seeds": False, "design": {"kind": "grid"},
+        "factors": {"power_sharing": {"steps": 100}, "feedback_rationale": [False, True],
+                    "pay_expenses": [False, True]},
+        "outputs": {"weekly": True}})
+
+
+def scale_once(exp, folder, label: str, **how) -> dict:
+    """One streamed sweep to disk: seconds, CPU, peak memory, files and bytes written."""
     import gc
 
     from coprod_sim.experiments import load_results
     gc.collect()
-    out = folder / f"scale-{runs}.parquet"
-    exp = experiment(runs, weeks, people)
-    trace: list[tuple[int, int]] = []
+    out = folder / f"{label}.parquet"
     with Peak() as peak:
-        def note(done, total):
-            trace.append((done, peak.proc.memory_info().rss))
         start = time.perf_counter()
-        result = run_experiment(exp, out, workers=workers, progress=False, on_chunk=note)
+        result = run_experiment(exp, out, progress=False, yes=True, **how)
         seconds = time.perf_counter() - start
     assert result.complete, result.failures[:1]
     loaded = load_results(out)  # lazy: counts rows from the Parquet metadata
-    weekly_rows = loaded.weekly_dataset.count_rows()
-    files = len(list(out.glob("*.parquet")))
-    m = result.manifest
-    return {"runs": runs, "seconds": seconds, "client": peak.client, "workers": peak.children,
-            "weekly_rows": weekly_rows, "files": files, "trace": trace,
-            "busy": m["worker_seconds_this_session"] / (workers * seconds),
-            "bytes": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())}
+    runs = len(exp_runs(result))
+    written = [p for p in folder.glob(f"{label}*") if p.name != f"{label}.parts"]
+    size = sum(f.stat().st_size for p in written for f in ([p] if p.is_file()
+                                                           else p.rglob("*")) if f.is_file())
+    return {"runs": runs, "seconds": seconds, "cpu": peak.cpu_seconds, "client": peak.client,
+            "in_runs": result.manifest["worker_cpu_seconds_this_session"],
+            "workers": peak.children, "weekly_rows": loaded.weekly_dataset.count_rows(),
+            "files": (len(list(out.glob("*.parquet"))),
+                      len(list(folder.glob(f"{label}.weekly.parquet/*.parquet")))),
+            "bytes": size}
 
 
-def growth(trace: list[tuple[int, int]]) -> float:
-    """Bytes of client memory per run over the second half of a sweep (least squares)."""
-    import numpy as np
-    half = trace[len(trace) // 2:]
-    if len(half) < 3:
-        return 0.0
-    x = np.array([d for d, _ in half], dtype=float)
-    y = np.array([r for _, r in half], dtype=float)
-    return float(np.polyfit(x, y, 1)[0])
+def exp_runs(result) -> range:
+    return range(result.runs_finished)
 
 
-def scale(runs: int, weeks: int, people: int, workers: int) -> int:
-    """Peak memory and throughput of a streamed sweep of ``runs`` runs, and the extrapolation."""
+def scale(runs: int, weeks: int, people: int, workers: int, dask_too: bool) -> int:
+    """Client memory, disk per run and runs per CPU-second of a streamed sweep; Dask beside."""
     import shutil
     import tempfile
     from pathlib import Path
 
-    from coprod_sim.experiments.worker import run_one
     mb = 1024 * 1024
-    print(f"Scale: {runs:,} runs of {people} people x {weeks} weeks (short runs, so the "
-          f"benchmark takes minutes), {workers} local workers, runs and weekly tables "
-          f"streamed to Parquet; {os.cpu_count()} CPUs, load average "
+    target = 10**6
+    print(f"Scale: {runs:,} runs of {people} people x {weeks} weeks, {workers} workers, runs "
+          f"and weekly tables streamed to Parquet; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.2f}")
-    run_experiment(experiment(8, 4, 40, seed=99), workers=workers, progress=False)  # warm
+    exp = scale_experiment(runs, weeks, people)
+    warm = scale_experiment(8, 2, 40)
     folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    results = {}
     try:
-        big = scale_once(runs, weeks, people, workers, folder)
+        run_experiment(warm, workers=workers, progress=False)  # start the fork server
+        results["local processes"] = scale_once(exp, folder, "local", workers=workers,
+                                                backend="processes")
+        if dask_too:
+            import dask
+            from distributed import Client, LocalCluster
+
+            from coprod_sim.experiments.backends import DASK_SWEEP_CONFIG
+            with dask.config.set(DASK_SWEEP_CONFIG), \
+                    LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                 dashboard_address=None) as cluster, Client(cluster) as client:
+                run_experiment(warm, scheduler=client, progress=False)
+                results["dask LocalCluster"] = scale_once(exp, folder, "dask",
+                                                          scheduler=client)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    rate = big["runs"] / big["seconds"]
-    print(f"  {big['runs']:,} runs in {big['seconds']:.1f} s: {rate:.1f} runs/s (workers busy "
-          f"{big['busy']:.0%} of the time)")
-    print(f"  peak resident memory: client {big['client'] / mb:.0f} MB, workers together "
-          f"{big['workers'] / mb:.0f} MB")
-    print(f"  written: {big['weekly_rows']:,} weekly rows and {big['runs']:,} run rows in "
-          f"{big['files']} part files per table, {big['bytes'] / mb:.0f} MB on disk")
-    per_run = max(0.0, growth(big["trace"]))
-    target = 100_000
-    client = big["client"] + per_run * (target - big["runs"])
-    t0 = time.perf_counter()
-    for i in range(3):
-        run_one("x", {"n_people": people, "weeks": 52}, i)
-    long_run = (time.perf_counter() - t0) / 3
-    t0 = time.perf_counter()
-    for i in range(3):
-        run_one("x", {"n_people": people, "weeks": weeks}, i)
-    short_run = (time.perf_counter() - t0) / 3
-    print(f"  client memory over the second half of the sweep grows {per_run / 1024:.2f} KB "
-          "per run (least squares)")
-    print(f"Extrapolation to {target:,} runs: client peak about {client / mb:.0f} MB "
-          f"({'within' if client < 1024 * mb else 'ABOVE'} the 1 GB goal); "
-          f"{target / rate / 60:.0f} min at {weeks} weeks with {workers} workers here; at 52 "
-          f"weeks about {target / rate * long_run / short_run / 3600:.1f} h (one 52-week run "
-          f"takes {long_run / short_run:.1f}x a {weeks}-week run).")
-    return 0 if client < 1024 * mb else 1
+    for name, r in results.items():
+        per_cpu = r["runs"] / r["cpu"]
+        print(f"{name}: {r['runs']:,} runs in {r['seconds']:.0f} s, {r['cpu']:.0f} CPU-s "
+              f"(client and workers): {per_cpu:.0f} runs per CPU-second, "
+              f"{r['runs'] / r['seconds']:.0f} runs/s")
+        print(f"  of which {r['in_runs']:.0f} CPU-s computing chunks in the workers, "
+              f"{r['cpu'] - r['in_runs']:.0f} CPU-s everything else (client, scheduler, "
+              "transfers, housekeeping)")
+        print(f"  peak resident memory: client {r['client'] / mb:.0f} MB, workers together "
+              f"{r['workers'] / mb:.0f} MB")
+        print(f"  disk: {r['bytes'] / r['runs']:.0f} bytes per run ({r['weekly_rows']:,} weekly "
+              f"rows; {r['files'][0]} runs file(s), {r['files'][1]} weekly file(s))")
+        print(f"  at 10^6 runs: about {target / per_cpu / 3600:.1f} CPU-hours, "
+              f"{target / r['runs'] * r['seconds'] / 3600:.1f} h on this machine as loaded "
+              f"now, {r['bytes'] / r['runs'] * target / 1e9:.1f} GB on disk")
+    small = all(r["client"] < 300 * mb for r in results.values())
+    ok = small
+    if len(results) == 2:
+        local, dsk = results["local processes"], results["dask LocalCluster"]
+        ratio = (dsk["cpu"] / dsk["runs"]) / (local["cpu"] / local["runs"])
+        print(f"Dask costs {ratio:.2f}x the CPU per run of local processes (goal: at most "
+              f"1.1x): {'OK' if ratio <= 1.1 else 'ABOVE the goal'}")
+        ok &= ratio <= 1.1
+    print("Client memory " + ("under" if small else "NOT all under") + " the 300 MB goal.")
+    return 0 if ok else 1
 
 
 def main() -> int:
@@ -244,14 +289,18 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="timings per setting (best kept)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster")
-    parser.add_argument("--scale", type=int, metavar="RUNS", default=None,
-                        help="instead: peak memory and throughput of a streamed sweep of RUNS "
-                        "runs to Parquet (and of RUNS/10), with the extrapolation to 10^5 "
-                        "(e.g. --scale 10000 --weeks 8 --people 40)")
+    parser.add_argument("--scale", action="store_true",
+                        help="instead: a sweep of --runs short runs streamed to Parquet with "
+                        "local processes and Dask: client memory, disk per run, runs per "
+                        "CPU-second, extrapolated to 10^6 runs (defaults: 10^6 runs of 40 "
+                        "people x 8 weeks)")
     parser.add_argument("--workers", type=int, default=2, help="workers for --scale")
     args = parser.parse_args()
     if args.scale:
-        return scale(args.scale, args.weeks, args.people, args.workers)
+        runs = 10**6 if args.runs == 192 else args.runs
+        weeks = 8 if args.weeks == 52 else args.weeks
+        people = 40 if args.people == 200 else args.people
+        return scale(runs, weeks, people, args.workers, not args.no_dask)
     exp = experiment(args.runs, args.weeks, args.people)
     warm = experiment(8, 4, 40, seed=99)
     print(f"{args.runs} runs of {args.people} people x {args.weeks} weeks per timing; "

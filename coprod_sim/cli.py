@@ -22,13 +22,14 @@ import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from coprod_sim import presets
-from coprod_sim.outcomes import OUTCOMES
-from coprod_sim.parameters import PARAMETERS, table_markdown
-from coprod_sim.runner import RunResult, run
-from coprod_sim.scenario import Scenario, ScenarioError, atomic_write_text
+# Only light modules at the top: every command imports what it needs when it
+# runs, so `coprod-sim --help` and `params` do not import the model (measured
+# in the changelog). Modules that import UsageError from here stay light too.
+if TYPE_CHECKING:
+    from coprod_sim.runner import RunResult
+    from coprod_sim.scenario import Scenario
 
 #: Extra sub-commands: name -> function(subparsers) that adds the parser and
 #: sets ``func`` (see :func:`register`).
@@ -71,6 +72,9 @@ def parse_setting(text: str) -> tuple[str, Any]:
 def load_scenario(preset: str | None, scenario_file: str | None,
                   settings: Sequence[str] = ()) -> Scenario:
     """Build the scenario from a preset or file plus ``--set`` changes."""
+    from coprod_sim import presets
+    from coprod_sim.scenario import Scenario
+
     if preset and scenario_file:
         raise UsageError("give --preset or --scenario, not both")
     if scenario_file:
@@ -83,6 +87,8 @@ def load_scenario(preset: str | None, scenario_file: str | None,
 
 def format_value(name: str, value: Any) -> str:
     """Format an outcome value for people: shares as %, money as GBP."""
+    from coprod_sim.outcomes import OUTCOMES
+
     unit = OUTCOMES[name].unit if name in OUTCOMES else ""
     if isinstance(value, str) or value is None:
         return str(value)
@@ -99,6 +105,8 @@ def format_value(name: str, value: Any) -> str:
 
 def summary_text(result: RunResult) -> str:
     """A readable summary of one run."""
+    from coprod_sim.outcomes import OUTCOMES
+
     s = result.summary
     lines = [f"Scenario: {result.scenario.name} (seed {result.seed}, {s['weeks']} weeks)"]
     if result.scenario.description:
@@ -120,6 +128,9 @@ def summary_text(result: RunResult) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario, print its summary and write files asked for."""
+    from coprod_sim.runner import run
+    from coprod_sim.scenario import atomic_write_text
+
     if not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed is {args.seed}; allowed: a whole number from 0 to 2**63 - 1")
     if args.out and Path(args.out).suffix.lower() not in (".csv", ".json"):
@@ -142,17 +153,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    """Print the parameter table."""
+    """Print the parameter table: name, default, unit, allowed values, evidence, label."""
+    from coprod_sim.parameters import PARAMETERS, table_markdown
+
     if args.markdown:
         print(table_markdown())
         return 0
-    for p in PARAMETERS.values():
-        print(f"{p.name:<28} {p.default!r:<14} {p.allowed():<32} {p.label}")
+    # one line per lever (the first word is its name): default, unit, allowed
+    # values, evidence and label; --markdown gives the same with a header
+    rows = [(p.name, repr(p.default), p.unit or "-", p.allowed(), f"[{p.evidence}]", p.label)
+            for p in PARAMETERS.values()]
+    widths = [min(42, max(len(r[i]) for r in rows)) for i in range(5)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     return 0
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
     """Print the presets."""
+    from coprod_sim import presets
+
     for name in presets.names():
         print(f"{name:<26} {presets.describe(name)}")
     return 0
@@ -161,6 +181,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
 def cmd_outcomes(args: argparse.Namespace) -> int:
     """Print every column of the weekly and runs tables: outcomes, then summary-only ones."""
     from coprod_sim.columns import DROPPED, IDS, RENAMED, SUMMARY_ONLY
+    from coprod_sim.outcomes import OUTCOMES
 
     width = 26
     print("Outcomes (one column each in the weekly table; in a sweep's runs table each is "
@@ -190,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run one scenario and print a summary")
-    p.add_argument("--preset", help=f"one of: {', '.join(presets.names())}")
+    p.add_argument("--preset", help="a preset name (see `coprod-sim presets`)")
     p.add_argument("--scenario", help="a .toml or .json scenario file")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="change one lever (repeatable), e.g. --set power_sharing=0.8")
@@ -236,7 +257,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, UsageError) as err:
+    except UsageError as err:
+        print(f"coprod-sim: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        from coprod_sim.scenario import ScenarioError
+
+        if not isinstance(err, ScenarioError):
+            raise
         print(f"coprod-sim: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like

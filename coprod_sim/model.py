@@ -47,8 +47,9 @@ class CoproductionModel(Model):
     """How a service's engagement choices shape participation, voice, influence and trust.
 
     Args:
-        scenario: The levers (a :class:`~coprod_sim.scenario.Scenario`); defaults
-            to ``Scenario()``.
+        scenario: The levers (a :class:`~coprod_sim.scenario.Scenario`) or a
+            preset name, as :func:`coprod_sim.runner.run` takes; defaults to
+            ``Scenario()``.
         rng: Seed (an int), a numpy ``Generator`` (an integer seed is drawn
             from it) or None (a fresh seed); the same seed gives the same run,
             and the same run as :func:`coprod_sim.runner.run` with that seed.
@@ -70,10 +71,13 @@ class CoproductionModel(Model):
         datacollector: The weekly record (``model_vars``, as a Mesa DataCollector).
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, rng: Any = None,
+    def __init__(self, scenario: Scenario | str | None = None, *, rng: Any = None,
                  constants: Constants | None = None, **params: Any):
         seed = seed_from(rng)
         super().__init__(rng=seed)
+        if isinstance(scenario, str):  # a preset name, as run("full_coproduction") takes
+            from coprod_sim import presets
+            scenario = presets.get(scenario)
         scenario = scenario if scenario is not None else Scenario()
         if params:
             scenario = scenario.replace(**params)

@@ -12,6 +12,7 @@ import json
 import math
 import numbers
 import os
+import sys
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -141,16 +142,33 @@ class Scenario(Mapping[str, Any]):
         return self._values[key]
 
     def __iter__(self) -> Iterator[str]:
+        # Mesa's batch_run sweeps over any iterable parameter value; a Scenario is
+        # one value (one set of levers), not a list of its field names, so it
+        # refuses to be iterated there (batch_run then uses it whole).
+        if sys._getframe(1).f_globals.get("__name__") == "mesa.batchrunner":
+            raise TypeError("a Scenario is one parameter value")
         return iter(self._values)
 
     def __len__(self) -> int:
         return len(self._values)
 
     def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):  # e.g. while unpickling, before _values exists
+            raise AttributeError(key)
         try:
             return self._values[key]
         except KeyError:
             raise AttributeError(f"Scenario has no parameter {key!r}") from None
+
+    # Pickling and copying: rebuilt (and checked) from its values -------------
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.name, self.description, dict(self._values)))
+
+    def __copy__(self) -> Scenario:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Scenario:
+        return self
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("Scenario is immutable: use .replace(...)")
@@ -253,6 +271,11 @@ class Scenario(Mapping[str, Any]):
         text = tomli_w.dumps(data) if kind == ".toml" else json.dumps(data, indent=2) + "\n"
         atomic_write_text(path, text)
         return path
+
+
+def _rebuild(name: str, description: str, values: dict[str, Any]) -> Scenario:
+    """Unpickle a :class:`Scenario` (its values are checked again)."""
+    return Scenario(name=name, description=description, **values)
 
 
 class _DuplicateKey(ValueError):

@@ -185,8 +185,8 @@ def test_dask_local_cluster_gives_the_same_tables(serial_result, dask_cluster, t
 
 
 def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
-    from coprod_sim.experiments import execute
-    monkeypatch.setattr(execute, "CONNECT_TIMEOUT", "1s")
+    from coprod_sim.experiments import backends
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", "1s")
     exp = experiment_from_dict(grid_spec(replicates=1))
     with pytest.raises(UsageError, match="could not reach the Dask scheduler"):
         run_experiment(exp, scheduler="tcp://127.0.0.1:9", progress=False)

@@ -93,8 +93,8 @@ def test_interrupted_sweep_resumes_from_the_command_line(tmp_path, capsys, expec
     pd.testing.assert_frame_equal(pd.read_parquet(out), expected.runs)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "sweep.weekly.parquet"),
                                   expected.weekly)
-    assert main(["resume", str(out)]) == 2
-    assert "nothing to resume" in capsys.readouterr().err
+    assert main(["resume", str(out)]) == 0  # a finished sweep: said plainly, not an error
+    assert "Already finished" in capsys.readouterr().out
 
 
 BAD = [

@@ -40,3 +40,15 @@ def test_research_notebook_runs(tmp_path, monkeypatch):
               if "image/png" in o.get("data", {})]
     assert len(images) >= 2
     assert (tmp_path / "work" / "research" / "sweep.manifest.json").exists()
+    # the notebook shows what the command line prints: every warning, every flag
+    from coprod_sim.experiments import analyse
+
+    sens = analyse(tmp_path / "work" / "research" / "sens.parquet")
+    for line in sens.warnings:
+        assert line in text
+    table = sens.table("influence")
+    for param, row in table.iterrows():
+        impossible = row["S1"] > 1 or row["ST"] < row["S1"] or min(row["S1"], row["ST"]) < 0
+        assert bool(row["flag"]) == bool(impossible), param
+        if row["flag"]:
+            assert row["flag"] in text

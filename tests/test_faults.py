@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from coprod_sim.cli import UsageError, main
-from coprod_sim.experiments import execute as execute_module
+from coprod_sim.experiments import backends as execute_module
 from coprod_sim.experiments import experiment_from_dict, resume, run_experiment
 from coprod_sim.experiments import store as store_module
 from coprod_sim.fileio import atomic_write

@@ -190,3 +190,48 @@ def test_shipped_example_gives_stable_indices_with_no_warning():
     st = sens.indices[sens.indices["measure"] == "ST"]
     assert (st["high"] <= 1 + LIMITS["wide"]).all()
     assert sens.convergence["change"].abs().max() <= LIMITS["drift"]
+
+
+# --- what the reader sees: impossible values flagged, pair indices printed -------------
+def test_impossible_sobol_values_are_flagged_in_the_table_and_the_report():
+    rows = [("trust", "a", "S1", 1.55, 0.9), ("trust", "a", "ST", 1.23, 0.9),
+            ("trust", "b", "S1", 0.2, 0.05), ("trust", "b", "ST", 0.3, 0.05),
+            ("trust", "c", "S1", -0.1, 0.2), ("trust", "c", "ST", 0.1, 0.05)]
+    sens = fake(rows)
+    flags = sens.table("trust")["flag"]
+    assert "S1 above 1" in flags["a"] and "ST below S1" in flags["a"]
+    assert flags["b"] == ""
+    assert "negative" in flags["c"]
+    text = report(sens)
+    assert text.count("impossible") == 2
+
+
+def test_second_order_indices_are_printed_when_computed():
+    rows = clean_rows() + [("influence", "power_sharing x invitation_reach", "S2", 0.12, 0.03)]
+    sens = fake(rows)
+    assert list(sens.pairs("influence").index) == ["power_sharing x invitation_reach"]
+    text = report(sens)
+    assert "pair interactions (S2" in text and "0.120 ± 0.030" in text
+    assert "-\n" not in text.split("pair interactions")[1]
+
+
+def test_second_order_run_gives_a_value_for_every_pair():
+    result = run_experiment(experiment_from_dict(spec(
+        replicates=1, design={"kind": "saltelli", "samples": 8, "second_order": True})),
+        workers=1, progress=False)
+    sens = analyse(result, ["participation_rate"])
+    pairs = sens.pairs("participation_rate")
+    assert len(pairs) == 3 and pairs["S2"].notna().all()
+    assert "pair interactions" in sens.report()
+
+
+def test_groups_of_factors_get_one_index_each():
+    data = spec(replicates=1)
+    data["factors"] = {"invitation_reach": {"group": "reach"}, "pay_expenses": {}}
+    data["uncertainties"] = {"voice_exponent": {"low": 2.0, "high": 3.0, "group": "voice"},
+                             "power_slope": {"low": 2.0, "high": 4.0, "group": "voice"}}
+    result = run_experiment(experiment_from_dict(data), workers=1, progress=False)
+    assert len(result.runs) == 8 * (3 + 2)
+    sens = analyse(result, ["participation_rate"])
+    table = sens.table("participation_rate")
+    assert sorted(table.index) == ["pay_expenses", "reach", "voice"]

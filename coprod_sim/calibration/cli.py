@@ -3,9 +3,9 @@
 ::
 
     coprod-sim calibrate calibration/evidence.toml              # fit and print; change nothing
-    coprod-sim calibrate calibration/evidence.toml --write      # ... and make them the defaults
+    coprod-sim calibrate calibration/evidence.toml --write my_fit.toml   # ... and write them
     coprod-sim calibrate evidence --trials 0                    # check the current defaults
-    coprod-sim calibrate my_service.toml --out my_constants.toml
+    coprod-sim calibrate my_service.toml --out my_constants.toml         # (same as --write)
     coprod-sim validate --out docs/validation.md
 """
 
@@ -60,12 +60,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from coprod_sim.calibration.fit import calibrate, write_fitted
     from coprod_sim.calibration.targets import CalibrationError, load
 
-    if args.out and Path(args.out).suffix.lower() != ".toml":
-        raise UsageError(f"--out must end in .toml, got {Path(args.out).name!r}")
     try:
         targets = load(args.targets)
+        target = _target_file(args, FITTED)  # refused before any run
         seeds = args.seeds if args.seeds is not None else targets.settings["seeds"]
         trials = args.trials if args.trials is not None else targets.settings["trials"]
+        if _quick():  # a quick try (docs/research.md): one seed, at most two trials
+            seeds, trials = 1, min(trials, 2)
         print(f"Calibrating to {targets.path.name} ({len(targets.targets)} targets, "
               f"{len(targets.fit)} constants to tune, {seeds} seeds, {trials} trials).",
               flush=True)
@@ -89,21 +90,57 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               f"({sum(f.holds for f in result.current.fits)} within range).")
     if result.values:
         print("Constants: " + ", ".join(f"{k} = {v:g}" for k, v in result.values.items()))
-    written = []
-    for flag, path in (("--write", FITTED if args.write else None), ("--out", args.out)):
-        if path is None:
-            continue
-        try:
-            write_fitted(result, path, base_text=FITTED.read_text(encoding="utf-8"),
+    if target is not None:
+        try:  # atomic: a temporary file beside it, then renamed over it
+            write_fitted(result, target, base_text=FITTED.read_text(encoding="utf-8"),
                          targets_name=_shown_name(args.targets, targets.path))
         except OSError as err:
-            raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
-        written.append(str(path) if flag == "--out" else "the defaults (fitted.toml)")
-    if written:
-        print("Written: " + "; ".join(written) + ".")
+            raise UsageError(f"cannot write {target}: {err.strerror or err}") from None
+        print(f"Written: {target}. Use it with constants = \"{target}\" in an experiment "
+              "file, or Constants.load() in Python.")
     else:
-        print("Nothing written (add --write to make these the defaults, or --out FILE).")
+        print("Nothing written (add --write FILE.toml to keep these constants).")
     return 0
+
+
+def _target_file(args: argparse.Namespace, fitted: Path) -> Path | None:
+    """The file ``--write FILE`` (or ``--out FILE``) names; never the package's own fit.
+
+    Raises:
+        UsageError: for no file, a file not ending in .toml, or the package's fitted.toml.
+    """
+    import os
+
+    if args.write is not None and args.out is not None and args.write != args.out:
+        raise UsageError("--write and --out both name a file; give one of them")
+    given = args.write if args.write is not None else args.out
+    if given is None:
+        return None
+    if given == "":
+        raise UsageError("--write needs a file: --write my_fit.toml (the package's own "
+                         "fitted.toml is never rewritten)")
+    path = Path(given)
+    if path.suffix.lower() != ".toml":
+        raise UsageError(f"--write is {path.name!r}; allowed: a file ending in .toml")
+    same = path.resolve() == fitted.resolve()
+    if not same and path.exists():
+        try:
+            same = os.path.samefile(path, fitted)
+        except OSError:
+            same = False
+    if same:
+        raise UsageError(f"--write is {given!r}, the package's own fitted.toml; allowed: "
+                         "another file (name it in an experiment with constants = \"...\")")
+    if path.is_dir():
+        raise UsageError(f"--write is {given!r}, a folder; allowed: a .toml file")
+    return path
+
+
+def _quick() -> bool:
+    """True when ``COPROD_SIM_QUICK`` asks for a quick try (as experiment files take it)."""
+    import os
+
+    return os.environ.get("COPROD_SIM_QUICK", "") not in ("", "0")
 
 
 def _shown_name(given: str, path: Path) -> str:
@@ -137,9 +174,10 @@ def add_calibrate(sub: Any) -> None:
                    help="optuna trials (default: the file's; 0 checks the current constants)")
     p.add_argument("--seeds", type=_count(1), default=None,
                    help="replicate seeds per trial (default: the file's)")
-    p.add_argument("--write", action="store_true",
-                   help="make the fitted constants the defaults (rewrites fitted.toml)")
-    p.add_argument("--out", help="write the fitted constants to this .toml file instead")
+    p.add_argument("--write", nargs="?", const="", default=None, metavar="FILE",
+                   help="write the fitted constants to FILE (.toml; never the package's "
+                   "own fitted.toml)")
+    p.add_argument("--out", default=None, metavar="FILE", help="the same as --write FILE")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=cmd_calibrate)
 

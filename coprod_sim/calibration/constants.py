@@ -156,11 +156,16 @@ class Constants:
         """Read the constants from ``path`` (default: the shipped ``fitted.toml``)."""
         if path is None:
             return _default()
+        from coprod_sim.fileio import read_text_capped
+
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:  # the limits of scenario files: a regular file, not too large or deep
+            data = tomllib.loads(read_text_capped(path))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
             raise ConstantsError(f"{path}: not a readable TOML file of constants ({err})") from None
+        except RecursionError:
+            raise ConstantsError(f"{path}: not a readable TOML file of constants (nested "
+                                 "too deeply)") from None
         return cls.from_dict(data, str(path))
 
     def replace(self, **changes: Any) -> Constants:
@@ -177,6 +182,101 @@ class Constants:
     def array(self, name: str) -> np.ndarray:
         """Return a tuple constant as a float array."""
         return np.asarray(getattr(self, name), dtype=float)
+
+    # Addressing single values (experiments vary them like levers) -------------
+    def get(self, address: str) -> float:
+        """The value at an address: ``"voice_exponent"`` or a list entry ``"base_chance[0]"``.
+
+        Raises:
+            ConstantsError: naming the address and what is allowed.
+        """
+        name, index = parse_address(address, self)
+        value = getattr(self, name)
+        return float(value if index is None else value[index])
+
+    def with_values(self, values: dict[str, Any], source: str = "constants") -> Constants:
+        """A copy with some values changed, by address (``{"base_chance[0]": 0.3}``).
+
+        Raises:
+            ConstantsError: for an unknown address or a value that is not a number.
+        """
+        if not values:
+            return self
+        data = self.to_dict()
+        for address, value in values.items():
+            name, index = parse_address(address, self)
+            if index is None:
+                data[name] = value
+            else:
+                data[name] = list(data[name])
+                data[name][index] = value
+        return type(self).from_dict(data, source)
+
+    def canonical_json(self) -> str:
+        """The values as sorted, compact JSON (what :meth:`sha256` hashes)."""
+        import json
+
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    def sha256(self) -> str:
+        """SHA-256 of the values (:meth:`canonical_json`): the same constants, the same hash."""
+        import hashlib
+
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    # Pickling: plain values (a frozen dataclass pickles, but say so explicitly) -
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_from_values, (self.to_dict(),))
+
+
+def _from_values(data: dict[str, Any]) -> Constants:
+    return Constants.from_dict(data, "pickled constants")
+
+
+def parse_address(address: str, constants: Constants | None = None) -> tuple[str, int | None]:
+    """Split ``"base_chance[0]"`` into ``("base_chance", 0)``; ``"x"`` into ``("x", None)``.
+
+    Raises:
+        ConstantsError: naming the address and what is allowed.
+    """
+    constants = constants if constants is not None else _default()
+    text = str(address).strip()
+    name, index = text, None
+    if text.endswith("]") and "[" in text:
+        name, _, rest = text[:-1].partition("[")
+        if not rest.isdigit():
+            raise ConstantsError(f"{address!r} is not a constant's address; allowed: a name "
+                                 "such as 'voice_exponent' or a list entry such as "
+                                 "'base_chance[0]'")
+        index = int(rest)
+    if name not in Constants.names():
+        raise ConstantsError(f"{address!r} is not a constant; allowed: a name of "
+                             "fitted.toml, such as 'voice_exponent' or 'base_chance[0]' "
+                             "(see coprod_sim.calibration.constants.addresses())")
+    value = getattr(constants, name)
+    if isinstance(value, tuple):
+        if index is None:
+            raise ConstantsError(f"{address!r} is a list of {len(value)} values; allowed: "
+                                 f"one entry, {name}[0] to {name}[{len(value) - 1}]")
+        if index >= len(value):
+            raise ConstantsError(f"{address!r}: index {index} is out of range; allowed: "
+                                 f"{name}[0] to {name}[{len(value) - 1}]")
+    elif index is not None:
+        raise ConstantsError(f"{address!r}: {name} is a single value; allowed: {name!r}")
+    return name, index
+
+
+def addresses(constants: Constants | None = None) -> tuple[str, ...]:
+    """Every single value's address, in file order (``base_chance[0]``, ...)."""
+    constants = constants if constants is not None else _default()
+    out: list[str] = []
+    for name in Constants.names():
+        value = getattr(constants, name)
+        if isinstance(value, tuple):
+            out.extend(f"{name}[{i}]" for i in range(len(value)))
+        else:
+            out.append(name)
+    return tuple(out)
 
 
 def _clean(name: str, value: Any, kind: Any, source: str) -> Any:
@@ -203,4 +303,4 @@ def _default() -> Constants:
     return Constants.load(FITTED)
 
 
-__all__ = ["Constants", "ConstantsError", "FITTED"]
+__all__ = ["Constants", "ConstantsError", "FITTED", "addresses", "parse_address"]

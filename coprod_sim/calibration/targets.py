@@ -163,19 +163,33 @@ def resolve(path: str | Path) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    return _read_raw(path)[0]
+
+
+def _read_raw(path: Path) -> tuple[dict[str, Any], bytes]:
+    """Parse a targets file with the limits of scenario files (:mod:`coprod_sim.fileio`).
+
+    A regular file only (never a FIFO or device), at most ``MAX_TEXT_BYTES``,
+    not nested hundreds of levels deep.
+    """
+    from coprod_sim.fileio import MAX_TEXT_BYTES, FileProblem, read_bytes_capped
+
+    if not path.exists() and not path.is_symlink():
         raise CalibrationError(f"targets file {path} not found (give a path, or the "
-                               f"built-in name 'evidence')") from None
-    except OSError as err:
-        raise CalibrationError(f"targets file {path} cannot be read ({err.strerror})") from None
+                               f"built-in name 'evidence')")
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        raw = read_bytes_capped(path, MAX_TEXT_BYTES)
+    except FileProblem as err:
+        raise CalibrationError(f"targets file {path} {err.strerror}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig")), raw
     except UnicodeDecodeError:
         raise CalibrationError(f"targets file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise CalibrationError(f"targets file {path} is not valid TOML ({err})") from None
+    except RecursionError:
+        raise CalibrationError(f"targets file {path} is nested too deeply; allowed: TOML "
+                               "that is not nested hundreds of levels deep") from None
 
 
 def _number(where: str, key: str, value: Any) -> float:
@@ -367,7 +381,7 @@ def load(path: str | Path, _seen: tuple[Path, ...] = ()) -> Targets:
             value and what is allowed.
     """
     path = resolve(path)
-    data = _read(path)
+    data, raw = _read_raw(path)
     source = path.name
     unknown = sorted(set(data) - {"calibration", "fit", "target", "extends", "drop",
                                   "title", "description"})
@@ -417,8 +431,7 @@ def load(path: str | Path, _seen: tuple[Path, ...] = ()) -> Targets:
     if not targets:
         raise CalibrationError(f"{source}: no [[target]] to fit")
     # The hash covers the file and, for a file that extends another, that one's hash.
-    digest = hashlib.sha256(path.read_bytes()
-                            + (base.sha256.encode("ascii") if base else b"")).hexdigest()
+    digest = hashlib.sha256(raw + (base.sha256.encode("ascii") if base else b"")).hexdigest()
     return Targets(path, digest, settings, fit, tuple(targets))
 
 

@@ -43,6 +43,7 @@ import os
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -236,7 +237,12 @@ def _run_all(chunks: list[list[Any]], payload: bytes, summary: bool, workers: in
         futures = [pool.submit(evaluate_chunk, c, payload, summary) for c in chunks]
         try:
             for fut in as_completed(futures):
-                yield fut.result()
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    from coprod_sim.experiments.backends import GUARD_MESSAGE
+
+                    raise UsageError(GUARD_MESSAGE) from None
         except BaseException:
             for fut in futures:
                 fut.cancel()
@@ -319,6 +325,9 @@ def evaluate(points: pd.DataFrame, *, seeds: int | Sequence[int] = 3, seed: int 
                              "Parquet)")
     full = validate_points(points, base, weeks)
     seed_lists = _seeds(seeds, seed, len(full), same_seeds)
+    from coprod_sim.experiments.backends import refuse_while_bootstrapping
+
+    refuse_while_bootstrapping()
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if workers < 1:
         raise UsageError(f"workers is {workers}; allowed: at least 1")

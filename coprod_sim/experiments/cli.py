@@ -187,6 +187,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print("Installed software matches the recorded versions.")
     for line in rep.software_cautions:
         print(f"  Note: {line}.")
+    if rep.constants_note:
+        print(rep.constants_note)
+    for line in rep.constants_differences[:10]:
+        print("  " + line)
     if changed:
         print("  Levers changed from the defaults: "
               + ", ".join(f"{k}={v!r}" for k, v in changed.items()))

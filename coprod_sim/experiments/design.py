@@ -23,6 +23,7 @@ comparable across levers.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -36,10 +37,11 @@ from typing import Any
 import numpy as np
 
 from coprod_sim import presets
+from coprod_sim.calibration.constants import Constants
 from coprod_sim.cli import UsageError
 from coprod_sim.columns import DROPPED, RENAMED
 from coprod_sim.experiments.provenance import package_versions
-from coprod_sim.fileio import MAX_TEXT_BYTES, FileProblem, read_text_capped
+from coprod_sim.fileio import MAX_TEXT_BYTES, FileProblem, read_bytes_capped, read_text_capped
 from coprod_sim.outcomes import NUMERIC, OUTCOMES
 from coprod_sim.parameters import PARAMETERS, Param
 from coprod_sim.scenario import Scenario, ScenarioError
@@ -67,8 +69,9 @@ def default_replicates(kind: str) -> int:
 
 
 _TOP_KEYS = ("name", "description", "base", "base_file", "weeks", "replicates", "seed",
-             "same_seeds", "set", "design", "factors", "scenarios", "outputs")
-_DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
+             "same_seeds", "set", "design", "factors", "levers", "uncertainties",
+             "constants", "scenarios", "outputs")
+_DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed", "uncertainty_samples")
 _OUTPUT_KEYS = ("weekly", "outcomes")
 _SCENARIO_KEYS = ("name", "preset", "file", "set")
 
@@ -107,11 +110,58 @@ class Factor:
     choices: tuple[Any, ...] = ()
     values: tuple[Any, ...] = ()
     steps: int | None = None
+    #: ``"lever"`` (what a service chooses) or ``"uncertainty"`` (what we do not know).
+    role: str = "lever"
+    #: ``"uniform"``, ``"triangular"``, ``"normal"`` or ``"posterior"``.
+    distribution: str = "uniform"
+    mode: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    #: Factors of one group move together in a Sobol or Morris design.
+    group: str | None = None
+    #: A posterior: its file, constant addresses, rows (samples) and weights.
+    file: str | None = None
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[float, ...], ...] = ()
+    weights: tuple[float, ...] = ()
 
     @property
     def param(self) -> Param:
-        """The parameter-table entry of this factor."""
+        """The parameter-table entry of this factor (levers and evidence figures)."""
         return PARAMETERS[self.name]
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a constant of ``fitted.toml`` (an address such as ``base_chance[0]``)."""
+        return self.name not in PARAMETERS and self.distribution != "posterior"
+
+    @property
+    def kind(self) -> str:
+        """The parameter kind (``"float"`` for constants; ``"posterior"``)."""
+        if self.distribution == "posterior":
+            return "posterior"
+        return "float" if self.is_constant else self.param.kind
+
+    def _quantile(self, u: float) -> float:
+        """The value at cumulative probability ``u`` of a number's distribution."""
+        if self.distribution == "triangular":
+            lo, mo, hi = float(self.low), float(self.mode), float(self.high)
+            cut = (mo - lo) / (hi - lo)
+            if u <= cut:
+                return lo + math.sqrt(u * (hi - lo) * (mo - lo))
+            return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mo))
+        if self.distribution == "normal":
+            from scipy.stats import norm
+
+            lo = norm.cdf(self.low, self.mean, self.sd) if self.low is not None else 0.001
+            hi = norm.cdf(self.high, self.mean, self.sd) if self.high is not None else 0.999
+            value = float(norm.ppf(lo + u * (hi - lo), self.mean, self.sd))
+            if self.low is not None:
+                value = max(value, float(self.low))
+            if self.high is not None:
+                value = min(value, float(self.high))
+            return value
+        return float(self.low + u * (self.high - self.low))
 
     def grid_values(self) -> tuple[Any, ...]:
         """The values this factor takes in a full-factorial grid."""
@@ -120,34 +170,69 @@ class Factor:
         if self.choices:
             return self.choices
         steps = self.steps or 3
+        if self.distribution in ("triangular", "normal"):
+            return tuple(float(round(self._quantile((i + 0.5) / steps), 10))
+                         for i in range(steps))
         raw = np.linspace(self.low, self.high, steps)
-        if self.param.kind == "int":
+        if self.kind == "int":
             return tuple(dict.fromkeys(int(round(v)) for v in raw))
         return tuple(float(round(v, 10)) for v in raw)
 
     def from_unit(self, u: float) -> Any:
-        """Map a sample in ``[0, 1]`` to a value of this lever (see module notes)."""
+        """Map a sample in ``[0, 1]`` to a value of this factor (see module notes).
+
+        A posterior gives the index of its row (see :meth:`point_values`).
+        """
         u = min(max(float(u), 0.0), 1.0)
-        kind = self.param.kind
+        kind = self.kind
+        if kind == "posterior":
+            cum = np.cumsum(self.weights) if self.weights else None
+            n = len(self.rows)
+            if cum is None:
+                return min(n - 1, int(math.floor(u * n)))
+            return min(n - 1, int(np.searchsorted(cum / cum[-1], u, side="right")))
         if kind == "float":
-            return float(self.low + u * (self.high - self.low))
+            return self._quantile(u)
         if kind == "int":
             lo, hi = int(self.low), int(self.high)
             return min(hi, lo + int(math.floor(u * (hi - lo + 1))))
         options = self.choices
         return options[min(len(options) - 1, int(math.floor(u * len(options))))]
 
+    def point_values(self, value: Any) -> dict[str, Any]:
+        """The columns a value of this factor gives a design point.
+
+        A posterior's row index gives ``posterior`` (the row) and one value per
+        constant in the file; any other factor gives ``{name: value}``.
+        """
+        if self.kind != "posterior":
+            return {self.name: value}
+        row = int(value)
+        return {"posterior": row, **dict(zip(self.columns, self.rows[row], strict=True))}
+
     def describe(self) -> dict[str, Any]:
-        """A JSON-friendly description for the manifest."""
-        out: dict[str, Any] = {"name": self.name, "kind": self.param.kind}
+        """A JSON-friendly description for the manifest (everything to rebuild it)."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        if self.role != "lever":
+            out["role"] = self.role
+        if self.distribution != "uniform":
+            out["distribution"] = self.distribution
         if self.low is not None:
             out.update(low=self.low, high=self.high)
+        for key in ("mode", "mean", "sd", "group", "file"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         if self.choices:
             out["choices"] = list(self.choices)
         if self.values:
             out["values"] = list(self.values)
         if self.steps:
             out["steps"] = self.steps
+        if self.columns:
+            out["columns"] = list(self.columns)
+            out["rows"] = [list(r) for r in self.rows]
+            if self.weights:
+                out["weights"] = list(self.weights)
         return out
 
 
@@ -165,6 +250,14 @@ def make_factor(name: str, spec: Any = None, *, grid: bool = False,
     Raises:
         ExperimentError: naming the key, the value and what is allowed.
     """
+    if isinstance(spec, Mapping) and "group" in spec:  # factors of a group move together
+        group = spec["group"]
+        if not (isinstance(group, str) and group):
+            raise ExperimentError(f"factors.{name}.group", group, "a group name (text)",
+                                  source)
+        rest = {k: v for k, v in spec.items() if k != "group"}
+        factor = make_factor(name, rest, grid=grid, source=source)
+        return dataclasses.replace(factor, group=group)
     key = f"factors.{name}"
     p = PARAMETERS.get(name)
     if p is None:
@@ -233,6 +326,230 @@ def make_factor(name: str, spec: Any = None, *, grid: bool = False,
     return Factor(name, lo, hi, (), steps=steps)
 
 
+#: Distributions an uncertainty may take (``distribution = ...``).
+DISTRIBUTIONS = ("uniform", "triangular", "normal")
+
+#: Most rows read from a posterior file (each is stored in the plan).
+MAX_POSTERIOR_ROWS = 100_000
+
+
+def _number(key: str, value: Any, source: str | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(float(value)):
+        raise ExperimentError(key, value, "a finite number", source)
+    return float(value)
+
+
+def make_uncertainty(name: str, spec: Any = None, *, grid: bool = False,
+                     source: str | None = None, constants: Constants | None = None,
+                     folder: str | os.PathLike | None = None) -> Factor:
+    """Build an uncertainty: a constant (by address), an evidence figure, or a posterior.
+
+    Args:
+        name: A constant's address (``"voice_exponent"``, ``"base_chance[0]"``),
+            a parameter-table name, or ``"posterior"``.
+        spec: A table: ``low``/``high`` (uniform), ``distribution`` with its
+            numbers (``mode``; ``mean``, ``sd``), ``group``, ``steps`` (grids);
+            a list of values (grids); for ``posterior``, ``{ file = ... }``.
+        grid: Whether the factor is for a grid.
+        source: File name for error messages.
+        constants: The experiment's constants (to check addresses).
+        folder: Folder that relative posterior files are read from.
+
+    Raises:
+        ExperimentError: naming the key, the value and what is allowed.
+    """
+    key = f"uncertainties.{name}"
+    if name == "posterior":
+        return _posterior(spec, key, source, constants, folder)
+    spec = {} if spec is None else spec
+    group = None
+    if isinstance(spec, Mapping):
+        group = spec.get("group")
+        if group is not None and not (isinstance(group, str) and group):
+            raise ExperimentError(f"{key}.group", group, "a group name (text)", source)
+    if name in PARAMETERS:
+        if isinstance(spec, Mapping) and ("distribution" in spec or "mode" in spec
+                                          or "mean" in spec):
+            if PARAMETERS[name].kind != "float":
+                raise ExperimentError(f"{key}.distribution", spec.get("distribution"),
+                                      "uniform for a parameter that is not a number", source)
+        plain = {k: v for k, v in spec.items() if k in ("low", "high", "steps", "choices")} \
+            if isinstance(spec, Mapping) else spec
+        lever = make_factor(name, plain, grid=grid, source=source)
+        if isinstance(spec, Mapping):
+            _check_keys(spec, ("low", "high", "steps", "choices", "group", "distribution",
+                               "mode", "mean", "sd"), f"{key}.", source)
+            dist = spec.get("distribution", "uniform")
+            if dist != "uniform":
+                return _distributed(name, spec, key, source, grid, group,
+                                    lever.low, lever.high)
+        return Factor(lever.name, lever.low, lever.high, lever.choices, lever.values,
+                      lever.steps, role="uncertainty", group=group)
+    try:
+        from coprod_sim.calibration.constants import parse_address
+
+        parse_address(name, constants)
+    except ValueError as err:
+        raise ExperimentError(key, name, "a parameter-table name, 'posterior' or a constant's "
+                              f"address ({err})", source) from None
+    if isinstance(spec, (list, tuple)):
+        if not grid:
+            raise ExperimentError(key, spec, "a table such as { low = ..., high = ... } for a "
+                                  "sampled design (lists of values are for grids)", source)
+        if not spec:
+            raise ExperimentError(key, spec, "a non-empty list of numbers", source)
+        values = tuple(dict.fromkeys(_number(key, v, source) for v in spec))
+        return Factor(name, min(values), max(values), values=values, role="uncertainty")
+    if not isinstance(spec, Mapping):
+        raise ExperimentError(key, spec, "a table such as { low = ..., high = ... }", source)
+    _check_keys(spec, ("low", "high", "steps", "group", "distribution", "mode", "mean", "sd"),
+                f"{key}.", source)
+    if spec.get("distribution", "uniform") != "uniform":
+        return _distributed(name, spec, key, source, grid, group, None, None)
+    for k in ("low", "high"):
+        if k not in spec:
+            raise ExperimentError(f"{key}.{k}", None, "a number: a constant has no table "
+                                  "range, so give low and high", source)
+    lo, hi = _number(f"{key}.low", spec["low"], source), _number(f"{key}.high",
+                                                                  spec["high"], source)
+    if lo >= hi:
+        raise ExperimentError(f"{key}.low", lo, f"less than high ({hi:g})", source)
+    return Factor(name, lo, hi, steps=_steps(spec, key, source, grid), role="uncertainty",
+                  group=group)
+
+
+def _steps(spec: Mapping[str, Any], key: str, source: str | None, grid: bool) -> int | None:
+    steps = spec.get("steps")
+    if steps is None:
+        return None
+    if not grid:
+        raise ExperimentError(f"{key}.steps", steps, "no steps in a sampled design", source)
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 2 <= steps <= 101:
+        raise ExperimentError(f"{key}.steps", steps, "a whole number from 2 to 101", source)
+    return steps
+
+
+def _distributed(name: str, spec: Mapping[str, Any], key: str, source: str | None,
+                 grid: bool, group: str | None, table_low: float | None,
+                 table_high: float | None) -> Factor:
+    dist = spec.get("distribution")
+    if dist not in DISTRIBUTIONS:
+        raise ExperimentError(f"{key}.distribution", dist,
+                              "one of " + ", ".join(repr(d) for d in DISTRIBUTIONS), source)
+    nums = {k: _number(f"{key}.{k}", spec[k], source) for k in ("low", "high", "mode",
+                                                                 "mean", "sd") if k in spec}
+    for k in ("low", "high"):
+        limit = table_low if k == "low" else table_high
+        if k in nums and limit is not None and not table_low <= nums[k] <= table_high:
+            raise ExperimentError(f"{key}.{k}", nums[k], f"a number from {table_low:g} to "
+                                  f"{table_high:g} (the parameter table's range)", source)
+    steps = _steps(spec, key, source, grid)
+    if dist == "triangular":
+        for k in ("low", "mode", "high"):
+            if k not in nums:
+                raise ExperimentError(f"{key}.{k}", None, "a number (a triangular "
+                                      "distribution needs low, mode and high)", source)
+        if not nums["low"] <= nums["mode"] <= nums["high"] or nums["low"] >= nums["high"]:
+            raise ExperimentError(f"{key}.mode", nums["mode"], f"low <= mode <= high, with "
+                                  f"low < high (low {nums['low']:g}, high {nums['high']:g})",
+                                  source)
+        return Factor(name, nums["low"], nums["high"], steps=steps, role="uncertainty",
+                      distribution="triangular", mode=nums["mode"], group=group)
+    for k in ("mean", "sd"):
+        if k not in nums:
+            raise ExperimentError(f"{key}.{k}", None, "a number (a normal distribution "
+                                  "needs mean and sd)", source)
+    if nums["sd"] <= 0:
+        raise ExperimentError(f"{key}.sd", nums["sd"], "a number above 0", source)
+    lo = nums.get("low", table_low)
+    hi = nums.get("high", table_high)
+    if lo is not None and hi is not None and lo >= hi:
+        raise ExperimentError(f"{key}.low", lo, f"less than high ({hi:g})", source)
+    return Factor(name, lo, hi, steps=steps, role="uncertainty", distribution="normal",
+                  mean=nums["mean"], sd=nums["sd"], group=group)
+
+
+def _posterior(spec: Any, key: str, source: str | None, constants: Constants | None,
+               folder: str | os.PathLike | None) -> Factor:
+    if not isinstance(spec, Mapping) or "file" not in spec:
+        raise ExperimentError(key, spec, "a table { file = \"samples.csv\" } (a CSV or "
+                              "Parquet file: one row per sample, one column per constant)",
+                              source)
+    _check_keys(spec, ("file", "group"), f"{key}.", source)
+    file = spec["file"]
+    if not isinstance(file, str) or not file:
+        raise ExperimentError(f"{key}.file", file, "the path of a CSV or Parquet file",
+                              source)
+    path = Path(file)
+    if not path.is_absolute():
+        path = Path(folder or ".") / path
+    table = read_posterior(path, constants, source=source, key=f"{key}.file")
+    weights = ()
+    if "weight" in table:
+        weights = tuple(float(w) for w in table.pop("weight"))
+    columns = tuple(table.columns)
+    rows = tuple(tuple(float(v) for v in row) for row in table.itertuples(index=False))
+    return Factor("posterior", role="uncertainty", distribution="posterior", file=str(file),
+                  columns=columns, rows=rows, weights=weights, group=spec.get("group"))
+
+
+def read_posterior(path: str | os.PathLike, constants: Constants | None = None, *,
+                   source: str | None = None, key: str = "posterior.file") -> Any:
+    """Read a posterior file: one row per sample, one column per constant (and ``weight``).
+
+    Raises:
+        ExperimentError: naming the file and what is wrong.
+    """
+    import io
+
+    import pandas as pd
+
+    from coprod_sim.calibration.constants import parse_address
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ExperimentError(key, str(path), "a .csv or .parquet file", source)
+    try:
+        raw = read_bytes_capped(path, 64 * MAX_TEXT_BYTES)
+    except FileProblem as err:
+        raise ExperimentError(key, str(path), f"a readable file ({err.strerror})",
+                              source) from None
+    try:
+        table = (pd.read_csv(io.BytesIO(raw)) if suffix == ".csv"
+                 else pd.read_parquet(io.BytesIO(raw)))
+    except Exception as err:  # any parser's complaint: one line
+        raise ExperimentError(key, str(path), f"a readable {suffix[1:]} table "
+                              f"({type(err).__name__}: {err})", source) from None
+    if not 1 <= len(table) <= MAX_POSTERIOR_ROWS:
+        raise ExperimentError(key, str(path), f"from 1 to {MAX_POSTERIOR_ROWS:,} rows "
+                              f"(it has {len(table):,})", source)
+    names = [str(c) for c in table.columns]
+    if len(set(names)) != len(names) or not [c for c in names if c != "weight"]:
+        raise ExperimentError(key, str(path), "distinct columns, at least one a constant",
+                              source)
+    for col in names:
+        if col == "weight":
+            continue
+        try:
+            parse_address(col, constants)
+        except ValueError as err:
+            raise ExperimentError(key, f"column {col!r}", f"a constant's address or "
+                                  f"'weight' ({err})", source) from None
+    try:
+        table = table.astype(float)
+    except (TypeError, ValueError):
+        raise ExperimentError(key, str(path), "numbers only in every column", source) \
+            from None
+    if not np.isfinite(table.to_numpy()).all():
+        raise ExperimentError(key, str(path), "finite numbers only (no gaps)", source)
+    if "weight" in table and ((table["weight"] < 0).any() or table["weight"].sum() <= 0):
+        raise ExperimentError(key, str(path), "weights of 0 or more, not all 0", source)
+    table.columns = names
+    return table
+
+
 # ---------------------------------------------------------------------------
 # Experiment
 # ---------------------------------------------------------------------------
@@ -262,6 +579,12 @@ class Experiment:
         weekly: Keep the weekly table (one row per run and week).
         outcomes: Outcomes analysed by :func:`~coprod_sim.experiments.analyse`.
         source: File the experiment came from (for messages).
+        uncertainties: What we do not know, varied like levers (constants by
+            address, evidence figures, a posterior): see :func:`make_uncertainty`.
+        constants: The constants every run starts from (None: the shipped fit).
+        constants_source: Where they came from (``"shipped"`` or a file name).
+        uncertainty_samples: Grids: cross every lever combination with this many
+            Latin hypercube draws of the uncertainties ("worlds"; 0: none).
     """
 
     name: str = "experiment"
@@ -280,26 +603,80 @@ class Experiment:
     weekly: bool = True
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
     source: str | None = None
+    uncertainties: list[Factor] = field(default_factory=list)
+    constants: Constants | None = None
+    constants_source: str = "shipped"
+    uncertainty_samples: int = 0
     #: True when ``replicates`` was not given and took the design's default.
     replicates_by_default: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.constants is not None and self.constants_source == "shipped" \
+                and self.constants != Constants.load():
+            self.constants_source = "python"  # given in Python, not the shipped fit
         if self.replicates is None:
             self.replicates = default_replicates(self.kind)
             self.replicates_by_default = True
 
+    @property
+    def all_factors(self) -> list[Factor]:
+        """Levers, then uncertainties (uncertainties marked ``role="uncertainty"``)."""
+        unc = [f if f.role == "uncertainty" else dataclasses.replace(f, role="uncertainty")
+               for f in self.uncertainties]
+        return list(self.factors) + unc
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly description (stored in the manifest)."""
-        return {
+        out = {
             "name": self.name, "description": self.description, "kind": self.kind,
             "scenarios": [s.name for s in self.scenarios],
-            "factors": [f.describe() for f in self.factors],
+            "factors": [f.describe() for f in self.all_factors],
             "samples": self.samples, "levels": self.levels,
             "second_order": self.second_order, "replicates": self.replicates,
             "seed": self.seed, "design_seed": self.design_seed,
             "same_seeds": self.same_seeds, "weeks": self.weeks, "weekly": self.weekly,
             "outcomes": list(self.outcomes), "source": self.source,
+            "constants": constants_record(self.constants, self.constants_source),
         }
+        if self.uncertainty_samples:
+            out["uncertainty_samples"] = self.uncertainty_samples
+        return out
+
+
+def constants_record(constants: Constants | None, source: str = "shipped") -> dict[str, Any]:
+    """What the manifest records of the constants: source, SHA-256 and every value."""
+    constants = constants if constants is not None else Constants.load()
+    return {"source": source, "sha256": constants.sha256(), "values": constants.to_dict()}
+
+
+def load_constants(spec: Any, folder: str | os.PathLike | None = None,
+                   source: str | None = None, key: str = "constants"
+                   ) -> tuple[Constants, str]:
+    """The constants an experiment names: ``"shipped"`` or a constants file.
+
+    Returns:
+        ``(constants, source)``: the source is ``"shipped"`` or the file's name as given.
+
+    Raises:
+        ExperimentError: naming the file and what is wrong.
+    """
+    from coprod_sim.calibration.constants import ConstantsError
+
+    if isinstance(spec, Constants):
+        return spec, "python"
+    if spec is None or spec == "shipped":
+        return Constants.load(), "shipped"
+    if not isinstance(spec, (str, os.PathLike)) or not str(spec):
+        raise ExperimentError(key, spec, "\"shipped\" or the path of a constants file "
+                              "(.toml, as written by `coprod-sim calibrate --write`)", source)
+    path = Path(spec)
+    if not path.is_absolute() and folder is not None:
+        path = Path(folder) / path
+    try:
+        return Constants.load(path), str(spec)
+    except ConstantsError as err:
+        raise ExperimentError(key, str(spec), f"a readable constants file ({err})",
+                              source) from None
 
 
 def _want(data: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], allowed: str,
@@ -415,7 +792,10 @@ def experiment_from_dict(data: Mapping[str, Any], source: str | None = None,
         raise ExperimentError("design.levels", levels, "an even whole number from 2 to 20",
                               source)
 
-    raw_factors = data.get("factors", {})
+    if "factors" in data and "levers" in data:
+        raise ExperimentError("levers", data["levers"], "either [levers] or [factors] (an "
+                              "older name for the same table), not both", source)
+    raw_factors = data.get("levers", data.get("factors", {}))
     if isinstance(raw_factors, list):
         if not all(isinstance(f, str) for f in raw_factors):
             raise ExperimentError("factors", raw_factors, "a list of parameter names or a "
@@ -426,9 +806,35 @@ def experiment_from_dict(data: Mapping[str, Any], source: str | None = None,
                               "([factors])", source)
     factors = [make_factor(k, v, grid=kind == "grid", source=source)
                for k, v in raw_factors.items()]
-    if kind in SAMPLED and len(factors) < 2:
-        raise ExperimentError("factors", list(raw_factors), f"at least two levers for a {kind} "
-                              "design", source)
+    constants, constants_source = load_constants(data.get("constants"), folder, source)
+    unc_samples = _want(design, "uncertainty_samples", int, "a whole number from 1 to "
+                        "100000", source, 0, "design.")
+    if unc_samples and not 1 <= unc_samples <= 100_000:
+        raise ExperimentError("design.uncertainty_samples", unc_samples, "a whole number from "
+                              "1 to 100000", source)
+    if unc_samples and kind != "grid":
+        raise ExperimentError("design.uncertainty_samples", unc_samples, "only in a grid "
+                              f"design (a {kind} design samples uncertainties with the levers)",
+                              source)
+    raw_unc = _want(data, "uncertainties", dict, "a table ([uncertainties])", source, {})
+    uncertainties = [make_uncertainty(k, v, grid=kind == "grid" and not unc_samples,
+                                      source=source, constants=constants, folder=folder)
+                     for k, v in raw_unc.items()]
+    if unc_samples and not uncertainties:
+        raise ExperimentError("design.uncertainty_samples", unc_samples, "an [uncertainties] "
+                              "table to sample", source)
+    if kind == "grid" and not unc_samples:
+        for f in uncertainties:
+            if f.kind == "posterior":
+                raise ExperimentError("uncertainties.posterior", f.file, "a sampled design, "
+                                      "or [design] uncertainty_samples = N in a grid", source)
+    names_all = [f.name for f in factors] + [f.name for f in uncertainties]
+    clash = sorted({n for n in names_all if names_all.count(n) > 1})
+    if clash:
+        raise ExperimentError("uncertainties", clash, "names that are not also levers", source)
+    if kind in SAMPLED and len(factors) + len(uncertainties) < 2:
+        raise ExperimentError("factors", list(raw_factors), f"at least two levers or "
+                              f"uncertainties for a {kind} design", source)
 
     base = _want(data, "base", str, "a preset name", source)
     base_file = _want(data, "base_file", str, "a scenario file (.toml or .json)", source)
@@ -477,7 +883,9 @@ def experiment_from_dict(data: Mapping[str, Any], source: str | None = None,
                      kind=kind, samples=samples, levels=levels, second_order=second_order,
                      replicates=replicates, seed=seed, design_seed=design_seed,
                      same_seeds=same_seeds, weeks=weeks, weekly=weekly,
-                     outcomes=tuple(outcomes), source=source)
+                     outcomes=tuple(outcomes), source=source, uncertainties=uncertainties,
+                     constants=constants, constants_source=constants_source,
+                     uncertainty_samples=unc_samples)
     return exp
 
 
@@ -503,7 +911,46 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     except RecursionError:
         raise ExperimentError("file", path.name, "valid TOML that is not nested hundreds of "
                               "levels deep", str(path)) from None
+    if os.environ.get(QUICK_ENV, "") not in ("", "0"):
+        data = quick(data)
     return experiment_from_dict(data, source=str(path), folder=path.parent)
+
+
+#: Set this environment variable (to 1) to try any experiment file quickly: see :func:`quick`.
+QUICK_ENV = "COPROD_SIM_QUICK"
+
+
+def quick(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A small version of an experiment file's contents, for a quick try.
+
+    At most 40 people, 12 weeks and 2 replicates; Saltelli designs at most 8
+    base samples, Latin designs 64 points, Morris designs 4 trajectories.
+    The name says so (``..._quick``), so its results are never mistaken for
+    (or resumed into) the full experiment's. Used when ``COPROD_SIM_QUICK=1``
+    is set (the kit's tests run the documentation's examples this way).
+    """
+    import copy
+
+    out = copy.deepcopy(dict(data))
+    out["name"] = f"{out.get('name', 'experiment')}_quick"
+    out["weeks"] = min(int(out.get("weeks") or 12), 12) if isinstance(
+        out.get("weeks", 12), int) else out.get("weeks")
+    if isinstance(out.get("replicates"), int):
+        out["replicates"] = min(out["replicates"], 2)
+    design = out.get("design")
+    if isinstance(design, dict) and isinstance(design.get("samples"), int):
+        most = {"saltelli": 8, "latin": 64, "morris": 4}.get(design.get("kind"), 64)
+        design["samples"] = min(design["samples"], most)
+        if "replicates" not in out:
+            out["replicates"] = 2
+    for table in [out.get("set")] + [s.get("set") for s in out.get("scenarios") or []
+                                     if isinstance(s, dict)]:
+        if isinstance(table, dict):
+            n = table.get("n_people", 40)
+            table["n_people"] = min(n, 40) if isinstance(n, int) else n
+    if not isinstance(out.get("set"), dict) and "set" not in out:
+        out["set"] = {"n_people": 40}
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -537,9 +984,31 @@ def design_size(exp: Experiment) -> tuple[int, int]:
         points = len(exp.scenarios)
         for f in exp.factors:
             points *= len(f.grid_values())
+        if exp.uncertainty_samples:
+            points *= exp.uncertainty_samples
+        else:
+            for f in exp.uncertainties:
+                points *= len(f.grid_values())
     else:
-        points = sampled_points(exp.kind, exp.samples, len(exp.factors), exp.second_order)
+        points = sampled_points(exp.kind, exp.samples, n_groups(exp.all_factors),
+                                exp.second_order)
     return points, points * exp.replicates
+
+
+def factor_groups(factors: Sequence[Any]) -> list[str]:
+    """Each factor's group (its own name when it has none)."""
+    out = []
+    for f in factors:
+        name = f if isinstance(f, str) else f.name if isinstance(f, Factor) else f["name"]
+        group = None if isinstance(f, str) else f.group if isinstance(f, Factor) \
+            else f.get("group")
+        out.append(group or name)
+    return out
+
+
+def n_groups(factors: Sequence[Any]) -> int:
+    """How many groups (of factors moving together) a sampled design has."""
+    return len(dict.fromkeys(factor_groups(factors)))
 
 
 def describe_size(exp: Experiment) -> str:
@@ -605,26 +1074,54 @@ def run_seed(base_seed: int, point: int, replicate: int, same_seeds: bool = True
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
-def salib_problem(factors: Sequence[Factor] | Sequence[str]) -> dict[str, Any]:
-    """The SALib problem: every factor on ``[0, 1]`` (mapped by :meth:`Factor.from_unit`)."""
-    names = [f if isinstance(f, str) else f.name for f in factors]
-    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+def salib_problem(factors: Sequence[Any]) -> dict[str, Any]:
+    """The SALib problem: every factor on ``[0, 1]`` (mapped by :meth:`Factor.from_unit`).
+
+    Factors are :class:`Factor` objects, names or manifest descriptions; when
+    any has a ``group``, the problem has SALib's ``groups`` (ungrouped factors
+    are each their own group).
+    """
+    names = [f if isinstance(f, str) else f.name if isinstance(f, Factor) else f["name"]
+             for f in factors]
+    problem: dict[str, Any] = {"num_vars": len(names), "names": names,
+                               "bounds": [[0.0, 1.0]] * len(names)}
+    groups = factor_groups(factors)
+    if groups != names:
+        problem["groups"] = groups
+    return problem
+
+
+def _design_seed(experiment: Mapping[str, Any]) -> int:
+    seed = experiment["seed"] if experiment.get("design_seed") is None \
+        else experiment["design_seed"]
+    return int(seed) % 2**32
+
+
+def _worlds(experiment: Mapping[str, Any]) -> np.ndarray:
+    """The Latin hypercube of the uncertainties crossed with a grid (rows are worlds)."""
+    from SALib.sample import latin
+
+    unc = [f["name"] for f in experiment["factors"] if f.get("role") == "uncertainty"]
+    n = int(experiment["uncertainty_samples"])
+    if len(unc) == 1:  # SALib's latin needs no special case, but keep the shape plain
+        rng = np.random.default_rng(_design_seed(experiment))
+        return ((rng.permutation(n) + rng.random(n)) / n).reshape(n, 1)
+    return latin.sample(salib_problem(unc), n, seed=_design_seed(experiment))
 
 
 def _sample(experiment: Mapping[str, Any]) -> np.ndarray:
-    names = [f["name"] for f in experiment["factors"]]
-    problem = salib_problem(names)
-    seed = experiment["seed"] if experiment.get("design_seed") is None \
-        else experiment["design_seed"]
-    seed = int(seed) % 2**32
+    problem = salib_problem(experiment["factors"])
+    seed = _design_seed(experiment)
     kind, samples = experiment["kind"], int(experiment["samples"])
-    size = sampled_points(kind, samples, len(names), bool(experiment.get("second_order")))
+    size = sampled_points(kind, samples, n_groups(experiment["factors"]),
+                          bool(experiment.get("second_order")))
     if size > MAX_SAMPLED_POINTS:
         raise ExperimentError("design.samples", samples, f"a size that gives at most "
                               f"{MAX_SAMPLED_POINTS:,} points (this one gives {size:,})",
                               experiment.get("source"))
     if kind == "latin":
         from SALib.sample import latin
+        problem.pop("groups", None)  # a Latin hypercube draws every factor on its own
         return latin.sample(problem, samples, seed=seed)
     if kind == "saltelli":
         from SALib.sample import sobol
@@ -645,7 +1142,12 @@ def sample_unit(exp: Experiment) -> np.ndarray:
 def _factor_from(desc: Mapping[str, Any]) -> Factor:
     return Factor(desc["name"], desc.get("low"), desc.get("high"),
                   tuple(desc.get("choices", ())), tuple(desc.get("values", ())),
-                  desc.get("steps"))
+                  desc.get("steps"), role=desc.get("role", "lever"),
+                  distribution=desc.get("distribution", "uniform"), mode=desc.get("mode"),
+                  mean=desc.get("mean"), sd=desc.get("sd"), group=desc.get("group"),
+                  file=desc.get("file"), columns=tuple(desc.get("columns", ())),
+                  rows=tuple(tuple(r) for r in desc.get("rows", ())),
+                  weights=tuple(desc.get("weights", ())))
 
 
 def _digest(array: np.ndarray) -> str:
@@ -708,23 +1210,39 @@ class Plan:
     def __init__(self, experiment: dict[str, Any], scenarios: dict[str, dict[str, Any]],
                  axes: list[tuple[str, tuple[Any, ...]]] | None, unit: np.ndarray | None,
                  weeks: int | None, weekly: bool, versions: dict[str, str],
-                 explicit_points: list[tuple[str, dict[str, Any]]] | None = None):
+                 explicit_points: list[tuple[str, dict[str, Any]]] | None = None,
+                 worlds: np.ndarray | None = None):
         self.experiment, self.scenarios, self.axes = experiment, scenarios, axes
-        self.unit = unit
+        self.unit, self.worlds = unit, worlds
         self.weeks, self.weekly, self.versions = weeks, weekly, versions
         self.replicates = int(experiment.get("replicates", 1))
         self.seed = int(experiment.get("seed", 0))
         self.same_seeds = bool(experiment.get("same_seeds", True))
         self._explicit = explicit_points
         self._names = list(scenarios)
+        factors = [_factor_from(f) for f in experiment.get("factors", [])
+                   if isinstance(f, Mapping) and "name" in f]
+        self._unc = [f for f in factors if f.role == "uncertainty"]
+        self._n_worlds = len(worlds) if worlds is not None else 1
         if explicit_points is not None:
             n_points = len(explicit_points)
         elif unit is not None:
             n_points = len(unit)
-            self._factors = [_factor_from(f) for f in experiment["factors"]]
+            self._factors = factors
         else:
             self._combos = math.prod(len(v) for _, v in axes or [])
-            n_points = len(self._names) * self._combos
+            n_points = len(self._names) * self._combos * self._n_worlds
+        record = experiment.get("constants")
+        self._constants_values = record.get("values") if isinstance(record, Mapping) else None
+        self.extra_columns: list[str] = []
+        for f in factors:
+            if f.kind == "posterior":
+                self.extra_columns += ["posterior", *f.columns]
+            elif f.name not in PARAMETERS:
+                self.extra_columns.append(f.name)
+        if worlds is not None:
+            self.extra_columns.append("world")
+        self.extra_columns = list(dict.fromkeys(self.extra_columns))
         self.points: Sequence[tuple[str, dict[str, Any]]] = _Lazy(n_points, self._point)
         self.runs: Sequence[tuple[int, int, int, int]] = _Lazy(n_points * self.replicates,
                                                                self._run)
@@ -734,14 +1252,22 @@ class Plan:
             name, values = self._explicit[i]
             return name, dict(values)
         if self.unit is not None:
-            return self._names[0], {f.name: _json_value(f.from_unit(u))
-                                    for f, u in zip(self._factors, self.unit[i], strict=True)}
+            out: dict[str, Any] = {}
+            for f, u in zip(self._factors, self.unit[i], strict=True):
+                out.update(f.point_values(_json_value(f.from_unit(u))))
+            return self._names[0], out
+        i, world = divmod(i, self._n_worlds)
         scenario, rest = divmod(i, self._combos)
         values: dict[str, Any] = {}
         for name, axis in reversed(self.axes or []):
             rest, j = divmod(rest, len(axis))
             values[name] = axis[j]
-        return self._names[scenario], {n: values[n] for n, _ in self.axes or []}
+        values = {n: values[n] for n, _ in self.axes or []}
+        if self.worlds is not None:
+            for f, u in zip(self._unc, self.worlds[world], strict=True):
+                values.update(f.point_values(_json_value(f.from_unit(u))))
+            values["world"] = world
+        return self._names[scenario], values
 
     def _run(self, run: int) -> tuple[int, int, int, int]:
         point, replicate = divmod(run, self.replicates)
@@ -752,17 +1278,42 @@ class Plan:
         return Scenario(name=self.points[point][0], **self.values(point))
 
     def values(self, point: int) -> dict[str, Any]:
-        """The complete parameter values of one design point."""
+        """The complete parameter values of one design point (levers only)."""
         name, values = self.points[point]
-        full = {**self.scenarios[name], **values}
+        full = {**self.scenarios[name], **{k: v for k, v in values.items() if k in PARAMETERS}}
         if self.weeks is not None:
             full["weeks"] = self.weeks
         return full
 
-    def task(self, run: int) -> tuple[int, str, dict[str, Any], int]:
-        """The work of one run: ``(run, scenario name, parameter values, seed)``."""
+    def constant_values(self, point: int) -> dict[str, float]:
+        """The constants a design point changes, by address (empty for most designs)."""
+        if not self.extra_columns:
+            return {}
+        _, values = self.points[point]
+        return {k: v for k, v in values.items()
+                if k not in PARAMETERS and k not in ("posterior", "world")}
+
+    @property
+    def constants(self) -> Constants | None:
+        """The constants every run starts from (None: a plan recorded before they were)."""
+        if self._constants_values is None:
+            return None
+        return Constants.from_dict(dict(self._constants_values), "the plan's constants")
+
+    @property
+    def constants_values(self) -> dict[str, Any] | None:
+        """The recorded constants as plain values (what a task's worker receives)."""
+        return self._constants_values
+
+    def task(self, run: int) -> tuple[int, str, dict[str, Any], int, dict[str, float]]:
+        """The work of one run: ``(run, scenario name, parameter values, seed, constants)``.
+
+        ``constants`` holds only the values this run changes, by address; the
+        rest are the plan's (:attr:`constants_values`), sent once per chunk.
+        """
         _, point, _, seed = self.runs[run]
-        return run, self.points[point][0], self.values(point), seed
+        return run, self.points[point][0], self.values(point), seed, \
+            self.constant_values(point)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (what the manifest stores): small whatever the design size."""
@@ -776,6 +1327,8 @@ class Plan:
             out["unit_sha256"] = _digest(self.unit)
         else:
             out["axes"] = [[n, list(v)] for n, v in self.axes or []]
+            if self.worlds is not None:
+                out["worlds_sha256"] = _digest(self.worlds)
         return out
 
     @classmethod
@@ -801,7 +1354,15 @@ class Plan:
                            unit=None if unit is None else np.asarray(unit, dtype=float))
             if "axes" in data:
                 axes = [(n, tuple(v)) for n, v in data["axes"]]
-                return cls(**args, axes=axes, unit=None)
+                worlds = None
+                if "worlds_sha256" in data:
+                    worlds = _worlds(experiment)
+                    if _digest(worlds) != data["worlds_sha256"]:
+                        raise UsageError("the stored uncertainty sample cannot be drawn again "
+                                         "identically with the installed SALib/numpy "
+                                         f"(recorded: {data.get('versions', {})}); install "
+                                         "the recorded versions")
+                return cls(**args, axes=axes, unit=None, worlds=worlds)
             digest = data["unit_sha256"]
         except (KeyError, TypeError, ValueError) as err:
             raise UsageError(f"the stored plan is incomplete or damaged ({err!r} is missing "
@@ -854,8 +1415,12 @@ def build_plan(exp: Experiment) -> Plan:
         check_size(exp, confirmed=True)
     scenarios = {s.name: s.to_dict() for s in exp.scenarios}
     if exp.kind == "grid":
-        axes = [(f.name, tuple(_json_value(v) for v in f.grid_values())) for f in exp.factors]
-        plan = Plan(exp.to_dict(), scenarios, axes, None, exp.weeks, exp.weekly, versions())
+        gridded = exp.factors if exp.uncertainty_samples else exp.all_factors
+        axes = [(f.name, tuple(_json_value(v) for v in f.grid_values())) for f in gridded]
+        data = exp.to_dict()
+        worlds = _worlds(data) if exp.uncertainty_samples else None
+        plan = Plan(data, scenarios, axes, None, exp.weeks, exp.weekly, versions(),
+                    worlds=worlds)
     else:
         plan = Plan(exp.to_dict(), scenarios, None, sample_unit(exp), exp.weeks, exp.weekly,
                     versions())

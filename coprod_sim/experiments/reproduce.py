@@ -42,6 +42,8 @@ class Reproduction:
     software_differences: list[str] = field(default_factory=list)
     software_cautions: list[str] = field(default_factory=list)
     recorded: str = ""
+    constants_differences: list[str] = field(default_factory=list)
+    constants_note: str = ""
 
     @property
     def matches(self) -> bool:
@@ -58,6 +60,52 @@ def _same(a: Any, b: Any) -> bool:
         except (TypeError, ValueError):
             return False
     return a == b
+
+
+def constants_check(plan: Plan) -> tuple[str, list[str]]:
+    """Compare the constants a plan recorded with the ones its source gives now.
+
+    Returns:
+        ``(note, differences)``: a plain sentence on the constants, and one line
+        per constant whose value differs (empty when they are the same).
+    """
+    from coprod_sim.calibration.constants import Constants, ConstantsError
+
+    record = plan.experiment.get("constants")
+    if not isinstance(record, dict) or not isinstance(record.get("values"), dict):
+        return ("This manifest does not record the model's constants (it was written before "
+                "they were recorded): if fitted.toml has changed since, numbers differ for "
+                "that reason alone."), []
+    source = str(record.get("source", "shipped"))
+    if source == "python":
+        return (f"Constants: the recorded ones (given in Python, sha256 "
+                f"{str(record.get('sha256'))[:12]}) are used."), []
+    try:
+        now = Constants.load() if source == "shipped" else Constants.load(_beside(plan, source))
+    except (ConstantsError, OSError) as err:
+        return (f"The recorded constants ({source}, sha256 {str(record.get('sha256'))[:12]}) "
+                f"are used; their source cannot be read now ({err})."), []
+    recorded = record["values"]
+    changed = [f"{k}: recorded {recorded.get(k)!r}, {source} now {v!r}"
+               for k, v in now.to_dict().items() if recorded.get(k) != v]
+    changed += [f"{k}: recorded {v!r}, not in {source} now" for k, v in recorded.items()
+                if k not in now.to_dict()]
+    if not changed:
+        return (f"Constants: the recorded ones ({source}, sha256 "
+                f"{str(record.get('sha256'))[:12]}) match {source} now."), []
+    return (f"The model's constants differ from those recorded ({len(changed)} changed in "
+            f"{source}): this run uses the recorded constants, so a difference in numbers "
+            "is not from them."), changed
+
+
+def _beside(plan: Plan, source: str) -> str:
+    """A constants file named relative to the experiment file, as it was read."""
+    import os.path
+
+    exp_file = plan.experiment.get("source")
+    if exp_file and not os.path.isabs(source):
+        return os.path.join(os.path.dirname(exp_file), source)
+    return source
 
 
 def reproduce_run(out: str | os.PathLike, run: int) -> Reproduction:
@@ -84,10 +132,15 @@ def reproduce_run(out: str | os.PathLike, run: int) -> Reproduction:
                          f"{len(plan.runs) - 1}")
     _, point, _, seed = plan.runs[run]
     scenario = plan.scenario(point)
-    summary, weekly = run_one(scenario.name, scenario.to_dict(), seed)
+    note, changed = constants_check(plan)
+    constants = plan.constants
+    if constants is not None:
+        constants = constants.with_values(plan.constant_values(point))
+    summary, weekly = run_one(scenario.name, scenario.to_dict(), seed, constants)
     rep = Reproduction(run, seed, scenario, summary, weekly,
                        software_differences=software, software_cautions=cautions(recorded),
-                       recorded=summary_line(recorded))
+                       recorded=summary_line(recorded), constants_differences=changed,
+                       constants_note=note)
     only = ds.field("run") == run
     if paths.runs.exists():
         table = read_table(paths.runs, where=only)

@@ -107,15 +107,36 @@ class Sensitivity:
     replicates: int = 1
 
     def table(self, outcome: str) -> pd.DataFrame:
-        """Wide table for one outcome: one row per parameter, one column per measure."""
-        sub = self.indices[self.indices["outcome"] == outcome]
+        """Wide table for one outcome: one row per parameter, one column per measure.
+
+        For Sobol indices a ``flag`` column says why a value is impossible (S1
+        above 1, ST below S1, a negative index): such values come from too
+        small a sample and must not be read as they are. Pair indices (S2)
+        are in :meth:`pairs`.
+        """
+        sub = self.indices[(self.indices["outcome"] == outcome)
+                           & (self.indices["measure"] != "S2")]
         wide = sub.pivot(index="parameter", columns="measure", values="value")
         conf = sub.dropna(subset=["conf"]).pivot(index="parameter", columns="measure",
                                                   values="conf")
         for col in conf.columns:
             wide[f"{col}_conf"] = conf[col]
+        if self.method in ("saltelli", "latin") and "S1" in wide:
+            wide["flag"] = [impossible(row) for _, row in wide.iterrows()]
         main = MAIN[self.method]
         return wide.sort_values(main, ascending=False) if main in wide else wide
+
+    def pairs(self, outcome: str) -> pd.DataFrame:
+        """Second-order (pair) Sobol indices of one outcome, largest first (may be empty)."""
+        sub = self.indices[(self.indices["outcome"] == outcome)
+                           & (self.indices["measure"] == "S2")]
+        out = sub[["parameter", "value", "conf"]].rename(columns={"value": "S2",
+                                                                  "conf": "S2_conf"})
+        return out.sort_values("S2", ascending=False).set_index("parameter")
+
+    def report(self) -> str:
+        """The text the ``sensitivity`` command prints: indices, flags and every warning."""
+        return report(self)
 
     def ranking(self) -> pd.DataFrame:
         """Main index per parameter (rows) and outcome (columns)."""
@@ -224,8 +245,10 @@ def analyse(result: SweepResult | str | os.PathLike, outcomes: list[str] | None 
     if method not in MAIN:
         raise UsageError(f"design kind is {method!r}; sensitivity analysis needs 'saltelli', "
                          "'morris' or 'latin'")
-    names = [f["name"] for f in plan.experiment["factors"]]
-    problem = salib_problem_from_names(names)
+    from coprod_sim.experiments.design import salib_problem
+
+    problem = salib_problem(plan.experiment["factors"])
+    names = _factor_names(problem)
     X = np.asarray(plan.unit, dtype=float)
     outcomes = list(outcomes or plan.experiment["outcomes"])
     samples = int(plan.experiment.get("samples") or 0)
@@ -278,9 +301,37 @@ def analyse(result: SweepResult | str | os.PathLike, outcomes: list[str] | None 
     return sens
 
 
+def impossible(row: Any) -> str:
+    """Why a row of Sobol indices is impossible (empty when it is not).
+
+    S1 and ST are shares of a variance: each lies between 0 and 1, and a
+    lever's total effect (ST) includes its first-order one (S1). Estimates
+    outside that come from too small a sample.
+    """
+    s1 = row.get("S1", np.nan)
+    st = row.get("ST", np.nan)
+    why = []
+    if np.isfinite(s1) and s1 > 1:
+        why.append("S1 above 1")
+    if np.isfinite(s1) and np.isfinite(st) and st < s1:
+        why.append("ST below S1")
+    if (np.isfinite(s1) and s1 < 0) or (np.isfinite(st) and st < 0):
+        why.append("negative index")
+    if not why:
+        return ""
+    return ", ".join(why) + ": impossible, an estimation error of too small a sample"
+
+
 def salib_problem_from_names(names: list[str]) -> dict[str, Any]:
     """The ``[0, 1]`` SALib problem for the given factor names."""
     return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def _factor_names(problem: dict[str, Any]) -> list[str]:
+    """The names indices are reported under: the groups when there are groups."""
+    if problem.get("groups"):
+        return list(dict.fromkeys(problem["groups"]))
+    return list(problem["names"])
 
 
 def _half(method: str, problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, outcome: str,
@@ -291,7 +342,7 @@ def _half(method: str, problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, ou
     half of the base (Sobol') sequence; of a Morris sample, the first half of
     the trajectories.
     """
-    d = problem["num_vars"]
+    d = len(_factor_names(problem))
     if method == "saltelli":
         block = 2 * d + 2 if plan.experiment.get("second_order") else d + 2
         n = len(Y) // block
@@ -312,10 +363,12 @@ def _half(method: str, problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, ou
 
 def _indices(method: str, problem: dict[str, Any], X: np.ndarray, Y: np.ndarray,
              outcome: str, plan: Plan, seed: int, conf_level: float) -> list[dict[str, Any]]:
-    names = problem["names"]
+    names = _factor_names(problem)
     rows = []
 
     def add(measure: str, values: Any, conf: Any = None) -> None:
+        if values is None:  # not computed (Morris with groups: mu and sigma)
+            return
         for i, name in enumerate(names):
             rows.append({"outcome": outcome, "parameter": name, "measure": measure,
                          "value": float(values[i]),
@@ -476,7 +529,16 @@ def report(sens: Sensitivity) -> str:
         for param, row in table.iterrows():
             cells = "".join(_cell(row.get(m, np.nan), row.get(f"{m}_conf", np.nan)).rjust(17)
                             for m in measures)
-            lines.append("  " + _label(str(param)).ljust(width) + cells)
+            flag = row.get("flag") or ""
+            lines.append("  " + _label(str(param)).ljust(width) + cells
+                         + (f"  <- {flag}" if flag else ""))
+        pairs = sens.pairs(outcome) if sens.method == "saltelli" else None
+        if pairs is not None and len(pairs):
+            lines.append("  pair interactions (S2, second order):")
+            for param, row in pairs.iterrows():
+                a, _, b = str(param).partition(" x ")
+                lines.append("    " + f"{_label(a)} x {_label(b)}".ljust(width + 15)
+                             + _cell(row["S2"], row["S2_conf"]).rjust(17))
     conv = sens.convergence
     if len(conv):
         worst = conv.loc[conv["change"].abs().idxmax()]

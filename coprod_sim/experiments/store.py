@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -62,6 +63,15 @@ def describe_column(name: str, table: str = "runs") -> tuple[str, str]:
         o = OUTCOMES[name]
         when = "In the last week of the run: " if table == "runs" else ""
         return o.unit, when + o.definition
+    if name == "posterior":
+        return "row", "Uncertainty: the row of the posterior file this run's constants came from"
+    if name == "world":
+        return "draw", ("Uncertainty: which draw of the uncertainties this run met (every "
+                        "policy meets the same draws)")
+    from coprod_sim.calibration.constants import Constants
+
+    if name.split("[")[0] in Constants.names():
+        return "", f"Uncertainty: the value of the model's constant {name} in this run"
     return "", ""
 
 
@@ -73,8 +83,13 @@ def _categories(name: str) -> list[str] | None:
     return None
 
 
-def to_arrow(frame: pd.DataFrame, table: str, scenarios: Sequence[str]) -> pa.Table:
-    """Convert a chunk's rows to Arrow with the fixed, self-describing schema."""
+def to_arrow(frame: pd.DataFrame, table: str, scenarios: Sequence[str],
+             metadata: dict[str, str] | None = None) -> pa.Table:
+    """Convert a chunk's rows to Arrow with the fixed, self-describing schema.
+
+    ``metadata`` is added to the schema's key-value metadata (the constants
+    the runs used and their SHA-256, so each file says what made it).
+    """
     changed: dict[str, Any] = {}  # converted columns only (a chunk has about 190)
     for col, dtype in frame.dtypes.items():
         cats = list(scenarios) if col == "scenario" else _categories(col)
@@ -101,7 +116,7 @@ def to_arrow(frame: pd.DataFrame, table: str, scenarios: Sequence[str]) -> pa.Ta
                                metadata={"unit": unit, "description": text}))
     schema = pa.schema(fields, metadata={
         "coprod_sim.table": table, "coprod_sim.description": TABLE_TEXT[table],
-        "pandas": arrow.schema.metadata.get(b"pandas", b"{}")})
+        "pandas": arrow.schema.metadata.get(b"pandas", b"{}"), **(metadata or {})})
     return arrow.cast(schema)
 
 
@@ -197,28 +212,131 @@ def write_csv(folder: Path, target: Path, sort: Sequence[str]) -> None:
     atomic_write(target, b"", writer=write)
 
 
-def publish(folder: Path, target: Path) -> None:
-    """Make ``target`` a dataset folder holding the part files of ``folder``.
+#: Most rows in one published Parquet file (the checkpoint's part files are
+#: merged into few large files, so footers stay a small share of the bytes).
+ROWS_PER_FILE = 2_000_000
 
-    The files are hard-linked (copied where links are not possible) into a
-    new folder, which then takes ``target``'s place: readers see the old
-    results or the new ones, never a mix.
+#: Bytes of one row group when published (its rows are buffered in memory).
+ROW_GROUP_BYTES = 16 * 2**20
+
+
+def publish(folder: Path, target: Path, sort: Sequence[str] = ("run",)) -> None:
+    """Make ``target`` a dataset folder holding the rows of the part files of ``folder``.
+
+    The checkpoint's part files (one per chunk) are merged, in run order, into
+    files of at most :data:`ROWS_PER_FILE` rows, written in row groups of about
+    :data:`ROW_GROUP_BYTES`: a sweep of a million runs is one file of runs
+    and a few of weeks, not thousands of small files whose footers outweigh
+    their rows. Only a group of parts and one row group are held in memory at
+    a time. The files go into a new folder, which then takes ``target``'s
+    place: readers see the old results or the new ones, never a mix.
     """
     new = target.with_name(f".{target.name}.new")
     old = target.with_name(f".{target.name}.old")
     for leftover in (new, old):
         _remove_tree(leftover)
     new.mkdir(parents=True)
-    for path in part_files(folder):
-        try:
-            os.link(path, new / path.name)
-        except OSError:
-            import shutil
-            shutil.copy2(path, new / path.name)
+    try:
+        _compact(part_files(folder), new, sort)
+    except BaseException:
+        _remove_tree(new)
+        raise
     if target.exists() or target.is_symlink():
         os.replace(target, old)
     os.replace(new, target)
     _remove_tree(old)
+
+
+def _compact(files: list[Path], out: Path, sort: Sequence[str]) -> None:
+    """Write the rows of ``files`` (part files) into few large files in ``out``."""
+    import hashlib
+
+    if not files:
+        return
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files],
+                              promote_options="permissive")
+    state: dict[str, Any] = {"writer": None, "tmp": None, "first": None, "last": None,
+                             "rows": 0}
+    pending: list[pa.Table] = []
+    group_rows = [0]
+
+    def close() -> None:
+        if state["writer"] is None:
+            return
+        state["writer"].close()
+        first, last = state["first"], state["last"]
+        digest = hashlib.sha1(f"{first}-{last}".encode()).hexdigest()[:8]
+        os.replace(state["tmp"], out / f"part-{first:09d}-{last:09d}-{digest}.parquet")
+        state.update(writer=None, tmp=None, first=None, last=None, rows=0)
+
+    def flush() -> None:
+        if not pending:
+            return
+        table = pa.concat_tables(pending)
+        pending.clear()
+        group_rows[0] = 0
+        if state["writer"] is None:
+            state["tmp"] = out / f".part-{len(list(out.iterdir())):06d}.tmp"
+            state["writer"] = pq.ParquetWriter(state["tmp"], schema)
+        state["writer"].write_table(table, row_group_size=max(1, table.num_rows))
+        runs = table.column("run")
+        low, high = pc.min(runs).as_py(), pc.max(runs).as_py()
+        state["first"] = low if state["first"] is None else min(state["first"], low)
+        state["last"] = high if state["last"] is None else max(state["last"], high)
+        state["rows"] += table.num_rows
+        if state["rows"] >= ROWS_PER_FILE:
+            close()
+
+    group_limit = None
+    for table in _ordered_tables(files, sort):
+        table = _conform(table, schema)
+        if group_limit is None:
+            per_row = max(1, table.nbytes // max(1, table.num_rows))
+            group_limit = max(1024, ROW_GROUP_BYTES // per_row)
+        start = 0
+        while start < table.num_rows:
+            room = min(group_limit - group_rows[0],
+                       ROWS_PER_FILE - state["rows"] - group_rows[0])
+            piece = table.slice(start, max(1, room))
+            pending.append(piece)
+            group_rows[0] += piece.num_rows
+            start += piece.num_rows
+            if group_rows[0] >= group_limit or \
+                    state["rows"] + group_rows[0] >= ROWS_PER_FILE:
+                flush()
+    flush()
+    close()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A table with exactly ``schema``'s columns and types (missing columns as nulls)."""
+    columns = []
+    for f in schema:
+        if f.name in table.column_names:
+            columns.append(table.column(f.name).cast(f.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _ordered_tables(files: list[Path], sort: Sequence[str]) -> Iterator[pa.Table]:
+    """The rows of part files in run order, a group of overlapping parts at a time."""
+    group: list[Path] = []
+    top = -1
+    for path in files:
+        first, last = (int(g) for g in PART.match(path.name).groups())
+        if group and first > top:
+            yield _arrow_group(group, sort)
+            group, top = [], -1
+        group.append(path)
+        top = max(top, last)
+    if group:
+        yield _arrow_group(group, sort)
+
+
+def _arrow_group(paths: list[Path], sort: Sequence[str]) -> pa.Table:
+    table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="permissive")
+    return table.sort_by([(s, "ascending") for s in sort])
 
 
 def _remove_tree(path: Path) -> None:

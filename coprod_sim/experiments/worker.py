@@ -19,6 +19,8 @@ once rather than linger.
 
 from __future__ import annotations
 
+import functools
+import json
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -30,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from coprod_sim.calibration.constants import Constants
 from coprod_sim.columns import DROPPED, RENAMED
 from coprod_sim.engine import run_batch
 from coprod_sim.experiments.provenance import package_versions
@@ -40,7 +43,9 @@ from coprod_sim.scenario import Scenario
 #: column; ``week`` always equals it).
 DROP_SUMMARY = ("weeks", *DROPPED)
 
-Task = tuple[int, str, dict[str, Any], int]
+#: ``(run, scenario name, parameter values, seed)`` or, from a plan, with a fifth
+#: item: the constants this run changes, by address (``{"base_chance[0]": 0.3}``).
+Task = tuple[Any, ...]
 
 __all__ = ["MAX_BATCH", "batch_size", "run_chunk", "run_one", "run_tasks", "watch_parent",
            "worker_versions"]
@@ -49,9 +54,10 @@ def _summary(result: RunResult) -> dict[str, Any]:
     return {RENAMED.get(k, k): v for k, v in result.summary.items() if k not in DROP_SUMMARY}
 
 
-def run_one(name: str, values: dict[str, Any], seed: int) -> tuple[dict[str, Any], pd.DataFrame]:
+def run_one(name: str, values: dict[str, Any], seed: int, constants: Constants | None = None
+            ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Run one scenario with one seed; return its summary (runs-table names) and weekly table."""
-    result = run(Scenario(name=name, **values), seed=seed)
+    result = run(Scenario(name=name, **values), seed=seed, constants=constants)
     return _summary(result), result.weekly
 
 
@@ -59,35 +65,52 @@ def _error(err: BaseException) -> str:
     return traceback.format_exception_only(type(err), err)[-1].strip()
 
 
-def run_tasks(tasks: Sequence[Task]) -> Iterator[tuple[Task, RunResult | str]]:
+def run_tasks(tasks: Sequence[Task], constants: dict[str, Any] | Constants | None = None
+              ) -> Iterator[tuple[Task, RunResult | str]]:
     """Run tasks on the batched engine; yield each task with its result or error line.
 
-    Tasks are grouped by population size (input order kept within a group) and
-    each group is cut into batches of :func:`batch_size` runs; results come
-    batch by batch, so only one batch's results are held at a time. A batch
-    that raises is run again one run at a time, so only the runs that fail are
-    lost.
+    Tasks are grouped by population size and by the constants they run on
+    (input order kept within a group) and each group is cut into batches of
+    :func:`batch_size` runs; results come batch by batch, so only one batch's
+    results are held at a time. A batch that raises is run again one run at a
+    time, so only the runs that fail are lost. A run's numbers do not depend
+    on its batch, so they are the same as running it alone.
+
+    Args:
+        tasks: ``(run, name, values, seed)`` or ``(run, name, values, seed,
+            constant changes)``.
+        constants: The constants every task starts from (values or a
+            :class:`Constants`; None: the shipped fit); a task's fifth item
+            changes some of them for that run.
     """
-    groups: dict[int, list[tuple[Task, Scenario]]] = {}
+    base = _constants(constants)
+    trial: dict[tuple[tuple[str, float], ...], Constants | None] = {(): base}
+    groups: dict[tuple[int, tuple[tuple[str, float], ...]], list[tuple[Task, Scenario]]] = {}
     for task in tasks:
-        _, name, values, _ = task
+        name, values = task[1], task[2]
+        changes = tuple(sorted((task[4] or {}).items())) if len(task) > 4 else ()
         try:
             scenario = Scenario(name=name, **values)
+            if changes not in trial:
+                trial[changes] = (base or Constants.load()).with_values(
+                    dict(changes), f"run {task[0]}'s constants")
         except Exception as err:  # a bad design point is reported, not fatal
             yield task, _error(err)
             continue
-        groups.setdefault(scenario.n_people, []).append((task, scenario))
-    for n_people, group in groups.items():
+        groups.setdefault((scenario.n_people, changes), []).append((task, scenario))
+    for (n_people, changes), group in groups.items():
         size = batch_size(n_people)
+        these = trial[changes]
         for start in range(0, len(group), size):
             batch = group[start:start + size]
             try:
                 results = run_batch([(sc, int(task[3])) for task, sc in batch],
-                                    max_batch=size)
+                                    constants=these, max_batch=size)
             except Exception:  # find the run that failed; keep the others
                 for task, sc in batch:
                     try:
-                        result: RunResult | str = run_batch([(sc, int(task[3]))])[0]
+                        result: RunResult | str = run_batch([(sc, int(task[3]))],
+                                                            constants=these)[0]
                     except Exception as err:
                         result = _error(err)
                     yield task, result
@@ -95,8 +118,20 @@ def run_tasks(tasks: Sequence[Task]) -> Iterator[tuple[Task, RunResult | str]]:
             yield from zip((task for task, _ in batch), results, strict=True)
 
 
-def run_chunk(tasks: Sequence[Task], weekly: bool = True) -> dict[str, Any]:
-    """Run a chunk of tasks.
+def _constants(constants: dict[str, Any] | Constants | None) -> Constants | None:
+    if constants is None or isinstance(constants, Constants):
+        return constants
+    return _constants_from(json.dumps(constants, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _constants_from(text: str) -> Constants:
+    return Constants.from_dict(json.loads(text), "the plan's constants")
+
+
+def run_chunk(tasks: Sequence[Task], weekly: bool = True,
+              constants: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run a chunk of tasks (on ``constants``: see :func:`run_tasks`).
 
     Returns:
         ``{"runs": [summary dicts with 'run'], "weekly": DataFrame or None,
@@ -108,7 +143,8 @@ def run_chunk(tasks: Sequence[Task], weekly: bool = True) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     tables: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
-    for (run_id, name, _, seed), result in run_tasks(tasks):
+    for task, result in run_tasks(tasks, constants):
+        run_id, name, seed = task[0], task[1], task[3]
         if isinstance(result, str):  # a failed run is reported, not fatal
             failures.append({"run": int(run_id), "seed": int(seed), "scenario": name,
                              "error": result})
