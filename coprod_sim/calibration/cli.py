@@ -89,6 +89,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               f"({sum(f.holds for f in result.current.fits)} within range).")
     if result.values:
         print("Constants: " + ", ".join(f"{k} = {v:g}" for k, v in result.values.items()))
+    _print_heldout(targets, result, args.heldout if args.heldout is not None else max(seeds, 8))
     written = []
     for flag, path in (("--write", FITTED if args.write else None), ("--out", args.out)):
         if path is None:
@@ -104,6 +105,26 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     else:
         print("Nothing written (add --write to make these the defaults, or --out FILE).")
     return 0
+
+
+def _print_heldout(targets: Any, result: Any, fresh: int) -> None:
+    """The held-out check beside the fit: the same constants on seeds the fit never saw."""
+    from coprod_sim.calibration.posterior import held_out, identifiability
+
+    for line in identifiability(targets):
+        print(f"Warning: {line}")
+    if not fresh:
+        return
+    check = held_out(targets, result.best.constants, result.best.seeds, fresh,
+                     fit_evaluation=result.best)
+    print(f"\nHeld-out check: the same constants on {fresh} fresh seeds:\n")
+    print(check.table())
+    print()
+    print(check.summary())
+    if check.left:
+        print(f"Within range on the fit's seeds but not on fresh ones: {', '.join(check.left)} "
+              "(the fit may rest on the luck of its seeds: add seeds, or see "
+              "`coprod-sim posterior` for intervals).")
 
 
 def _shown_name(given: str, path: Path) -> str:
@@ -139,6 +160,9 @@ def add_calibrate(sub: Any) -> None:
     p.add_argument("--write", action="store_true",
                    help="make the fitted constants the defaults (rewrites fitted.toml)")
     p.add_argument("--out", help="write the fitted constants to this .toml file instead")
+    p.add_argument("--heldout", type=_count(0), default=None,
+                   help="fresh seeds for the held-out check printed beside the fit (default: "
+                   "the fit's seeds, at least 8; 0 skips it)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=cmd_calibrate)
 
