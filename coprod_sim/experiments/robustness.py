@@ -234,33 +234,54 @@ def satisficing(table: pd.DataFrame, policy: str | Sequence[str],
     return out.sort_values("satisficing", ascending=False).reset_index(drop=True)
 
 
+def _pooled_var(values: pd.Series, groups: list[str] | None) -> float:
+    """Variance over states, or pooled within worlds (the same uncertainty values)."""
+    if not groups:
+        return float(np.var(values.to_numpy(float), ddof=1))
+    g = values.groupby(level=groups, observed=True)
+    df = g.count() - 1
+    var = g.var(ddof=1)
+    keep = df > 0
+    return float((var[keep] * df[keep]).sum() / df[keep].sum()) if keep.any() else float("nan")
+
+
 def pairing_gain(table: pd.DataFrame, policy: str | Sequence[str], outcome: str,
                  states: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per pair of policies: how much pairing by state narrows their comparison.
+    """Per pair of policies: how much pairing runs by seed narrows their comparison.
 
-    ``sd_paired`` is the standard deviation of the per-state difference;
-    ``sd_unpaired`` that of the difference of two independent runs
-    (``sqrt(var_a + var_b)``); ``variance_ratio`` is paired over unpaired
-    variance; ``runs_factor`` = 1 / ratio, how many times as many independent
-    runs the same precision would take.
+    ``sd_paired`` is the standard deviation of the difference between the
+    two policies' runs with the same seed; ``sd_unpaired`` that of the
+    difference of two independent runs (``sqrt(var_a + var_b)``). When the
+    states also vary uncertainties, both are measured *within* each world
+    (the same uncertainty values, different seeds) and pooled, so the figure
+    is the gain of common random numbers alone, not of the uncertainties'
+    own spread. ``variance_ratio`` is paired over unpaired variance;
+    ``runs_factor`` = 1 / ratio, how many times as many independent runs the
+    same precision would take.
     """
+    policy = _columns(policy)
+    states = list(states) if states is not None else state_columns(table, policy, [outcome])
     wide = paired(table, policy, outcome, states)
+    worlds = [c for c in states if c != "seed"] if "seed" in states else []
+    if worlds and wide.groupby(level=worlds, observed=True).size().max() < 2:
+        worlds = []  # one seed per world: the comparison is over states
+    groups = worlds or None
     rows = []
     for a, b in itertools.combinations(wide.columns, 2):
-        x, y = wide[a].to_numpy(float), wide[b].to_numpy(float)
-        if len(x) < 3:
+        if len(wide) < 3:
             continue
-        var_p = float(np.var(x - y, ddof=1))
-        var_u = float(np.var(x, ddof=1) + np.var(y, ddof=1))
+        var_p = _pooled_var(wide[a] - wide[b], groups)
+        var_u = _pooled_var(wide[a], groups) + _pooled_var(wide[b], groups)
         ratio = var_p / var_u if var_u > 0 else float("nan")
-        rows.append({"policy_a": a, "policy_b": b, "mean_difference": float(np.mean(x - y)),
+        rows.append({"policy_a": a, "policy_b": b,
+                     "mean_difference": float((wide[a] - wide[b]).mean()),
                      "sd_paired": math.sqrt(var_p), "sd_unpaired": math.sqrt(var_u),
                      "variance_ratio": ratio,
-                     "runs_factor": (1 / ratio) if ratio and ratio > 0 else float("inf"),
-                     "states": len(x)})
+                     "runs_factor": (1 / ratio) if ratio > 0 else float("inf"),
+                     "states": len(wide), "within_worlds": bool(worlds)})
     return pd.DataFrame(rows, columns=["policy_a", "policy_b", "mean_difference", "sd_paired",
                                        "sd_unpaired", "variance_ratio", "runs_factor",
-                                       "states"])
+                                       "states", "within_worlds"])
 
 
 # ---------------------------------------------------------------------------
@@ -551,8 +572,11 @@ class Robustness:
             lines.append(f"Meets every threshold most often: {top['policy']} "
                          f"({top['satisficing']:.0%} of states).")
         if not self.gain.empty:
+            within = bool(self.gain["within_worlds"].any())
             lines += ["", "Common random numbers: the same seed gives every plan the same "
-                      "chance events, so plans are compared within a state.", ""]
+                      "chance events, so plans are compared run against run"
+                      + (" (spread measured within each world: the same uncertainty values, "
+                         "different seeds)." if within else "."), ""]
             rows = [("plans compared", "difference", "sd paired", "sd unpaired",
                      "variance ratio", "runs saved")]
             for _, r in self.gain.iterrows():
@@ -563,10 +587,10 @@ class Robustness:
             lines += _table(rows)
             med = float(self.gain["variance_ratio"].median())
             lines.append("")
-            lines.append(f"Pairing cuts the variance of a comparison to {med:.0%} of "
+            times = f"{1 / med:.1f} times" if med > 0 else "infinitely"
+            lines.append(f"Pairing by seed cuts the variance of a comparison to {med:.0%} of "
                          f"independent runs' (median over pairs): independent runs would "
-                         f"need about {1 / med if med > 0 else float('inf'):.1f} times as many "
-                         "runs for the same precision.")
+                         f"need about {times} as many runs for the same precision.")
         lines += [f"Note: {n_}" for n_ in self.notes]
         return "\n".join(lines)
 

@@ -57,7 +57,7 @@ def plot_regret(rob: Any, table: pd.DataFrame | None = None, *,
     ys = np.arange(len(plans))[::-1]
     if table is not None:
         data = [table[p].to_numpy(float) for p in plans]
-        parts = ax.boxplot(data, positions=ys, vert=False, widths=0.5, patch_artist=True,
+        parts = ax.boxplot(data, positions=ys, orientation="horizontal", widths=0.5, patch_artist=True,
                            showfliers=False, medianprops={"color": BLACK})
         for k, box in enumerate(parts["boxes"]):
             box.set_facecolor(OKABE_ITO[k % len(OKABE_ITO)])
@@ -78,7 +78,7 @@ def plot_regret(rob: Any, table: pd.DataFrame | None = None, *,
     ax.set_xlabel(f"regret: shortfall in {name.lower()} against the best plan in the "
                   "same state", fontsize=size)
     ax.tick_params(labelsize=size - 1)
-    ax.legend(fontsize=size - 1, loc="lower right", frameon=False)
+    ax.legend(fontsize=size - 1, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.grid(axis="x", color="#DDDDDD")
     best = plans[0]
     title = f"Which plan is most robust for {name.lower()}?"
@@ -122,7 +122,7 @@ def plot_satisficing(rob: Any, *, large_text: bool = False) -> Chart:
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlabel("share of states of the world", fontsize=size)
     ax.tick_params(labelsize=size - 1)
-    ax.legend(fontsize=size - 1, loc="lower right", frameon=True)
+    ax.legend(fontsize=size - 1, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     title = "How often does each plan meet the thresholds?"
     text = (f"Share of {int(sat['states'].iloc[0])} states in which the plan meets "
             f"{' and '.join(ths)}. Right is better.")
