@@ -757,9 +757,10 @@ class HeldOut:
         """One line each for the fit's seeds and the fresh seeds."""
         n = len(self.fit.fits)
         s_fit, s_new = self.fit.seeds, self.fresh.seeds
-        return (f"On the fit's {len(s_fit)} seeds ({span(s_fit)}): loss {self.fit.loss:.2f}, "
+        return (f"On the fit's {_seeds(len(s_fit))} ({span(s_fit)}): loss {self.fit.loss:.2f}, "
                 f"{sum(f.holds for f in self.fit.fits)} of {n} within range.\n"
-                f"On {len(s_new)} fresh seeds ({span(s_new)}), never seen by the fit: loss "
+                f"On {len(s_new)} fresh {_seeds(len(s_new))[len(str(len(s_new))) + 1:]} "
+                f"({span(s_new)}), never seen by the fit: loss "
                 f"{self.fresh.loss:.2f}, {sum(f.holds for f in self.fresh.fits)} of {n} "
                 "within range.")
 
@@ -768,6 +769,10 @@ class HeldOut:
         """Targets within range on the fit's seeds but not on fresh ones."""
         return [a.target.name for a, b in zip(self.fit.fits, self.fresh.fits, strict=True)
                 if a.holds and not b.holds and not a.target.known_gap]
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed" if n == 1 else f"{n} seeds"
 
 
 def span(seeds: Sequence[int]) -> str:

@@ -57,8 +57,8 @@ def plot_regret(rob: Any, table: pd.DataFrame | None = None, *,
     ys = np.arange(len(plans))[::-1]
     if table is not None:
         data = [table[p].to_numpy(float) for p in plans]
-        parts = ax.boxplot(data, positions=ys, orientation="horizontal", widths=0.5, patch_artist=True,
-                           showfliers=False, medianprops={"color": BLACK})
+        parts = ax.boxplot(data, positions=ys, orientation="horizontal", widths=0.5,
+                           patch_artist=True, showfliers=False, medianprops={"color": BLACK})
         for k, box in enumerate(parts["boxes"]):
             box.set_facecolor(OKABE_ITO[k % len(OKABE_ITO)])
             box.set_alpha(0.55)
