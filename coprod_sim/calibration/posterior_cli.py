@@ -115,6 +115,12 @@ def cmd_posterior(args: argparse.Namespace) -> int:
               "constant and its weight; an experiment can name it as an uncertainty, "
               "posterior = { file = ... }; how it was computed is recorded "
               f"{'beside it' if out.suffix.lower() == '.csv' else 'in its metadata'}).")
+        from coprod_sim.experiments.robustness_charts import plot_posterior, save_charts
+
+        folder = Path(args.charts) if args.charts else out.with_name(out.stem + ".plots")
+        save_charts([("posterior", plot_posterior(post, large_text=args.large_text))], folder)
+        print(f"Chart: {folder}/posterior (PNG, SVG and PDF): each constant's posterior "
+              "within its prior range.")
         from coprod_sim.calibration.fit import evaluate
 
         median = post.constants(post.median_values())
@@ -158,6 +164,8 @@ def add_posterior(sub: Any) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster instead, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    p.add_argument("--charts", help="folder for the chart (default: beside --out)")
+    p.add_argument("--large-text", action="store_true", help="larger text in the chart")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=cmd_posterior)
 

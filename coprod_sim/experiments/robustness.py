@@ -551,8 +551,8 @@ class Robustness:
         rows = [("plan", "mean", "mean regret", f"{self.percentile:g}th pct regret",
                  "max regret", "best in")]
         for _, r in self.regret.iterrows():
-            rows.append((str(r["policy"]), f"{r['mean']:.3g}", f"{r['mean_regret']:.3g}",
-                         f"{r[pc]:.3g}", f"{r['max_regret']:.3g}", f"{r['share_best']:.0%}"))
+            rows.append((str(r["policy"]), _num(r["mean"]), _num(r["mean_regret"]),
+                         _num(r[pc]), _num(r["max_regret"]), f"{r['share_best']:.0%}"))
         lines += _table(rows)
         lines.append("")
         lines.append(f"Least regret whatever turns out true (minimax regret): "
@@ -581,18 +581,31 @@ class Robustness:
                      "variance ratio", "runs saved")]
             for _, r in self.gain.iterrows():
                 rows.append((f"{r['policy_a']} - {r['policy_b']}",
-                             f"{r['mean_difference']:+.3g}", f"{r['sd_paired']:.3g}",
-                             f"{r['sd_unpaired']:.3g}", f"{r['variance_ratio']:.2f}",
+                             _num(r["mean_difference"], sign=True), _num(r["sd_paired"]),
+                             _num(r["sd_unpaired"]), f"{r['variance_ratio']:.2f}",
                              f"{r['runs_factor']:.1f}x"))
             lines += _table(rows)
             med = float(self.gain["variance_ratio"].median())
             lines.append("")
-            times = f"{1 / med:.1f} times" if med > 0 else "infinitely"
-            lines.append(f"Pairing by seed cuts the variance of a comparison to {med:.0%} of "
-                         f"independent runs' (median over pairs): independent runs would "
-                         f"need about {times} as many runs for the same precision.")
+            if med < 1:
+                times = f"{1 / med:.1f} times" if med > 0 else "infinitely"
+                lines.append(f"Pairing by seed cuts the variance of a comparison to {med:.0%} "
+                             f"of independent runs' (median over pairs): independent runs "
+                             f"would need about {times} as many runs for the same precision.")
+            else:
+                lines.append(f"Pairing by seed does not narrow these comparisons (median "
+                             f"variance ratio {med:.2f}); with few seeds per world the "
+                             "ratio itself is uncertain.")
         lines += [f"Note: {n_}" for n_ in self.notes]
         return "\n".join(lines)
+
+
+def _num(v: float, sign: bool = False) -> str:
+    """A figure for the report: whole numbers with separators when large."""
+    if not np.isfinite(v):
+        return "-"
+    text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return ("+" + text) if sign and v > 0 else text
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:

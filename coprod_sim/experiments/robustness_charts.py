@@ -225,11 +225,14 @@ def plot_posterior(post: Any, *, large_text: bool = False) -> Chart:
         space = post.space[i]
         bins = (np.geomspace(space.low, space.high, 16) if space.log else
                 np.linspace(space.low, space.high, 16))
-        ax.hist(x, bins=bins, weights=w, color=ORANGE, edgecolor=BLACK, hatch="//")
+        ax.axvspan(r["low"], r["high"], color="#DCEBF5", zorder=0)
+        ax.hist(x, bins=bins, weights=w, color=ORANGE, edgecolor=BLACK, hatch="//", zorder=2)
         if space.log:
+            from matplotlib.ticker import NullFormatter
+
             ax.set_xscale("log")
-        ax.axvline(r["median"], color=BLUE, lw=2)
-        ax.axvspan(r["low"], r["high"], color=BLUE, alpha=0.15)
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.axvline(r["median"], color=BLUE, lw=2, zorder=3)
         ax.set_xlim(space.low, space.high)
         ax.set_xlabel(r["constant"], fontsize=size)
         ax.tick_params(labelsize=size - 2)
@@ -243,7 +246,10 @@ def plot_posterior(post: Any, *, large_text: bool = False) -> Chart:
         f"{r['constant']} median {r['median']:.3g}, 90% interval {r['low']:.3g} to "
         f"{r['high']:.3g} within {r['prior_low']:g} to {r['prior_high']:g}"
         for _, r in s.iterrows()) + "."
-    return _finish(fig, axes[0][0], title, text, alt, size)
+    fig = _finish(fig, axes[0][0], title, text, alt, size)
+    axes[0][0].set_title("")
+    fig.suptitle(title, fontsize=size + 2)
+    return fig
 
 
 def save_charts(figures: Sequence[tuple[str, Any]], folder: str | os.PathLike, *,
