@@ -63,6 +63,15 @@ def outcome_columns() -> set[str]:
     return names - {"week"}
 
 
+def outcome_name(name: str) -> str:
+    """The plain label of an outcome, also for ``outcome@wWEEK`` columns ("... in week N")."""
+    from coprod_sim.experiments.design import outcome_label
+
+    base, _, week = name.partition("@w")
+    text = outcome_label(base)
+    return f"{text} in week {week}" if week else text
+
+
 # ---------------------------------------------------------------------------
 # States of the world
 # ---------------------------------------------------------------------------
@@ -539,9 +548,7 @@ class Robustness:
 
     def report(self) -> str:
         """The report as plain text."""
-        from coprod_sim.outcomes import OUTCOMES
-
-        name = OUTCOMES[self.outcome].label if self.outcome in OUTCOMES else self.outcome
+        name = outcome_name(self.outcome)
         pc = f"p{self.percentile:g}_regret"
         n = int(self.regret["states"].iloc[0])
         lines = [f"Robustness of {len(self.regret)} plans for {name} ({self.outcome}, "

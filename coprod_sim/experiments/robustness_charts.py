@@ -31,7 +31,7 @@ from coprod_sim.experiments.charts import (
     label,
     save_figure,
 )
-from coprod_sim.experiments.design import outcome_label
+from coprod_sim.experiments.robustness import outcome_name
 from coprod_sim.fileio import atomic_write
 from coprod_sim.plots import Chart
 
@@ -74,7 +74,7 @@ def plot_regret(rob: Any, table: pd.DataFrame | None = None, *,
     ax.set_yticks(ys, plans, fontsize=size)
     lo, hi = _span(lows, reg["max_regret"].to_numpy(float))
     ax.set_xlim(lo, hi)
-    name = outcome_label(rob.outcome)
+    name = outcome_name(rob.outcome)
     ax.set_xlabel(f"regret: shortfall in {name.lower()} against the best plan in the "
                   "same state", fontsize=size)
     ax.tick_params(labelsize=size - 1)
@@ -157,7 +157,7 @@ def plot_sobol_convergence(conv: pd.DataFrame, outcome: str, *, measure: str = "
     ax.tick_params(labelsize=size - 1)
     ax.grid(color="#EEEEEE")
     ax.legend(fontsize=size - 1, frameon=False, loc="best")
-    name = outcome_label(outcome)
+    name = outcome_name(outcome)
     title = f"Have the indices for {name.lower()} settled?"
     text = (f"{'Total' if measure == 'ST' else 'First-order'} Sobol indices from 1/8, 1/4, "
             "1/2 and all of the sample. Lines that flatten and intervals that narrow mean the "
@@ -189,12 +189,12 @@ def plot_s2(matrix: pd.DataFrame, outcome: str, *, large_text: bool = False) -> 
             v = values[i, j]
             if np.isfinite(v):
                 light = (v - vmin) / (vmax - vmin or 1) > 0.55
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=size - 1,
-                        color=BLACK if light else "#FFFFFF")
+                ax.text(j, i, f"{0.0 if abs(v) < 0.005 else v:.2f}", ha="center",
+                        va="center", fontsize=size - 1, color=BLACK if light else "#FFFFFF")
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.set_label("second-order Sobol index (S2)", fontsize=size - 1)
     bar.ax.tick_params(labelsize=size - 1)
-    name = outcome_label(outcome)
+    name = outcome_name(outcome)
     title = f"Which levers act together on {name.lower()}?"
     text = ("Each square is the share of the outcome's variance due to the two levers "
             "together, beyond each alone (S2). Lighter means a stronger interaction; values "
