@@ -157,7 +157,7 @@ def test_identifiability_names_constants_the_targets_cannot_tell_apart():
     lines = ps.identifiability(targets, post)
     text = " ".join(lines)
     assert "cannot tell drive_trust and drive_efficacy apart" in text
-    assert "barely pin down drive_trust" in text
+    assert "barely pin down drive_trust" in text and "spread" in text
     assert "show_base" not in text          # narrow and uncorrelated: identified
     assert any("constants are fitted to" in line for line in lines)
 

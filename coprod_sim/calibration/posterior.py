@@ -694,10 +694,12 @@ def _constants_hash(constants: Constants) -> str:
 # ---------------------------------------------------------------------------
 # What the targets can and cannot tell apart
 # ---------------------------------------------------------------------------
-def identifiability(targets: Targets, post: Posterior | None = None) -> list[str]:
+def identifiability(targets: Targets, post: Posterior | None = None,
+                    pairs: int = 5) -> list[str]:
     """Plain warnings: more constants than targets, flat marginals, trade-offs.
 
-    Without a posterior only the count is checked (a point fit).
+    Without a posterior only the count is checked (a point fit). At most
+    ``pairs`` trade-offs are named (the strongest), then how many more.
     """
     out = []
     n_fit = len(targets.fit)
@@ -708,22 +710,36 @@ def identifiability(targets: Targets, post: Posterior | None = None) -> list[str
                    "fit equally well, so a good fit does not show that each value is right.")
     if post is None:
         return out
+    eps = post.info.get("epsilons") or []
+    if eps and eps[-1] > n_targets:
+        out.append(f"The last tolerance ({eps[-1]:.3g}) is above {n_targets}, the loss of "
+                   "every target at the edge of its range: the particles do not yet fit "
+                   "the targets, so the posterior is wider than the evidence allows. Run "
+                   "more generations (or more particles).")
     summary = post.summary()
     flat = summary[summary["spread"] >= FLAT]
     for _, row in flat.iterrows():
-        out.append(f"The targets barely pin down {row['constant']}: its posterior spread "
-                   f"is {row['spread']:.0%} of its prior range's, so its value is mostly an "
-                   "assumption.")
+        out.append(f"The targets barely pin down {row['constant']}: its posterior is "
+                   f"about as wide as its prior range (spread {row['spread']:.0%}), so its "
+                   "value is mostly an assumption.")
     corr = post.correlations()
     keys = post.keys
+    found = []
     for i, a in enumerate(keys):
         for b in keys[i + 1:]:
             r = corr.loc[a, b]
             if np.isfinite(r) and abs(r) >= CORRELATED:
-                how = "raising one and lowering the other" if r < 0 else "raising both"
-                out.append(f"The targets cannot tell {a} and {b} apart: {how} fits about "
-                           f"as well (posterior correlation {r:+.2f}); only a combination of the "
-                           "two is pinned down.")
+                found.append((abs(r), a, b, r))
+    found.sort(reverse=True)
+    for _, a, b, r in found[:pairs]:
+        how = "raising one and lowering the other" if r < 0 else "raising both"
+        out.append(f"The targets cannot tell {a} and {b} apart: {how} fits about "
+                   f"as well (posterior correlation {r:+.2f}); only a combination of the "
+                   "two is pinned down.")
+    if len(found) > pairs:
+        out.append(f"{len(found) - pairs} more pairs of constants trade off (posterior "
+                   f"correlation {CORRELATED} or more in size); see "
+                   "Posterior.correlations().")
     return out
 
 

@@ -143,8 +143,7 @@ def paired(table: pd.DataFrame, policy: str | Sequence[str], outcome: str,
     frame["_value"] = pd.to_numeric(table[outcome], errors="coerce").to_numpy(float)
     for c in states:  # NaN and categories would not group
         frame[c] = frame[c].astype(str)
-    wide = frame.pivot_table(index=states, columns="_policy", values="_value",
-                             aggfunc="mean", observed=True, dropna=False)
+    wide = frame.groupby([*states, "_policy"], sort=True)["_value"].mean().unstack("_policy")
     wide = wide.dropna(how="any")
     if wide.empty:
         raise UsageError(f"no state of the world has a finite {outcome} for every policy; "
@@ -553,7 +552,7 @@ class Robustness:
         n = int(self.regret["states"].iloc[0])
         lines = [f"Robustness of {len(self.regret)} plans for {name} ({self.outcome}, "
                  f"{'higher' if self.maximize else 'lower'} is better) over {n} states of the "
-                 f"world (runs paired by {', '.join(self.states)}).", "",
+                 f"world (runs paired by {_listed(self.states)}).", "",
                  "Regret: how far a plan falls short of the best plan in the same state.", ""]
         rows = [("plan", "mean", "mean regret", f"{self.percentile:g}th pct regret",
                  "max regret", "best in")]
@@ -607,6 +606,12 @@ class Robustness:
         return "\n".join(lines)
 
 
+def _listed(names: list[str], shown: int = 5) -> str:
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more columns"
+
+
 def _num(v: float, sign: bool = False) -> str:
     """A figure for the report: whole numbers with separators when large."""
     if not np.isfinite(v):
@@ -641,8 +646,9 @@ def robustness(table: pd.DataFrame, policy: str | Sequence[str], outcome: str, *
     total = _policy_label(table, policy).value_counts()
     used = int(reg["states"].iloc[0])
     if total.max() > used:
-        notes.append(f"{int(total.max()) - used} state(s) lacked a run of some plan and were "
-                     "left out.")
+        notes.append(f"{int(total.max()) - used} of {int(total.max())} states were left out: "
+                     "some plan had no value there (a missing run, or an empty figure such "
+                     "as a payback week never reached).")
     return Robustness(outcome, maximize, policy, states, reg, sat, gain, percentile, notes)
 
 

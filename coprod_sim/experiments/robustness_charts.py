@@ -74,6 +74,8 @@ def plot_regret(rob: Any, table: pd.DataFrame | None = None, *,
     ax.set_yticks(ys, plans, fontsize=size)
     lo, hi = _span(lows, reg["max_regret"].to_numpy(float))
     ax.set_xlim(lo, hi)
+    if hi - lo >= 1000:
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     name = outcome_name(rob.outcome)
     ax.set_xlabel(f"regret: shortfall in {name.lower()} against the best plan in the "
                   "same state", fontsize=size)
