@@ -272,3 +272,54 @@ def test_posterior_snippet_in_the_docs_runs_as_written(monkeypatch):
     scope: dict = {}
     exec(compile(code, "robustness.md", "exec"), scope)
     assert scope["constants"] is not None and len(scope["post"].keys) == 11
+
+
+def test_robustness_at_a_week_from_a_weekly_table(tmp_path, capsys):
+    table = _plans_table()
+    weekly = pd.concat([table[["run"]].assign(week=w, net_benefit=table["net_benefit"] * w / 4)
+                        for w in (1, 2, 3, 4)])
+    table.to_csv(tmp_path / "runs.csv", index=False)
+    weekly.to_csv(tmp_path / "weekly.csv", index=False)
+    code = main(["robustness", str(tmp_path / "runs.csv"), "--weekly",
+                 str(tmp_path / "weekly.csv"), "--policy", "scenario", "--outcome",
+                 "net_benefit", "--week", "2", "--charts", str(tmp_path / "c")])
+    out = capsys.readouterr().out
+    assert code == 0 and "Benefit minus cost in week 2 (net_benefit@w2" in out
+    # half the values at week 2: regret halves too
+    reg = pd.read_csv(tmp_path / "c" / "net_benefit@w2.regret.csv").set_index("policy")
+    assert reg.loc["middle", "max_regret"] == pytest.approx(0.25)
+
+
+def test_convergence_command_on_a_small_saltelli_sweep(tmp_path, capsys):
+    exp = tmp_path / "s.toml"
+    exp.write_text("""
+name = "s2_small"
+base = "default"
+weeks = 6
+replicates = 1
+seed = 3
+[set]
+n_people = 40
+[design]
+kind = "saltelli"
+samples = 32
+second_order = true
+[factors]
+power_sharing = {}
+purpose_clarity = {}
+invitation_reach = { low = 0.3, high = 0.9 }
+[outputs]
+weekly = true
+outcomes = ["participation_rate"]
+""")
+    out = tmp_path / "s.parquet"
+    assert main(["sweep", str(exp), "--workers", "1", "--out", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    code = main(["convergence", str(out), "--week", "4", "--charts", str(tmp_path / "p")])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "Sobol indices from growing shares of the sample" in text
+    assert "second-order indices (S2)" in text
+    names = {f.name for f in (tmp_path / "p").iterdir()}
+    assert "participation_rate@w4.convergence_curve.svg" in names
+    assert "participation_rate@w4.s2.png" in names

@@ -39,6 +39,7 @@ import itertools
 import math
 import operator
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -357,8 +358,10 @@ def feature_scores(table: pd.DataFrame, outcomes: Sequence[str], factors: Sequen
     factors sum to 1 per outcome. Seeded, so the same table gives the same
     scores.
     """
-    from ema_workbench.analysis import feature_scoring
-    from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # optional extras it does not find
+        from ema_workbench.analysis import feature_scoring
+        from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
 
     x = _x(table, factors)
     x = pd.get_dummies(x) if any(x[c].dtype.name == "category" for c in x.columns) else x
@@ -366,11 +369,15 @@ def feature_scores(table: pd.DataFrame, outcomes: Sequence[str], factors: Sequen
     for o in outcomes:
         y = pd.to_numeric(table[o], errors="coerce").to_numpy(float)
         keep = np.isfinite(y)
-        scores, _ = feature_scoring.get_ex_feature_scores(
-            x[keep].reset_index(drop=True), y[keep], mode=RuleInductionType.REGRESSION,
-            random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores, _ = feature_scoring.get_ex_feature_scores(
+                x[keep].reset_index(drop=True), y[keep], mode=RuleInductionType.REGRESSION,
+                random_state=seed)
         out[o] = scores.iloc[:, 0]
-    return pd.DataFrame(out)
+    table = pd.DataFrame(out)
+    table.index.name = "factor"
+    return table
 
 
 def _interest(table: pd.DataFrame, outcome: str, above: float | None,
@@ -389,13 +396,16 @@ def cart_boxes(table: pd.DataFrame, outcome: str, factors: Sequence[str], *,
 
     One row per leaf with its coverage, density, mass and the box as plain text.
     """
-    from ema_workbench.analysis import cart
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import cart
 
-    y = _interest(table, outcome, above, below)
-    model = cart.CART(_x(table, factors), y, mass_min=mass_min)
-    model.build_tree()
+        y = _interest(table, outcome, above, below)
+        model = cart.CART(_x(table, factors), y, mass_min=mass_min)
+        model.build_tree()
+        boxes, all_stats = model.boxes, model.stats
     rows = []
-    for box, stats in zip(model.boxes, model.stats, strict=True):
+    for box, stats in zip(boxes, all_stats, strict=True):
         limits = []
         for col in box.columns:
             lo, hi = box[col].iloc[0], box[col].iloc[1]
@@ -427,14 +437,15 @@ def prim_stability(table: pd.DataFrame, outcome: str, factors: Sequence[str], *,
     import inspect
     import logging
 
-    from ema_workbench.analysis import prim
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
 
     logging.getLogger("EMA").setLevel(logging.WARNING)
     y = _interest(table, outcome, above, below)
-    finder = prim.Prim(_x(table, factors), y, peel_alpha=0.05, threshold_type=1) \
-        if "threshold_type" in inspect.signature(prim.Prim).parameters else \
-        prim.Prim(_x(table, factors), y, peel_alpha=0.05)
-    box = finder.find_box()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its own pandas deprecations
+        box = prim.Prim(_x(table, factors), y, peel_alpha=0.05).find_box()
     traj = box.peeling_trajectory
     ok = traj.index[traj["coverage"] >= min_coverage]
     i = int(ok[traj.loc[ok, "density"].argmax()]) if len(ok) else int(len(traj) - 1)
@@ -443,7 +454,9 @@ def prim_stability(table: pd.DataFrame, outcome: str, factors: Sequence[str], *,
         kwargs["rng"] = seed
     else:  # older Workbench: resampling draws from numpy's global generator
         np.random.seed(seed)
-    scores = box.resample(**kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = box.resample(**kwargs)
     scores.index.name = "factor"
     return scores.reset_index()
 
@@ -473,8 +486,6 @@ def sobol_convergence(Y: np.ndarray, names: Sequence[str], *, second_order: bool
     n = len(Y) // block
     problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
     rows = []
-    import warnings
-
     for f in fractions:
         k = int(n * f)
         if k < 4:
