@@ -349,6 +349,12 @@ class Posterior:
         return [f.key for f in self.space]
 
     @property
+    def effective_size(self) -> float:
+        """Kish's effective sample size of the weights, ``1 / sum(w^2)``."""
+        w = self.weights
+        return float(1.0 / np.sum(w ** 2))
+
+    @property
     def weights(self) -> np.ndarray:
         """The particles' weights (summing to 1)."""
         w = self.samples["weight"].to_numpy(float)
@@ -716,6 +722,11 @@ def identifiability(targets: Targets, post: Posterior | None = None,
                    "every target at the edge of its range: the particles do not yet fit "
                    "the targets, so the posterior is wider than the evidence allows. Run "
                    "more generations (or more particles).")
+    ess, n = post.effective_size, len(post.samples)
+    if ess < 0.3 * n:
+        out.append(f"A few particles carry most of the weight (effective sample size "
+                   f"{ess:.0f} of {n}): the intervals and correlations are rough; run more "
+                   "particles.")
     summary = post.summary()
     flat = summary[summary["spread"] >= FLAT]
     for _, row in flat.iterrows():

@@ -98,7 +98,8 @@ def cmd_posterior(args: argparse.Namespace) -> int:
                            progress=not args.no_progress and sys.stderr.isatty(),
                            report=lambda line: print(line, flush=True))
         post = result.posterior
-        print(f"\nPosterior (last generation, {len(post.samples)} weighted particles; "
+        print(f"\nPosterior (last generation, {len(post.samples)} weighted particles, "
+              f"effective sample size {post.effective_size:.0f}; "
               f"{result.seconds:.0f} s, {post.info['evaluations']} particles run, "
               f"{post.info['calibration_evaluations']} of them from the prior to set the first "
               "tolerance):\n")
