@@ -768,15 +768,17 @@ class HeldOut:
         """Per target: the figure on the fit's seeds and on fresh ones, range, within it."""
         from coprod_sim.calibration.measures import MEASURES, format_figure
 
-        rows = [("target", "fit seeds", "within?", "fresh seeds", "within?", "range")]
+        rows = [("target", "range", "fit seeds", "within?", "loss", "fresh seeds", "within?",
+                 "loss")]
         for a, b in zip(self.fit.fits, self.fresh.fits, strict=True):
             t = a.target
             unit = MEASURES[t.measure].unit
-            rows.append((t.name, format_figure(a.figure, unit), "yes" if a.holds else "NO",
-                         format_figure(b.figure, unit), "yes" if b.holds else "NO",
-                         f"{format_figure(t.low, unit)}-{format_figure(t.high, unit)}"))
+            rows.append((t.name, f"{format_figure(t.low, unit)}-{format_figure(t.high, unit)}",
+                         format_figure(a.figure, unit), "yes" if a.holds else "NO",
+                         f"{a.loss:.2f}", format_figure(b.figure, unit),
+                         "yes" if b.holds else "NO", f"{b.loss:.2f}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        return "\n".join("  ".join(c.ljust(w) if i in (0, 2, 4) else c.rjust(w)
+        return "\n".join("  ".join(c.ljust(w) if i in (0, 3, 6) else c.rjust(w)
                                    for i, (c, w) in enumerate(zip(r, widths, strict=True)))
                          for r in rows)
 
