@@ -255,8 +255,9 @@ class _Model:
             if key not in self.known:
                 self.asked.append((values, seeds))
             return {PENDING: 1.0}
-        if key not in self.known:  # not prefetched (cannot happen): compute it here
-            raise RuntimeError("a particle was proposed that was not prefetched")
+        if key not in self.known:  # the replay left the recorded path: a bug, not input
+            raise RuntimeError("a particle was proposed that was not prefetched; the "
+                               "proposals used random numbers other than numpy's")
         return dict(self.known[key])
 
 
