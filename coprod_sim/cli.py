@@ -37,7 +37,8 @@ COMMANDS: dict[str, Callable[[Any], None]] = {}
 
 #: Modules that add sub-commands when importable.
 PLUGINS = ("coprod_sim.experiments.cli", "coprod_sim.calibration.cli", "coprod_sim.workspace_cli",
-           "coprod_sim.room.cli")
+           "coprod_sim.room.cli",
+           "coprod_sim.calibration.posterior_cli", "coprod_sim.experiments.robustness_cli")
 
 SUMMARY_ROWS = ("participation_rate", "ever_took_part", "retention", "representativeness",
                 "voice_equality", "influence", "user_plan_share", "tokenism", "trust",

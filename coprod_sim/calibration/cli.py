@@ -90,6 +90,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               f"({sum(f.holds for f in result.current.fits)} within range).")
     if result.values:
         print("Constants: " + ", ".join(f"{k} = {v:g}" for k, v in result.values.items()))
+    _print_heldout(targets, result, args.heldout if args.heldout is not None else max(seeds, 8))
     if target is not None:
         try:  # atomic: a temporary file beside it, then renamed over it
             write_fitted(result, target, base_text=FITTED.read_text(encoding="utf-8"),
@@ -143,6 +144,26 @@ def _quick() -> bool:
     return os.environ.get("COPROD_SIM_QUICK", "") not in ("", "0")
 
 
+def _print_heldout(targets: Any, result: Any, fresh: int) -> None:
+    """The held-out check beside the fit: the same constants on seeds the fit never saw."""
+    from coprod_sim.calibration.posterior import held_out, identifiability
+
+    for line in identifiability(targets):
+        print(f"Warning: {line}")
+    if not fresh:
+        return
+    check = held_out(targets, result.best.constants, result.best.seeds, fresh,
+                     fit_evaluation=result.best)
+    print(f"\nHeld-out check: the same constants on {fresh} fresh seeds:\n")
+    print(check.table())
+    print()
+    print(check.summary())
+    if check.left:
+        print(f"Within range on the fit's seeds but not on fresh ones: {', '.join(check.left)} "
+              "(the fit may rest on the luck of its seeds: add seeds, or see "
+              "`coprod-sim posterior` for intervals).")
+
+
 def _shown_name(given: str, path: Path) -> str:
     """How the targets file is named in the record: as given, never an absolute path."""
     text = str(given)
@@ -178,6 +199,9 @@ def add_calibrate(sub: Any) -> None:
                    help="write the fitted constants to FILE (.toml; never the package's "
                    "own fitted.toml)")
     p.add_argument("--out", default=None, metavar="FILE", help="the same as --write FILE")
+    p.add_argument("--heldout", type=_count(0), default=None,
+                   help="fresh seeds for the held-out check printed beside the fit (default: "
+                   "the fit's seeds, at least 8; 0 skips it)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=cmd_calibrate)
 
