@@ -228,8 +228,8 @@ def full_activity_cost(b: Model) -> np.ndarray:
     A meeting, in each of the plan's groups: the room, the seated staff's hours,
     venue and timing, and for each seat the expenses, print, digital inclusion, a
     buddy's time and feedback; a focus group seats the people it over-recruits; an
-    interview round: each interview with its extras; a questionnaire round: each form sent, with print,
-    digital inclusion and feedback.
+    interview round: each interview with its extras; a questionnaire round: each
+    form sent, with print, digital inclusion and feedback.
     """
     lev, r = b.lev, b.once("cost_rates", lambda: _cost_rates(b))
     extra = r["per_visit"] + r["print"] + r["digital"] + r["buddy"] + r["feedback"]
