@@ -90,7 +90,10 @@ def test_the_model_agrees_with_the_papers_teaching_point(key):
     """If this fails, the model contradicts the briefing paper: tell the lead, do not
     rewrite the notebook to match."""
     r = revealed(key)
-    assert r.answer == EXPECTED[key], f"{key}: model says {r.answer!r}\n{r.text}"
+    if EXPECTED[key].startswith("not:"):
+        assert r.answer != EXPECTED[key][4:], f"{key}: model says {r.answer!r}\n{r.text}"
+    else:
+        assert r.answer == EXPECTED[key], f"{key}: model says {r.answer!r}\n{r.text}"
 
 
 def test_a_right_guess_is_praised_and_a_wrong_one_prompts_thought():

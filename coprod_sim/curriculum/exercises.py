@@ -461,6 +461,51 @@ EX4 = Challenge(
 #: The challenges by key.
 CHALLENGES: dict[str, Challenge] = {c.key: c for c in (EX1, EX2, EX3, EX4)}
 
+#: Typical wrong answers to each challenge (changes from its starting plan): the
+#: lesson tests check that each still misses a target on fresh seeds, and the
+#: trainers' notebook shows the feedback on the first.
+WRONG_ANSWERS: dict[str, tuple[dict[str, Any], ...]] = {
+    "ex1": ({"use_focus_groups": True, "use_interviews": True, "staff_training": True,
+             "peer_support": True},
+            {"use_forum": False}),
+    "ex2": ({"hearing_loop": True, "expenses_per_visit": 60.0, "accessible_venue": True},),
+    "ex3": ({"power_sharing": 0.8},
+            {"use_forum": True, "use_focus_groups": True}),
+    "ex4": ({"weeks": 260},
+            {"weeks": 260, "power_sharing": 0.1, "use_forum": False, "use_interviews": False,
+             "feedback_rationale": False}),
+}
+
+
+def solution_changes(key: str) -> dict[str, Any]:
+    """The trainer's solution to a challenge, as changes from its starting plan.
+
+    Read from ``exN_solution.toml`` in the trainers' folder
+    (:func:`coprod_sim.resources.solutions_dir`): a ``name``, a ``description``
+    and the levers the solution changes. Keeping only the changes means a
+    solution follows the model's other settings when they are recalibrated.
+    """
+    import tomllib
+
+    from coprod_sim import resources
+
+    get_challenge(key)
+    path = resources.solutions_dir() / f"{key}_solution.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if k not in ("name", "description")}
+
+
+def solution(key: str) -> Scenario:
+    """The trainer's solution to a challenge, as a plan (see :func:`solution_changes`)."""
+    ch = get_challenge(key)
+    return ch.answer(solution_changes(key)).replace(name=f"{key} trainer solution")
+
+
+def wrong_answers(key: str) -> list[Scenario]:
+    """The typical wrong answers to a challenge, as plans."""
+    ch = get_challenge(key)
+    return [ch.answer(c) for c in WRONG_ANSWERS.get(key, ())]
+
 
 def get_challenge(key: str) -> Challenge:
     """Return a challenge by key.

@@ -23,7 +23,7 @@ import numpy as np
 from coprod_sim.curriculum.history import DROPPED, NOT_INVITED, TAKING_PART, History
 from coprod_sim.model import CoproductionModel
 from coprod_sim.parameters import PARAMETERS
-from coprod_sim.population import NEED_LABELS, NEED_LEVER, NEEDS
+from coprod_sim.population import AGES, DEPRIVATION, NEED_LABELS, NEED_LEVER, NEEDS, ROLES
 from coprod_sim.scenario import Scenario
 
 
@@ -300,6 +300,45 @@ def stories(h: History, people: list[Followed] | None = None) -> dict[str, list[
     return {f.key: story(h, f) for f in (people if people is not None else choose(h))}
 
 
+def in_group(h: History, outcome: str | None) -> np.ndarray:
+    """Who belongs to the group an outcome is about (everyone for a whole-project outcome).
+
+    ``part_age_16_34`` is about people aged 16 to 34, ``part_need_hearing``
+    about people who need a hearing loop, and so on (see
+    :mod:`coprod_sim.outcomes`).
+    """
+    p = h.people
+    everyone = np.ones(h.n, dtype=bool)
+    if not outcome or not outcome.startswith("part_"):
+        return everyone
+    role, age, dep = _cols(h)
+    for i, a in enumerate(AGES):
+        if outcome == "part_age_" + a.replace("+", "_plus").replace("-", "_"):
+            return age == i
+    for i, d in enumerate(DEPRIVATION):
+        slug = d.replace("fifths", "").replace("fifth", "").strip().replace(" ", "_")
+        if outcome == f"part_{slug}":
+            return dep == i
+    for i, r in enumerate(ROLES):
+        if outcome in (f"part_{r}s", "part_families" if r == "family" else "",
+                       "part_community" if r == "community" else ""):
+            return role == i
+    needs = h.needs[:, :6].any(axis=1)
+    if outcome == "part_with_needs":
+        return needs
+    if outcome == "part_without_needs":
+        return ~needs
+    if outcome.startswith("part_need_") and outcome[10:] in NEEDS:
+        return h.needs[:, NEEDS.index(outcome[10:])].astype(bool)
+    del p
+    return everyone
+
+
+def everyone(h: History) -> list[Followed]:
+    """Every person in the run, unnamed (for when none of the named ones fits)."""
+    return _everyone(h)
+
+
 def _everyone(h: History) -> list[Followed]:
     """Every person in the run, unnamed, for when none of the named ones shows a point."""
     p = h.people
@@ -353,11 +392,14 @@ def contrast(a: History, b: History, label_a: str, label_b: str,
     year shows it.
     """
     best = None
+    group = in_group(b, outcome)
     score = 0.05 if outcome in ("trust", "efficacy", "staff_anxiety", "staff_openness",
                                 "resistance", "quiet_voice", "voice_equality") else 0.5
     for f in [*choose(b), *_everyone(b)]:
         if best is not None and f.key.startswith("person"):
             break  # a named person shows it: prefer them
+        if not f.staff and not group[f.index]:
+            continue  # someone from the group the question is about
         ma, mb = measure(a, f, outcome), measure(b, f, outcome)
         if ma is None or mb is None:
             continue

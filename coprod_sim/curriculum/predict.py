@@ -51,7 +51,7 @@ def fmt_value(outcome: str, value: float | None) -> str:
     if unit == "share":
         return f"{value:.0%}"
     if unit == "GBP":
-        return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+        return f"−£{-value:,.0f}" if round(value) < 0 else f"£{value:,.0f}"
     if unit in ("people", "week"):
         return f"{value:,.0f} {unit}"
     return f"{value:.2f}"
@@ -70,7 +70,8 @@ def threshold_words(outcome: str, threshold: float) -> str:
         return f"{threshold:.0f} weeks"
     unit = OUTCOMES[outcome].unit
     if unit == "share":
-        return f"{threshold * 100:.1f}".rstrip("0").rstrip(".") + " percentage points"
+        points = f"{threshold * 100:.1f}".rstrip("0").rstrip(".")
+        return f"{points} point{'' if points == '1' else 's'} (on the 0-100% scale)"
     return fmt_value(outcome, threshold)
 
 
@@ -236,6 +237,26 @@ class Compare(Moment):
     def plan(self, label: str) -> Plan:
         """The plan with this label."""
         return next(p for p in self.plans if p.label == label)
+
+    def differences(self) -> list[str]:
+        """Every lever on which the plans differ, in plain words: one line per lever.
+
+        Shown under the question, so a moment names every change it makes.
+        """
+        from coprod_sim.curriculum.record import describe_changes
+        dicts = [p.scenario.to_dict() for p in self.plans]
+        names = [k for k in dicts[0] if k not in ("name", "description", "weeks")
+                 and len({repr(d[k]) for d in dicts}) > 1]
+        lines = []
+        for k in names:
+            shown = [describe_changes({k: d[k]}) for d in dicts]
+            if not all(shown):
+                continue
+            label = shown[0][0].split(": ")[0]
+            lines.append(f"{label}: " + "; ".join(
+                f"{p.label} {x[0].split(': ', 1)[1]}" for p, x in zip(self.plans, shown,
+                                                                     strict=True)))
+        return lines
 
     def results(self) -> dict[str, tuple[np.ndarray, pd.DataFrame]]:
         """Run every plan; return its final values per seed and its weekly rows."""
