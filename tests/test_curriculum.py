@@ -292,7 +292,7 @@ def test_large_text_setting_gives_presenter_sized_widgets(kit):
     assert "coprod-presenter" not in kit.reflect("Q?")._dom_classes
     kit.save_settings(True, False)
     assert "coprod-presenter" in kit.reflect("Q?")._dom_classes
-    assert "coprod-presenter" in start("04", kit.folder).moment("04_quiet")._dom_classes
+    assert "coprod-presenter" in start("04", kit.folder).moment("04_buddy")._dom_classes
 
 
 def test_a_failing_button_shows_a_message_not_a_traceback(kit, monkeypatch):

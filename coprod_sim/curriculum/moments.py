@@ -114,9 +114,9 @@ _LIST: list[Moment] = [
         "Being clear about the purpose and what is expected lets people choose the level "
         "of involvement they can give (GSCC et al. 2007). In the model a clear purpose "
         "makes it easier for an invited person to say yes.",
-        plans=[Plan("Plan A", _D.replace(purpose_clarity=0.2), "a vague purpose"),
-               Plan("Plan B", _D.replace(purpose_clarity=0.8), "a clear purpose")],
-        outcome="ever_took_part", same_within=0.02),
+        plans=[Plan("Plan A", _D.replace(purpose_clarity=0.1), "a vague purpose"),
+               Plan("Plan B", _D.replace(purpose_clarity=0.9), "a clear purpose")],
+        outcome="ever_took_part", same_within=0.01),
     Compare(
         "03_reach", "03",
         "Both plans invite everyone affected and reach nine in ten of them. One uses only "
@@ -305,7 +305,7 @@ _LIST: list[Moment] = [
         "(NLIAH 2010).",
         plans=[Plan("Plan A", _FG, "nothing said about roles"),
                Plan("Plan B", _FG.replace(roles_4rs=True), "the 4Rs made clear")],
-        outcome="retention", same_within=0.02),
+        outcome="retention", same_within=0.0125),
     Compare(
         "06_first_year", "06",
         "A finance manager compares two plans after one year. Plan A sends a "
@@ -367,6 +367,13 @@ _LIST: list[Moment] = [
 
 #: Moments by key.
 MOMENTS: dict[str, Moment] = {m.key: m for m in _LIST}
+
+#: The person each chapter's bet is about: told first after a wrong guess.
+PEOPLE: dict[str, str] = {"01_levels": "glenys", "02_young": "rhys", "04_hearing": "megan",
+                          "05_trust": "megan", "03_frontline": "priya",
+                          "06_training": "gareth"}
+for _key, _person in PEOPLE.items():
+    MOMENTS[_key].person = _person
 
 #: The answer the briefing paper's point leads us to expect, for each choice moment.
 EXPECTED: dict[str, str] = {

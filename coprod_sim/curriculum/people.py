@@ -383,19 +383,27 @@ def measure(h: History, f: Followed, outcome: str | None) -> float | None:
 
 
 def contrast(a: History, b: History, label_a: str, label_b: str,
-             outcome: str | None = None, sign: int = 1) -> str:
+             outcome: str | None = None, sign: int = 1, prefer: str = "") -> str:
     """One followed person whose year shows the difference between two plans.
 
     Picks the person who did most clearly better (``sign=1``; worse for -1) in
     plan ``b`` than in plan ``a`` on something like ``outcome`` (see
-    :func:`measure`), and tells their year in both plans. Empty when nobody's
-    year shows it.
+    :func:`measure`), from the group the outcome is about, and tells their year
+    in both plans; ``prefer`` (a followed person's key) comes first when their
+    year shows the difference at all. Empty when nobody's year shows it.
     """
     best = None
     group = in_group(b, outcome)
+    for f in choose(b):  # the person the question is about, when their year shows it
+        if f.key == prefer and (f.staff or group[f.index]):
+            ma, mb = measure(a, f, outcome), measure(b, f, outcome)
+            if ma is not None and mb is not None and sign * (mb - ma) > 0:
+                best, score = f, float("inf")
     score = 0.05 if outcome in ("trust", "efficacy", "staff_anxiety", "staff_openness",
                                 "resistance", "quiet_voice", "voice_equality") else 0.5
     for f in [*choose(b), *_everyone(b)]:
+        if score == float("inf"):
+            break
         if best is not None and f.key.startswith("person"):
             break  # a named person shows it: prefer them
         if not f.staff and not group[f.index]:

@@ -146,11 +146,15 @@ class Moment:
         why: Why the model behaves this way, in plain words, citing the paper's sources.
         weeks: Weeks per run.
         seeds: Seeds of the runs.
+        person: The followed person the question is about, if any.
     """
 
     def __init__(self, key: str, section: str, question: str, why: str,
-                 weeks: int = 52, seeds: Sequence[int] = SEEDS):
+                 weeks: int = 52, seeds: Sequence[int] = SEEDS, person: str = ""):
         self.key, self.section, self.question, self.why = key, section, question, why
+        #: The followed person the question is about ("megan"), told first after a
+        #: wrong guess when their year shows the result.
+        self.person = person
         self.weeks, self.seeds = weeks, tuple(seeds)
         self.on_reveal: Callable[[Moment, Reveal], None] | None = None
 
@@ -311,6 +315,12 @@ class Compare(Moment):
                                      for label, v in ends.items()) + ".")
         if self.outcome == "representativeness":
             lines.append(_measured_on(res, self.plans))
+        if self.outcome == "ladder_score":
+            from coprod_sim.outcomes import ladder_rung
+            lines.append("On the line from description to transformation (Needham & Carr "
+                         "2009), the middle results sit at: " + "; ".join(
+                             f"{label}: {ladder_rung(mids[label]).lower()}"
+                             for label in mids) + ".")
         verdict, sentence = self._judge_choice(guess, answer, close)
         lines.insert(0, sentence)
         return Reveal(answer, verdict, lines, guess,

@@ -699,4 +699,6 @@ def start(section: str, folder: str | Path | None = None) -> Kit:
     key = (section, str(where.resolve()))
     if key not in _KITS:
         _KITS[key] = Kit(section, where)
+    else:  # settings saved in another notebook since show from the next box on
+        _KITS[key].settings = Settings.load(_KITS[key].folder)
     return _KITS[key]

@@ -26,6 +26,7 @@ from coprod_sim.curriculum.history import PICTURE_SEED, record_run
 from coprod_sim.curriculum.predict import (
     SAME,
     Compare,
+    Direction,
     Moment,
     Plan,
     Reveal,
@@ -90,6 +91,44 @@ def _money_reasons(moment: Compare, result: Reveal, a: Plan, b: Plan) -> list[st
             "service users' views shaped have had time to work."]
 
 
+def _contributions(e: Any, outcome: str, gap: float | None, top: int = 3) -> list[str]:
+    """The mechanisms that made most of a result (or of a gap), in plain words.
+
+    Only each mechanism's own share is given: the result itself is said once, in
+    the reveal's figure, never again as another average.
+    """
+    def size(v: float) -> str:
+        return threshold_words(outcome, abs(v)).replace(" (on the 0-100% scale)", "")
+
+    lines = []
+    for c in e.contributions[:top]:
+        if abs(c.effect) < 1e-12:
+            continue
+        chance = "" if c.clear else " (small, and it varies from run to run)"
+        if gap is None:
+            verb = "raised it by" if c.effect > 0 else "lowered it by"
+        elif (c.effect > 0) == (gap > 0) or abs(gap) < 1e-12:
+            verb = "makes" if abs(gap) >= 1e-12 else "moves it by"
+            lines.append(f"“{c.label}” {verb} {size(c.effect)} of the gap{chance}."
+                         if verb == "makes" else f"“{c.label}” {verb} {size(c.effect)}"
+                         f"{chance}.")
+            continue
+        else:
+            verb = "works the other way, narrowing it by"
+        lines.append(f"“{c.label}” {verb} {size(c.effect)}{chance}.")
+    rest = e.contributions[top:]
+    if rest:
+        largest = max(abs(c.effect) for c in rest)
+        shown = size(largest)
+        lines.append(f"None of the other {len(rest)} mechanisms made a difference you could "
+                     "see." if shown.startswith(("0 ", "0.0 ", "£0")) or largest == 0 else
+                     f"None of the other {len(rest)} mechanisms moved it by more than "
+                     f"{shown}.")
+    if not lines:
+        lines.append("No single mechanism clearly made it: several work together.")
+    return lines
+
+
 def model_reasons(moment: Moment, result: Reveal) -> list[str]:
     """The model's own ranking of why the result came out as it did (plain sentences).
 
@@ -121,17 +160,23 @@ def model_reasons(moment: Moment, result: Reveal) -> list[str]:
                     f"{fmt_value(outcome, mid_a)} (the middle results above), a gap of "
                     f"{size}. What makes that gap, switching each of the model's "
                     "mechanisms off in turn on the same runs:")
-            reasons = [_name_plans(x, a.label, b.label) for x in e.sentences[1:]]
+            reasons = _contributions(e, outcome, gap)
             return [" ".join([head, *reasons])]
         plan = getattr(moment, "plan", None)
         if plan is None or outcome in MONEY or outcome == "payback_week":
             return []
         e = explain(plan.scenario, outcome, seeds=seeds, weeks=moment.weeks)
+        if isinstance(moment, Direction):
+            end = _middle(result, plan.label, outcome)
+            head = (f"{label_of(outcome)} ended at {fmt_value(outcome, end)} (the middle "
+                    "result above). What moved it most, switching each of the model's "
+                    "mechanisms off in turn on the same runs:")
+            return [" ".join([head, *_contributions(e, outcome, None)])]
         head = (f"{label_of(outcome)} came out at {fmt_value(outcome, float(result.answer))} "
                 "(the middle result above). What moved it most, switching each of the "
                 "model's mechanisms off in turn on the same runs:") \
             if result.answer is not None else "What moved this result most:"
-        return [" ".join([head, *e.sentences[1:]])]
+        return [" ".join([head, *_contributions(e, outcome, None)])]
     except Exception:  # noqa: BLE001 - an explanation must never break a lesson
         return []
 
@@ -154,16 +199,18 @@ def person_example(moment: Moment, result: Reveal) -> str:
         # b is the plan the model found higher (lower for a "which is lowest" moment);
         # for "about the same", the two plans' people are compared without a side.
         sign = -1 if moment.lowest else 1
-        text = people.contrast(ha, hb, a.label, b.label, outcome, sign)
+        prefer = getattr(moment, "person", "")
+        text = people.contrast(ha, hb, a.label, b.label, outcome, sign, prefer=prefer)
         if not text and result.answer == SAME:
-            text = people.contrast(ha, hb, a.label, b.label, outcome, -sign)
+            text = people.contrast(ha, hb, a.label, b.label, outcome, -sign, prefer=prefer)
         return text
     plan = getattr(moment, "plan", None)
     if plan is None:
         return ""
     h = record_run(plan.scenario, seed=PICTURE_SEED, weeks=moment.weeks)
     group = people.in_group(h, outcome)
-    for f in [*people.choose(h), *people.everyone(h)]:
+    named = sorted(people.choose(h), key=lambda f: f.key != getattr(moment, "person", ""))
+    for f in [*named, *people.everyone(h)]:
         if not f.staff and group[f.index]:
             return "For example: " + " ".join(people.story(h, f))
     return ""
