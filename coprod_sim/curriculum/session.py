@@ -390,7 +390,8 @@ class Kit:
         if isinstance(moment, Compare) and moment.outcome in result.tables[
                 next(iter(result.tables))].columns:
             return charts.compare_chart(moment.outcome, result.tables,
-                                        large_text=self.settings.large_text)
+                                        large_text=self.settings.large_text,
+                                        band=moment.same_within)
         table = next(iter(result.tables.values()))
         if moment.outcome == "payback_week":
             return charts.weekly_chart("cost_benefit", table,
