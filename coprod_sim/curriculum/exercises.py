@@ -370,7 +370,7 @@ EX2 = Challenge(
     max_changes=3,
     diagnose=True,
     targets=(
-        Target("retention", at_least=0.03, tolerance=0.01, relative=True,
+        Target("retention", at_least=0.02, tolerance=0.01, relative=True,
                why="People are still drifting away. Ask what a person sees after they "
                    "give their view: is it used? Are they told why not? Are decisions "
                    "made by email behind their backs? Fixes to access help people come, "
