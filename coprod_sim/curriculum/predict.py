@@ -70,9 +70,17 @@ def threshold_words(outcome: str, threshold: float) -> str:
         return f"{threshold:.0f} weeks"
     unit = OUTCOMES[outcome].unit
     if unit == "share":
-        points = f"{threshold * 100:.1f}".rstrip("0").rstrip(".")
-        return f"{points} point{'' if points == '1' else 's'} (on the 0-100% scale)"
+        v = threshold * 100
+        points = f"{v:.0f}" if v >= 9.5 else f"{v:.1f}".rstrip("0").rstrip(".")
+        return f"{points} point{'' if points == '1' else 's'}"
     return fmt_value(outcome, threshold)
+
+
+def scale_note(outcome: str) -> str:
+    """Say once what a point is, for an outcome that is a share."""
+    if outcome != "payback_week" and OUTCOMES[outcome].unit == "share":
+        return " (points on the 0-100% scale: 40% to 45% is 5 points)"
+    return ""
 
 
 def final_values(scenario: Scenario, outcome: str, seeds: Sequence[int] = SEEDS,
@@ -305,8 +313,9 @@ class Compare(Moment):
             close = {label for label in order[1:] if abs(mids[best] - mids[label])
                      < self.same_within}
         lines.append(f"This moment counts results as about the same when they differ by "
-                     f"less than {threshold_words(self.outcome, self.same_within)}; here "
-                     f"the top two differ by {threshold_words(self.outcome, gap)}.")
+                     f"less than {threshold_words(self.outcome, self.same_within)}"
+                     f"{scale_note(self.outcome)}; here the top two differ by "
+                     f"{threshold_words(self.outcome, gap)}.")
         for extra in self.also:
             ends = {label: float(t[t["week"] == t["week"].max()][extra].median())
                     for label, (_, t) in res.items()}
@@ -375,9 +384,9 @@ class Direction(Moment):
         # that is when the answer itself is "about the same".
         close = {UP if change > 0 else DOWN} if answer == FLAT else set()
         lines.append(f"This moment counts a change smaller than "
-                     f"{threshold_words(self.outcome, self.same_within)} as staying about "
-                     f"the same; here it changed by "
-                     f"{threshold_words(self.outcome, abs(change))}.")
+                     f"{threshold_words(self.outcome, self.same_within)}"
+                     f"{scale_note(self.outcome)} as staying about the same; here it "
+                     f"changed by {threshold_words(self.outcome, abs(change))}.")
         verdict, sentence = self._judge_choice(guess, answer, close)
         lines.insert(0, sentence)
         return Reveal(answer, verdict, lines, guess, {self.plan.label: table}, self.outcome)

@@ -98,7 +98,7 @@ def _contributions(e: Any, outcome: str, gap: float | None, top: int = 3) -> lis
     the reveal's figure, never again as another average.
     """
     def size(v: float) -> str:
-        return threshold_words(outcome, abs(v)).replace(" (on the 0-100% scale)", "")
+        return threshold_words(outcome, abs(v))
 
     lines = []
     for c in e.contributions[:top]:
@@ -155,7 +155,7 @@ def model_reasons(moment: Moment, result: Reveal) -> list[str]:
                                    weeks=moment.weeks)
             mid_a, mid_b = _middle(result, a.label, outcome), _middle(result, b.label, outcome)
             gap = mid_b - mid_a
-            size = threshold_words(outcome, abs(gap)).replace(" (on the 0-100% scale)", "")
+            size = threshold_words(outcome, abs(gap))
             head = (f"{label_of(outcome)}: {b.label} {fmt_value(outcome, mid_b)}, {a.label} "
                     f"{fmt_value(outcome, mid_a)} (the middle results above), a gap of "
                     f"{size}. What makes that gap, switching each of the model's "
