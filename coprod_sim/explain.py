@@ -201,23 +201,23 @@ def _phrase(label: str) -> str:
 
 
 def _level(value: float, unit: str) -> str:
-    """A level in the outcome's own units: 12%, £1,200, 3.4 people, 0.52."""
+    """A level in the outcome's own units: 12%, £1,200, −£3,000, 3.4 people, 0.52."""
     if unit == "share":
         return f"{100 * value:.0f}%"
     if unit == "GBP":
-        return f"£{value:,.0f}"
+        return f"−£{-value:,.0f}" if round(value) < 0 else f"£{value:,.0f}"
     if unit in ("people", "activities"):
         return f"{value:.1f} {unit}"
     return f"{value:.2f}"
 
 
 def _amount(value: float, unit: str) -> str:
-    """A size of change: 4 percentage points, £300, 1.2 people, 0.05."""
+    """A size of change: 4 points (on the 0-100% scale), £300, 1.2 people, 0.05."""
     value = abs(value)
     if unit == "share":
         points = 100 * value
         text = f"{points:.0f}" if points >= 0.95 else f"{points:.1f}"
-        return f"{text} percentage point{'' if text == '1' else 's'}"
+        return f"{text} point{'' if text == '1' else 's'}"
     if unit == "GBP":
         return f"£{value:,.0f}"
     if unit in ("people", "activities"):
@@ -233,8 +233,10 @@ def _others_note(rest: tuple[Contribution, ...], unit: str) -> list[str]:
     if not rest:
         return []
     largest = max(abs(c.effect) for c in rest)
-    return [f"Switching off any one of the other {len(rest)} mechanisms moved it by "
-            f"{_amount(largest, unit)} or less."]
+    shown = _amount(largest, unit)
+    if largest == 0 or shown.startswith(("0 ", "0.0 ", "£0", "0.00")):
+        return [f"None of the other {len(rest)} mechanisms made a difference you could see."]
+    return [f"None of the other {len(rest)} mechanisms moved it by more than {shown}."]
 
 
 def _runs_note(n_seeds: int) -> str:
@@ -362,6 +364,11 @@ def explain_difference(a: Scenario | str | Mapping[str, Any] | None,
     size = _amount(value, unit)
     if abs(value) < 1e-12:
         head = f"{label} came out the same for {name_b} and {name_a}"
+    elif unit == "GBP":
+        head = (f"{label} came out {size} {'more' if value > 0 else 'less'} for {name_b} "
+                f"than for {name_a} ({_level(float(b_on.mean()), unit)} against "
+                f"{_level(float(a_on.mean()), unit)}, average of {len(seeds)} "
+                f"run{'s' if len(seeds) != 1 else ''})")
     else:
         head = (f"{label} came out {size} {'higher' if value > 0 else 'lower'} for {name_b} "
                 f"than for {name_a} ({_level(_mean(b_on), unit)} against "

@@ -171,8 +171,36 @@ def test_solutions_are_not_in_the_trainee_copy():
     trainee = "".join(p.read_text() for p in EXERCISES)
     assert len(EXERCISES) >= 4
     assert "solution" not in trainee.lower()
-    assert not list(resources.exercises_dir().rglob("*solution*"))
-    assert len(list(resources.solutions_dir().glob("*_solution.toml"))) >= 4
+    solutions = resources.solutions_dir()
+    assert solutions.parent == resources.exercises_dir(), "exercises/solutions/"
+    assert not [p for p in resources.exercises_dir().rglob("*solution*")
+                if not p.is_relative_to(solutions)]
+    assert len(list(solutions.glob("*_solution.toml"))) >= 4
+    from coprod_sim.workspace import trainee_files
+    assert not [k for k, v in trainee_files().items()
+                if "solution" in k or v.is_relative_to(solutions)], "never copied to a trainee"
+
+
+@pytest.mark.parametrize("path", CURRICULUM + EXERCISES, ids=lambda p: p.name)
+def test_every_grey_box_starts_the_kit_itself(path):
+    """A box run first, or again, after a restart must never give a NameError."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            head = cell.source.splitlines()[:2]
+            assert head[0] == "from coprod_sim.curriculum import start", (path.name, i)
+            assert re.fullmatch(r'kit = start\("[0-9a-z]+"\)', head[1]), (path.name, i)
+
+
+@pytest.mark.slow
+def test_grey_boxes_run_in_any_order_after_a_restart(kernel_env):
+    """Every box of notebook 03, last first, in a new kernel: no Python error."""
+    path = resources.notebook("03")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if c.cell_type == "code"][::-1]
+    NotebookClient(nb, kernel_name="coprod-test", timeout=180,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert errors(nb) == [], errors(nb)
 
 
 def test_running_every_notebook_left_the_kit_files_unchanged(kit_before, kernel_env):

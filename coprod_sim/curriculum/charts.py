@@ -27,16 +27,19 @@ def weekly_chart(name: str, weekly: pd.DataFrame, large_text: bool = False) -> F
 
 
 def compare_chart(outcome: str, tables: Mapping[str, pd.DataFrame],
-                  large_text: bool = False) -> Figure:
-    """Draw one outcome over time for several plans (middle result across runs)."""
-    shared = getattr(plots, "compare", None)
-    if shared is not None:
-        return shared(outcome, dict(tables), large_text=large_text)
-    return _fallback_compare(outcome, tables, large_text)
+                  large_text: bool = False, band: float | None = None) -> Figure:
+    """Draw one outcome over time for several plans (middle result across runs).
+
+    A share's axis starts at zero, so a small difference never looks huge; with
+    ``band`` (a moment's "about the same" threshold, in the outcome's units) a
+    shaded band around the top plan's last value shows what counts as about the
+    same.
+    """
+    return _fallback_compare(outcome, tables, large_text, band)
 
 
 def _fallback_compare(outcome: str, tables: Mapping[str, pd.DataFrame],
-                      large_text: bool) -> Figure:
+                      large_text: bool, band: float | None = None) -> Figure:
     st = plots.style(large_text)
     fig = plots.Chart(figsize=st["figsize"], dpi=plots.DPI)
     ax = fig.add_subplot()
@@ -51,6 +54,14 @@ def _fallback_compare(outcome: str, tables: Mapping[str, pd.DataFrame],
                 linestyle=plots.LINE_STYLES[i % len(plots.LINE_STYLES)])
         ends.append((label, float(y.iloc[-1])))
     money = o.unit == "GBP"
+    if share:
+        ax.set_ylim(0, max(5.0, max(v for _, v in ends) * 1.15,
+                           ax.get_ylim()[1]))
+    if band and len(ends) > 1:
+        top = max(v for _, v in ends)
+        width = band * 100 if share else band
+        ax.axhspan(top - width, top + width, color="#999999", alpha=0.2, lw=0,
+                   label="about the same as the top plan")
     ax.set_xlabel("Week", fontsize=st["font"])
     ax.set_ylabel(o.label + (" (%)" if share else " (£)" if money else ""), fontsize=st["font"])
     ax.tick_params(labelsize=st["font"] * 0.9)
@@ -64,7 +75,7 @@ def _fallback_compare(outcome: str, tables: Mapping[str, pd.DataFrame],
         if share:
             return f"{v:.0f}%"
         if money:
-            return f"-£{-v:,.0f}" if v < 0 else f"£{v:,.0f}"
+            return f"−£{-v:,.0f}" if round(v) < 0 else f"£{v:,.0f}"
         return f"{v:,.2f}"
 
     fig.caption = "In the last week (middle of the runs): " + "; ".join(

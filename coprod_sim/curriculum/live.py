@@ -7,8 +7,9 @@ chart of the chapter's outcome and the stories of the people we follow
 (one seed, so everyone in the room sees the same people) and redraws: the
 whole update (the run, the stories and the data for the browser) takes well
 under the 300 ms the issue allows; ``last_ms`` keeps the time of the last one
-and the panel shows it. The plan before any lever moved stays on the chart as
-a dashed line, so the trainee sees what their change did.
+(for the benchmarks; the trainee is not shown it). The plan before any lever
+moved stays on the chart as a dashed line, so the trainee sees what their
+change did.
 
 One run has chance in it: the panel says so, and points to the moments above,
 which run each plan five times.
@@ -33,25 +34,37 @@ from coprod_sim.scenario import Scenario, ScenarioError
 
 
 def lever_widget(name: str, value: Any) -> w.Widget:
-    """A toggle or slider for one lever, labelled from the parameter table."""
+    """A toggle or slider for one lever (its label is shown apart: see :func:`lever_label`).
+
+    Shares are shown as percentages (a trainee never sees a 0-1 scale).
+    """
     p = PARAMETERS[name]
-    style = {"description_width": "initial"}
     tip = f"{p.help} Evidence: {p.evidence}."
     if p.kind == "bool":
         return w.ToggleButtons(options=[("No", False), ("Yes", True)], value=bool(value),
-                               description=p.label, style=style, tooltips=[tip, tip])
+                               tooltips=[tip, tip])
     if p.kind == "choice":
         return w.Dropdown(options=[(label, k) for k, label in p.choices.items()],
-                          value=value, description=p.label, style=style)
+                          value=value, layout=w.Layout(width="95%"))
     if p.kind == "int":
         # Weeks move a year at a time, from one year to the five of the long game.
         low, high, step = (52, 260, 52) if name == "weeks" else (int(p.low), int(p.high), 1)
         return w.IntSlider(value=int(value), min=low, max=high, step=step,
-                           description=p.label, style=style, continuous_update=False,
-                           layout=w.Layout(width="95%"))
+                           continuous_update=False, layout=w.Layout(width="95%"))
+    if p.unit == "share" and p.low >= 0 and p.high <= 1:
+        return w.FloatSlider(value=float(value), min=p.low, max=p.high, step=0.05,
+                             continuous_update=False, readout_format=".0%",
+                             layout=w.Layout(width="95%"))
     return w.FloatSlider(value=float(value), min=p.low, max=p.high, step=0.05,
-                         description=p.label, style=style, continuous_update=False,
-                         readout_format=".2f", layout=w.Layout(width="95%"))
+                         continuous_update=False, readout_format=".2f",
+                         layout=w.Layout(width="95%"))
+
+
+def lever_label(name: str) -> w.HTML:
+    """A lever's whole label, on its own line above the control (never cut off)."""
+    p = PARAMETERS[name]
+    return w.HTML(f"<label style='font-weight:600'>{html.escape(p.label)}</label>",
+                  layout=w.Layout(width="95%"))
 
 
 class LiveLever:
@@ -84,6 +97,9 @@ class LiveLever:
         self.last_ms = 0.0
         self.timings: list[float] = []
         self._quiet = False
+        #: Called with the levers' values after a trainee moves one (the kit keeps
+        #: them as the trainee's plan for notebook 07).
+        self.on_change: Any = None
         for ctl in self.controls.values():
             ctl.observe(self._changed, names="value")
         self.update()
@@ -136,8 +152,9 @@ class LiveLever:
         self.status.value = (f"<div style='{self.css}' aria-live='polite'>{html.escape(label)} "
                              f"at the end of this run: <strong>{_fmt(self.outcome, v1)}"
                              f"</strong>.{html.escape(change)} <small>(One run, so chance "
-                             "plays a part; updated in "
-                             f"{self.last_ms:.0f} ms.)</small></div>")
+                             "plays a part.)</small></div>")
+        if not same and self.on_change is not None:
+            self.on_change({n: c.value for n, c in self.controls.items()})
         return self.last_ms
 
     def widget(self) -> w.VBox:
@@ -147,6 +164,6 @@ class LiveLever:
                                      for n in self.levers))
                       + " and watch the people, the chart and the stories change. Press "
                         "<b>Play</b> to watch the year unfold week by week.</div>")
-        return w.VBox([head, *self.controls.values(), self.status, self.picture,
-                       self.stories])
+        rows = [x for n, c in self.controls.items() for x in (lever_label(n), c)]
+        return w.VBox([head, *rows, self.status, self.picture, self.stories])
 

@@ -23,7 +23,7 @@ import numpy as np
 from coprod_sim.curriculum.history import DROPPED, NOT_INVITED, TAKING_PART, History
 from coprod_sim.model import CoproductionModel
 from coprod_sim.parameters import PARAMETERS
-from coprod_sim.population import NEED_LABELS, NEED_LEVER, NEEDS
+from coprod_sim.population import AGES, DEPRIVATION, NEED_LABELS, NEED_LEVER, NEEDS, ROLES
 from coprod_sim.scenario import Scenario
 
 
@@ -300,6 +300,45 @@ def stories(h: History, people: list[Followed] | None = None) -> dict[str, list[
     return {f.key: story(h, f) for f in (people if people is not None else choose(h))}
 
 
+def in_group(h: History, outcome: str | None) -> np.ndarray:
+    """Who belongs to the group an outcome is about (everyone for a whole-project outcome).
+
+    ``part_age_16_34`` is about people aged 16 to 34, ``part_need_hearing``
+    about people who need a hearing loop, and so on (see
+    :mod:`coprod_sim.outcomes`).
+    """
+    p = h.people
+    everyone = np.ones(h.n, dtype=bool)
+    if not outcome or not outcome.startswith("part_"):
+        return everyone
+    role, age, dep = _cols(h)
+    for i, a in enumerate(AGES):
+        if outcome == "part_age_" + a.replace("+", "_plus").replace("-", "_"):
+            return age == i
+    for i, d in enumerate(DEPRIVATION):
+        slug = d.replace("fifths", "").replace("fifth", "").strip().replace(" ", "_")
+        if outcome == f"part_{slug}":
+            return dep == i
+    for i, r in enumerate(ROLES):
+        if outcome in (f"part_{r}s", "part_families" if r == "family" else "",
+                       "part_community" if r == "community" else ""):
+            return role == i
+    needs = h.needs[:, :6].any(axis=1)
+    if outcome == "part_with_needs":
+        return needs
+    if outcome == "part_without_needs":
+        return ~needs
+    if outcome.startswith("part_need_") and outcome[10:] in NEEDS:
+        return h.needs[:, NEEDS.index(outcome[10:])].astype(bool)
+    del p
+    return everyone
+
+
+def everyone(h: History) -> list[Followed]:
+    """Every person in the run, unnamed (for when none of the named ones fits)."""
+    return _everyone(h)
+
+
 def _everyone(h: History) -> list[Followed]:
     """Every person in the run, unnamed, for when none of the named ones shows a point."""
     p = h.people
@@ -344,20 +383,31 @@ def measure(h: History, f: Followed, outcome: str | None) -> float | None:
 
 
 def contrast(a: History, b: History, label_a: str, label_b: str,
-             outcome: str | None = None, sign: int = 1) -> str:
+             outcome: str | None = None, sign: int = 1, prefer: str = "") -> str:
     """One followed person whose year shows the difference between two plans.
 
     Picks the person who did most clearly better (``sign=1``; worse for -1) in
     plan ``b`` than in plan ``a`` on something like ``outcome`` (see
-    :func:`measure`), and tells their year in both plans. Empty when nobody's
-    year shows it.
+    :func:`measure`), from the group the outcome is about, and tells their year
+    in both plans; ``prefer`` (a followed person's key) comes first when their
+    year shows the difference at all. Empty when nobody's year shows it.
     """
     best = None
+    group = in_group(b, outcome)
+    for f in choose(b):  # the person the question is about, when their year shows it
+        if f.key == prefer and (f.staff or group[f.index]):
+            ma, mb = measure(a, f, outcome), measure(b, f, outcome)
+            if ma is not None and mb is not None and sign * (mb - ma) > 0:
+                best, score = f, float("inf")
     score = 0.05 if outcome in ("trust", "efficacy", "staff_anxiety", "staff_openness",
                                 "resistance", "quiet_voice", "voice_equality") else 0.5
     for f in [*choose(b), *_everyone(b)]:
+        if score == float("inf"):
+            break
         if best is not None and f.key.startswith("person"):
             break  # a named person shows it: prefer them
+        if not f.staff and not group[f.index]:
+            continue  # someone from the group the question is about
         ma, mb = measure(a, f, outcome), measure(b, f, outcome)
         if ma is None or mb is None:
             continue

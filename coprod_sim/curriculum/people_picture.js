@@ -1,13 +1,15 @@
 // The people picture: the model's own people, week by week, drawn in SVG.
 // All drawing happens in the browser from data sent once per run, so playing
 // the 52 weeks needs no round trip to the kernel (and works in Voila and in a
-// saved notebook). Colours: Okabe-Ito.
+// saved notebook). Colours: Okabe-Ito, and never colour alone: "never invited" is
+// hollow, "dropped out" is black. Names sit in the gap below their row of blocks,
+// pushed apart so they never cover a mark or each other.
 const NS = "http://www.w3.org/2000/svg";
 const STATUS = [
   { label: "never invited", fill: "none", stroke: "#8A8A8A" },
   { label: "invited, not taking part", fill: "#E69F00", stroke: "#7A5500" },
   { label: "taking part", fill: "#0072B2", stroke: "#003A5C" },
-  { label: "dropped out", fill: "#D55E00", stroke: "#5C2800" },
+  { label: "dropped out", fill: "#000000", stroke: "#000000" },
 ];
 const GRADE = {
   user: { fill: "#0072B2", label: "service users" },
@@ -101,12 +103,25 @@ function render({ model, el }) {
       rings.push(c);
     }
     const fg = node("g", {}, svg);
-    for (const f of data.followed) {
-      node("circle", { cx: data.x[f.index], cy: data.y[f.index], r: data.r + 5, fill: "none", stroke: "#000", "stroke-width": 2.5, "stroke-dasharray": "3 2" }, fg);
-      const t = text(fg, data.x[f.index] + data.r + 7, data.y[f.index] + 5, f.name, { "font-size": 14, "font-weight": "bold" });
-      t.setAttribute("paint-order", "stroke");
-      t.setAttribute("stroke", "#FFFFFF");
-      t.setAttribute("stroke-width", 4);
+    // Each name goes in the gap below its person's row of blocks, at the person's
+    // x, pushed right (then left) so that names in one gap never overlap.
+    const placed = [];
+    const rowBottom = (y) => Math.max(...data.blocks.filter((b) => y >= b.y && y <= b.y + b.h)
+      .map((b) => b.y + b.h));
+    const right = Math.max(...data.blocks.map((b) => b.x + b.w));
+    const sorted = [...data.followed].sort((a, b) => data.x[a.index] - data.x[b.index]);
+    for (const f of sorted) {
+      const px = data.x[f.index], py = data.y[f.index];
+      node("circle", { cx: px, cy: py, r: data.r + 5, fill: "none", stroke: "#000", "stroke-width": 2.5, "stroke-dasharray": "3 2" }, fg);
+      const ly = rowBottom(py) + 15, w = f.name.length * 8.5 + 6;
+      let lx = Math.min(Math.max(px - w / 2, 4), right - w);
+      for (const q of placed) {
+        if (q.y === ly && lx < q.x + q.w + 4 && lx + w + 4 > q.x) lx = q.x + q.w + 4;
+      }
+      if (lx + w > right) lx = right - w;
+      placed.push({ x: lx, y: ly, w });
+      node("line", { x1: px, y1: py + data.r + 5, x2: Math.min(Math.max(px, lx + 4), lx + w - 4), y2: ly - 12, stroke: "#000", "stroke-width": 1 }, fg);
+      text(fg, lx + 3, ly, f.name, { "font-size": 13, "font-weight": "bold" });
     }
     legend();
     room = node("g", {}, svg);
@@ -133,6 +148,9 @@ function render({ model, el }) {
     text(lg, x0 + 332, y1 + 5, "at a meeting this week", { "font-size": 13 });
     node("circle", { cx: x0 + 505, cy: y1, r: 9, fill: "none", stroke: "#000", "stroke-width": 2.5, "stroke-dasharray": "3 2" }, lg);
     text(lg, x0 + 518, y1 + 5, "a person we follow", { "font-size": 13 });
+    const y2 = y1 + 22;
+    node("line", { x1: x0 - 6, x2: x0 + 16, y1: y2, y2: y2, stroke: "#999999", "stroke-width": 1 }, lg);
+    text(lg, x0 + 22, y2 + 5, "knows a person we follow (a peer)", { "font-size": 13 });
   }
 
   function drawChartFrame() {
@@ -155,13 +173,22 @@ function render({ model, el }) {
       node("line", { x1: lx, x2: lx + 22, y1: ly - 5, y2: ly - 5, stroke: l.colour, "stroke-width": 3, "stroke-dasharray": l.dash || "" }, chart);
       text(chart, lx + 28, ly, l.label, { "font-size": 13 });
     });
-    const px0 = (k) => x + (k / Math.max(1, data.weeks - 1)) * w;
+    // Week ticks: week 1, then every quarter (every year for a long run), and the
+    // last week, each at its own week (week n is point n - 1 of the line).
     const every = data.weeks > 104 ? 52 : 13;
-    for (let k = 0; k < data.weeks; k += every) {
-      node("line", { x1: px0(k), x2: px0(k), y1: y + h, y2: y + h + 4, stroke: "#555" }, chart);
-      text(chart, px0(k), y + h + 17, String(k + 1), { "font-size": 12, "text-anchor": "middle" });
+    const ticks = [1];
+    for (let wk = every; wk <= data.weeks; wk += every) ticks.push(wk);
+    if (ticks[ticks.length - 1] !== data.weeks) ticks.push(data.weeks);
+    for (const wk of ticks) {
+      const tx = px(wk - 1);
+      node("line", { x1: tx, x2: tx, y1: y + h, y2: y + h + 4, stroke: "#555" }, chart);
+      text(chart, tx, y + h + 17, String(wk), { "font-size": 12, "text-anchor": "middle" });
     }
-    text(chart, x + w + 8, y + h + 17, "week", { "font-size": 12 });
+    text(chart, x + w / 2, y + h + 33, "week", { "font-size": 12, "text-anchor": "middle" });
+    const ly = y + 14 + c.lines.length * 20;
+    node("line", { x1: x + w + 8, x2: x + w + 30, y1: ly - 5, y2: ly - 5, stroke: "#000", "stroke-width": 1.5 }, chart);
+    node("circle", { cx: x + w + 19, cy: ly - 5, r: 4, fill: "#000" }, chart);
+    text(chart, x + w + 36, ly, "the week shown above", { "font-size": 13 });
     chart.cursor = node("line", { y1: y, y2: y + h, stroke: "#000", "stroke-width": 1.5 }, chart);
     chart.dot = node("circle", { r: 5, fill: "#000" }, chart);
     chart.px = px; chart.py = py;
@@ -187,7 +214,12 @@ function render({ model, el }) {
         node("rect", { x: sx - r, y: sy - r, width: 2 * r, height: 2 * r }, room);
       e.setAttribute("fill", GRADE[s.grade].fill);
       e.setAttribute("stroke", "#000");
-      if (s.name) text(room, sx, sy + r + 14, s.name, { "font-size": 12, "text-anchor": "middle", "font-weight": "bold" });
+      if (s.name) {
+        // names outside the ring of seats, never on the table or another seat
+        const ox = cx + Math.cos(a) * (R.w * 0.4 + r + 8), oy = cy + Math.sin(a) * (R.h * 0.36 + r + 10);
+        const anchor = Math.cos(a) > 0.3 ? "start" : Math.cos(a) < -0.3 ? "end" : "middle";
+        text(room, ox, oy + 4, s.name, { "font-size": 12, "text-anchor": anchor, "font-weight": "bold" });
+      }
     });
     // Who spoke: one bar split three ways.
     const by = R.y + R.h + 10, bw = R.w;
@@ -197,8 +229,16 @@ function render({ model, el }) {
       const v = m.talk[gname];
       node("rect", { x: bx, y: by + 4, width: Math.max(0, v * bw), height: 16, fill: GRADE[gname].fill, stroke: "#000", "stroke-width": 0.5 }, room);
       bx += v * bw;
-      text(room, R.x, by + 38 + k * 17, `${GRADE[gname].label}: ${pct(v)} (${m.count[gname]} at the table)`, { "font-size": 13 });
+      node("rect", { x: R.x, y: by + 28 + k * 17, width: 12, height: 12, fill: GRADE[gname].fill, stroke: "#000", "stroke-width": 0.5 }, room);
+      text(room, R.x + 17, by + 38 + k * 17, `${GRADE[gname].label}: ${pct(v)} (${m.count[gname]} at the table)`, { "font-size": 13 });
     });
+    // What the seats mean.
+    const ky = by + 38 + 3 * 17 + 4;
+    node("circle", { cx: R.x + 6, cy: ky - 4, r: 6, fill: "#fff", stroke: "#000" }, room);
+    text(room, R.x + 17, ky, "service user", { "font-size": 12 });
+    node("rect", { x: R.x + 100, y: ky - 10, width: 12, height: 12, fill: "#fff", stroke: "#000" }, room);
+    text(room, R.x + 117, ky, "staff", { "font-size": 12 });
+    text(room, R.x + 160, ky, "bigger seat: spoke more", { "font-size": 12 });
   }
 
   function draw(wk) {

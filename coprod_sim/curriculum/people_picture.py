@@ -61,8 +61,9 @@ _CSS = """
 #: Where the parts of the picture sit in the 1000 x 600 drawing.
 _POP = (92, 40, 548)      # left, top, width of the population blocks
 _CELL = 16.0              # spacing of marks
+_LABEL_GAP = 22           # gap below each row of blocks: the followed people's names go there
 _ROOM = dict(x=665, y=60, w=320, h=200)
-_CHART_BOX = dict(x=92, y=405, w=470, h=140)
+_CHART_BOX = dict(x=92, y=425, w=470, h=130)
 
 
 def _fmt(outcome: str, v: float) -> str:
@@ -112,7 +113,7 @@ def layout(h: History) -> dict[str, Any]:
                                h=float(height)))
         labels.append(dict(x=left - 8, y=float(row_top + height / 2 + 5),
                            text=f"aged {AGES[a]}", anchor="end"))
-        row_top += height + 12
+        row_top += height + _LABEL_GAP  # room below each row for names
     heads = ("most deprived fifth", "middle three fifths", "least deprived fifth")
     for d, head in enumerate(heads):
         labels.append(dict(x=float(xs[d] + widths[d] / 2), y=float(top + 14), text=head,
@@ -209,7 +210,7 @@ def picture_data(h: History, followed: Sequence[Any] = (), outcome: str | None =
         blocks=lay["blocks"], labels=lay["labels"], status=status, table=table,
         followed=[dict(index=i, name=n) for i, n in names.items()], ties=ties,
         meetings=meetings, meetingAt=meeting_at, room=_ROOM,
-        legend=dict(x=20.0, y=float(min(lay["bottom"] + 14, 350))),
+        legend=dict(x=20.0, y=float(min(lay["bottom"] + 6, 352))),
         heading=heading or "Everyone affected by the change, week by week",
         captions=captions(h), chart=None)
     if outcome:

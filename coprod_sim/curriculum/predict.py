@@ -51,7 +51,7 @@ def fmt_value(outcome: str, value: float | None) -> str:
     if unit == "share":
         return f"{value:.0%}"
     if unit == "GBP":
-        return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+        return f"−£{-value:,.0f}" if round(value) < 0 else f"£{value:,.0f}"
     if unit in ("people", "week"):
         return f"{value:,.0f} {unit}"
     return f"{value:.2f}"
@@ -70,8 +70,17 @@ def threshold_words(outcome: str, threshold: float) -> str:
         return f"{threshold:.0f} weeks"
     unit = OUTCOMES[outcome].unit
     if unit == "share":
-        return f"{threshold * 100:.1f}".rstrip("0").rstrip(".") + " percentage points"
+        v = threshold * 100
+        points = f"{v:.0f}" if v >= 9.5 else f"{v:.1f}".rstrip("0").rstrip(".")
+        return f"{points} point{'' if points == '1' else 's'}"
     return fmt_value(outcome, threshold)
+
+
+def scale_note(outcome: str) -> str:
+    """Say once what a point is, for an outcome that is a share."""
+    if outcome != "payback_week" and OUTCOMES[outcome].unit == "share":
+        return " (points on the 0-100% scale: 40% to 45% is 5 points)"
+    return ""
 
 
 def final_values(scenario: Scenario, outcome: str, seeds: Sequence[int] = SEEDS,
@@ -145,11 +154,15 @@ class Moment:
         why: Why the model behaves this way, in plain words, citing the paper's sources.
         weeks: Weeks per run.
         seeds: Seeds of the runs.
+        person: The followed person the question is about, if any.
     """
 
     def __init__(self, key: str, section: str, question: str, why: str,
-                 weeks: int = 52, seeds: Sequence[int] = SEEDS):
+                 weeks: int = 52, seeds: Sequence[int] = SEEDS, person: str = ""):
         self.key, self.section, self.question, self.why = key, section, question, why
+        #: The followed person the question is about ("megan"), told first after a
+        #: wrong guess when their year shows the result.
+        self.person = person
         self.weeks, self.seeds = weeks, tuple(seeds)
         self.on_reveal: Callable[[Moment, Reveal], None] | None = None
 
@@ -237,6 +250,26 @@ class Compare(Moment):
         """The plan with this label."""
         return next(p for p in self.plans if p.label == label)
 
+    def differences(self) -> list[str]:
+        """Every lever on which the plans differ, in plain words: one line per lever.
+
+        Shown under the question, so a moment names every change it makes.
+        """
+        from coprod_sim.curriculum.record import describe_changes
+        dicts = [p.scenario.to_dict() for p in self.plans]
+        names = [k for k in dicts[0] if k not in ("name", "description", "weeks")
+                 and len({repr(d[k]) for d in dicts}) > 1]
+        lines = []
+        for k in names:
+            shown = [describe_changes({k: d[k]}) for d in dicts]
+            if not all(shown):
+                continue
+            label = shown[0][0].split(": ")[0]
+            lines.append(f"{label}: " + "; ".join(
+                f"{p.label} {x[0].split(': ', 1)[1]}" for p, x in zip(self.plans, shown,
+                                                                     strict=True)))
+        return lines
+
     def results(self) -> dict[str, tuple[np.ndarray, pd.DataFrame]]:
         """Run every plan; return its final values per seed and its weekly rows."""
         found = plans_final_values([p.scenario for p in self.plans], self.outcome,
@@ -280,8 +313,9 @@ class Compare(Moment):
             close = {label for label in order[1:] if abs(mids[best] - mids[label])
                      < self.same_within}
         lines.append(f"This moment counts results as about the same when they differ by "
-                     f"less than {threshold_words(self.outcome, self.same_within)}; here "
-                     f"the top two differ by {threshold_words(self.outcome, gap)}.")
+                     f"less than {threshold_words(self.outcome, self.same_within)}"
+                     f"{scale_note(self.outcome)}; here the top two differ by "
+                     f"{threshold_words(self.outcome, gap)}.")
         for extra in self.also:
             ends = {label: float(t[t["week"] == t["week"].max()][extra].median())
                     for label, (_, t) in res.items()}
@@ -290,6 +324,12 @@ class Compare(Moment):
                                      for label, v in ends.items()) + ".")
         if self.outcome == "representativeness":
             lines.append(_measured_on(res, self.plans))
+        if self.outcome == "ladder_score":
+            from coprod_sim.outcomes import ladder_rung
+            lines.append("On the line from description to transformation (Needham & Carr "
+                         "2009), the middle results sit at: " + "; ".join(
+                             f"{label}: {ladder_rung(mids[label]).lower()}"
+                             for label in mids) + ".")
         verdict, sentence = self._judge_choice(guess, answer, close)
         lines.insert(0, sentence)
         return Reveal(answer, verdict, lines, guess,
@@ -344,9 +384,9 @@ class Direction(Moment):
         # that is when the answer itself is "about the same".
         close = {UP if change > 0 else DOWN} if answer == FLAT else set()
         lines.append(f"This moment counts a change smaller than "
-                     f"{threshold_words(self.outcome, self.same_within)} as staying about "
-                     f"the same; here it changed by "
-                     f"{threshold_words(self.outcome, abs(change))}.")
+                     f"{threshold_words(self.outcome, self.same_within)}"
+                     f"{scale_note(self.outcome)} as staying about the same; here it "
+                     f"changed by {threshold_words(self.outcome, abs(change))}.")
         verdict, sentence = self._judge_choice(guess, answer, close)
         lines.insert(0, sentence)
         return Reveal(answer, verdict, lines, guess, {self.plan.label: table}, self.outcome)

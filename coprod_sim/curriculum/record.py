@@ -79,8 +79,8 @@ def describe_changes(changes: dict[str, Any]) -> list[str]:
             shown = p.choices.get(value, str(value))
         elif p.unit == "share":
             shown = f"{float(value):.0%}"
-        elif p.unit == "0-1":
-            shown = f"{float(value):.2f} (0 is none, 1 is full)"
+        elif p.unit == "0-1":  # trainees see percentages, never a 0-1 scale
+            shown = f"{float(value):.0%}"
         elif p.unit == "GBP":
             shown = f"£{float(value):,.2f}"
         else:

@@ -1,11 +1,13 @@
 """What the notebooks call: one ``Kit`` object per notebook.
 
-Every notebook starts with::
+Every grey box of a notebook starts with the same two lines::
 
     from coprod_sim.curriculum import start
     kit = start("03")
 
-and then uses only ``kit`` methods, so trainees never write Python. Widgets
+and then uses only ``kit`` methods, so trainees never write Python. ``start``
+returns the same ``Kit`` for the same notebook and folder, so every box works on
+its own, in any order, after a restart. Widgets
 collect choices and never block: a notebook runs top to bottom without anyone
 pressing a button (the tests rely on this), and the work is done when the
 trainee presses a button. Every callback is guarded: a problem shows as one
@@ -199,11 +201,66 @@ class Kit:
 
     def live(self, *levers: str, plan: str | Scenario = "default",
              outcome: str = "participation_rate", **changes: Any) -> w.VBox:
-        """One or two of the chapter's levers as live controls over the people picture."""
+        """One or two of the chapter's levers as live controls over the people picture.
+
+        The trainee's settings of these levers are kept as their plan
+        (:meth:`my_plan`), which notebook 07's planner starts from.
+        """
         from coprod_sim.curriculum.live import LiveLever
         panel = LiveLever(self._plan(plan, changes), levers, outcome, css=self.settings.css())
+        panel.on_change = self.keep_in_plan
         self.live_panels.append(panel)
         return self._panel([panel.widget()])
+
+    # -- the trainee's plan, built chapter by chapter ----------------------------
+    #: Levers that are about one chapter's demonstration, not about a plan.
+    NOT_PLAN = frozenset({"weeks"})
+
+    def keep_in_plan(self, values: dict[str, Any]) -> None:
+        """Keep lever settings as part of the trainee's plan (``my_work/my_plan.json``)."""
+        import json
+
+        from coprod_sim.scenario import atomic_write_text
+        plan = self.my_plan_changes()
+        for name, value in values.items():
+            if name not in self.NOT_PLAN:
+                plan[name] = {"value": value, "chapter": self.section}
+        atomic_write_text(self.folder / "my_plan.json", json.dumps(plan, indent=2))
+
+    def my_plan_changes(self) -> dict[str, dict[str, Any]]:
+        """The lever settings the trainee chose in the chapters: ``{lever: {value, chapter}}``."""
+        import json
+        try:
+            data = json.loads((self.folder / "my_plan.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(v, dict) and "value" in v}
+
+    def my_plan(self) -> Scenario:
+        """The usual plan with every lever setting the trainee chose in the chapters."""
+        base = presets.get("default")
+        changes = {k: v["value"] for k, v in self.my_plan_changes().items()}
+        try:
+            return base.replace(name="My plan", **changes)
+        except Exception:  # noqa: BLE001 - a damaged plan file must not stop notebook 07
+            return base.replace(name="My plan")
+
+    def my_bets(self) -> HTML:
+        """The trainee's first guesses in the chapters, beside what the model showed."""
+        rows = []
+        for e in self.record.entries:
+            if e.kind != "prediction" or e.section in ("07",) or "(second try" in e.key \
+                    or "try)" in e.key:
+                continue
+            rows.append(f"<tr><td>{html.escape(SECTIONS.get(e.section, e.section))}</td>"
+                        f"<td>{html.escape(e.key)}</td><td>{html.escape(e.text)}</td></tr>")
+        if not rows:
+            return self._box("<p>You have not made any predictions in the chapters yet. "
+                             "They will appear here once you have.</p>")
+        return self._box("<table><tr><th style='text-align:left'>Chapter</th>"
+                         "<th style='text-align:left'>The question</th>"
+                         "<th style='text-align:left'>Your first guess, and the model"
+                         "</th></tr>" + "".join(rows) + "</table>")
 
     def missing(self, plan: str | Scenario = "default", **changes: Any) -> HTML:
         """Who is missing from a plan, group by group, counting only the groups it invited."""
@@ -226,6 +283,12 @@ class Kit:
             plans = "<ul>" + "".join(f"<li><b>{html.escape(p.label)}</b>: "
                                      f"{html.escape(p.does)}</li>"
                                      for p in moment.plans if p.does) + "</ul>"
+        if isinstance(moment, Compare):
+            diffs = moment.differences()
+            items = "".join(f"<li>{html.escape(x)}</li>" for x in diffs)
+            plans += (f"<details><summary>Everything that differs between the plans "
+                      f"({len(diffs)} setting{'s' if len(diffs) != 1 else ''})</summary>"
+                      f"<ul>{items}</ul></details>")
         question = w.HTML(f"<div style='{self.settings.css()}'><strong>Predict first."
                           f"</strong> {html.escape(moment.question)}{plans}</div>")
         if isinstance(moment, Estimate):
@@ -327,13 +390,72 @@ class Kit:
         if isinstance(moment, Compare) and moment.outcome in result.tables[
                 next(iter(result.tables))].columns:
             return charts.compare_chart(moment.outcome, result.tables,
-                                        large_text=self.settings.large_text)
+                                        large_text=self.settings.large_text,
+                                        band=moment.same_within)
         table = next(iter(result.tables.values()))
         if moment.outcome == "payback_week":
             return charts.weekly_chart("cost_benefit", table,
                                        large_text=self.settings.large_text)
         return charts.compare_chart(moment.outcome, {next(iter(result.tables)): table},
                                     large_text=self.settings.large_text)
+
+    # -- activities: a sort or a case, for ideas the model does not hold ---------
+    def activity(self, key: str) -> w.VBox:
+        """A sort or a case (see :mod:`coprod_sim.curriculum.activities`): answer, then check."""
+        from coprod_sim.curriculum.activities import Sort, get_activity
+        act = get_activity(key)
+        out = w.Output()
+        css = self.settings.css()
+        if isinstance(act, Sort):
+            head = w.HTML(f"<div style='{css}'><strong>Sort first.</strong> "
+                          f"{html.escape(act.prompt)}</div>")
+            picks = {}
+            rows = []
+            for text, _, _ in act.cards:
+                picks[text] = w.Dropdown(options=[("choose...", "")] + [(b, b) for b in
+                                                                        act.boxes],
+                                         value="", layout=w.Layout(width="max-content"))
+                rows.append(w.HTML(f"<div style='{css}'>{html.escape(text)}</div>"))
+                rows.append(picks[text])
+            button = w.Button(description="Check my sorting", icon="check",
+                              button_style="primary", layout=w.Layout(width="auto"))
+
+            def check(_btn: Any) -> None:
+                answers = {t: d.value for t, d in picks.items()}
+                right, lines = act.judge(answers)
+                self.record.add(self.section, "choice", act.prompt,
+                                f"{right} of {len(act.cards)} where the paper puts them.")
+                out.clear_output()
+                with out:
+                    display(self._box(f"<p><strong>{right} of {len(act.cards)}</strong> "
+                                      "where the paper puts them.</p>" + "".join(
+                                          f"<p>{html.escape(x)}</p>" for x in lines)
+                                      + f"<p><small>Source: {html.escape(act.source)}."
+                                      "</small></p>"))
+
+            button.on_click(_guard(out, check))
+            return self._panel([head, *rows, button, out])
+        head = w.HTML(f"<div style='{css}'><strong>A case.</strong> {html.escape(act.story)}"
+                      f"<p><strong>{html.escape(act.question)}</strong></p></div>")
+        choice = w.RadioButtons(options=[o for o, _ in act.options], value=None,
+                                layout=w.Layout(width="max-content"))
+        button = w.Button(description="Check my choice", icon="check",
+                          button_style="primary", layout=w.Layout(width="auto"))
+
+        def check_case(_btn: Any) -> None:
+            if choice.value is None:
+                raise ValueError("choose an answer first, then press the button")
+            ok, lines = act.judge(choice.value)
+            self.record.add(self.section, "choice", act.question, f"I chose: {choice.value}",
+                            lines[:1])
+            out.clear_output()
+            with out:
+                display(self._box(("<p><strong>That is what the paper suggests.</strong></p>"
+                                   if ok else "") + "".join(f"<p>{html.escape(x)}</p>"
+                                                           for x in lines)))
+
+        button.on_click(_guard(out, check_case))
+        return self._panel([head, choice, button, out])
 
     # -- reflection -----------------------------------------------------------
     def reflect(self, *questions: str) -> w.VBox:
@@ -453,7 +575,7 @@ class Kit:
                                          "written_vision", "peer_support",
                                          "stage_co_delivery", "stage_co_assessment",
                                          "stage_co_commissioning")]
-        panel = StepByStep(presets.get("default"), names)
+        panel = StepByStep(self.my_plan(), names)
         weeks = w.IntSlider(value=52, min=52, max=260, step=26, description="Weeks to look ahead",
                             style={"description_width": "initial"}, continuous_update=False)
         guess = w.FloatSlider(value=20, min=0, max=100, step=1, readout_format=".0f",
@@ -479,9 +601,14 @@ class Kit:
                                             large_text=self.settings.large_text))
 
         button.on_click(_guard(out, go))
-        intro = w.HTML(f"<div style='{self.settings.css()}'>Set the levers for each step, "
-                       "pressing <b>Next step</b> to move on. Then make your guess and press "
-                       "<b>Run my plan</b>. "
+        chosen = describe_changes({k: v["value"] for k, v in self.my_plan_changes().items()})
+        start_with = ("It starts from the plan you built in the chapters: "
+                      + html.escape("; ".join(chosen)) + ". " if chosen else
+                      "It starts from the model's usual plan (you did not change a lever "
+                      "in the chapters). ")
+        intro = w.HTML(f"<div style='{self.settings.css()}'>{start_with}Set the levers for "
+                       "each step, pressing <b>Next step</b> to move on. Then make your "
+                       "guess and press <b>Run my plan</b>. "
                        "You can change the plan and run it again as often as you like.</div>")
         return self._panel([intro, panel, weeks, guess, button, out])
 
@@ -551,8 +678,14 @@ class Kit:
         return self.record.export(self.folder / f"my_reflection_record{suffix}", fmt)
 
 
+_KITS: dict[tuple[str, str], Kit] = {}
+
+
 def start(section: str, folder: str | Path | None = None) -> Kit:
-    """Start a notebook: load the trainee's settings and record.
+    """Start a notebook (or return the notebook's kit, if it has started): settings and record.
+
+    The same section and folder give the same ``Kit``, so running any grey box
+    first, or again, sets up what it needs and loses nothing.
 
     Args:
         section: The notebook or exercise key, for example ``"03"`` or ``"ex1"``.
@@ -563,4 +696,10 @@ def start(section: str, folder: str | Path | None = None) -> Kit:
     """
     if section not in SECTIONS:
         raise KeyError(f"unknown section {section!r}; known: {', '.join(SECTIONS)}")
-    return Kit(section, Path(folder) if folder else None)
+    where = Path(folder) if folder else work_dir()
+    key = (section, str(where.resolve()))
+    if key not in _KITS:
+        _KITS[key] = Kit(section, where)
+    else:  # settings saved in another notebook since show from the next box on
+        _KITS[key].settings = Settings.load(_KITS[key].folder)
+    return _KITS[key]

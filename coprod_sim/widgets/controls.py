@@ -219,6 +219,8 @@ def make_control(p: Param) -> w.ValueWidget:
                            style=shared("slider_style"), **common)
     step = _step(p)
     fmt = ".2f" if step < 0.1 else ".1f" if step < 1 else ".0f"
+    if p.unit in ("share", "0-1") and p.low >= 0 and p.high <= 1:
+        fmt = ".0%"  # trainees see percentages, never a 0-1 scale
     return w.FloatSlider(value=float(p.default), min=float(p.low), max=float(p.high),
                          step=step, readout_format=fmt, continuous_update=False,
                          layout=shared("wide"), style=shared("slider_style"), **common)
