@@ -3,4 +3,4 @@
 The version changes whenever outputs can change (see ``CHANGELOG.md``).
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
