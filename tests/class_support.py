@@ -61,6 +61,7 @@ class ClassHub:
         self.port = self.port or free_port()
         self.folder = Path(self.folder)
         self.log_path = self.folder.parent / f"{self.folder.name}-hub.log"
+        self.out_path = self.folder.parent / f"{self.folder.name}-banner.txt"
 
     @property
     def url(self) -> str:
@@ -74,13 +75,15 @@ class ClassHub:
     def start(self, timeout: float = 180) -> ClassHub:
         """Start the hub and wait until the login page and the trainer's view answer."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        out = open(self.out_path, "wb")  # noqa: SIM115 - the terminal's banner
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coprod_sim.cli", "class", "--folder", str(self.folder),
              "--port", str(self.port), *self.args],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            stdout=out, stderr=log, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True)
         log.close()
+        out.close()
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
@@ -96,8 +99,12 @@ class ClassHub:
             time.sleep(0.5)
         raise TimeoutError(f"the class did not start in {timeout} s: {self.log()[-3000:]}")
 
+    def banner(self) -> str:
+        """What the command printed for the trainer (address, codes, QR code)."""
+        return self.out_path.read_text(errors="replace")
+
     def log(self) -> str:
-        """Everything the hub printed."""
+        """Everything the hub logged."""
         try:
             return self.log_path.read_text(errors="replace")
         except OSError:
@@ -177,10 +184,23 @@ class Trainee:
         self.user = ""
         self.token = ""
 
+    def use_cookies(self, cookies: list[dict[str, Any]]) -> None:
+        """Take over a browser context's cookies (Playwright's ``context.cookies()``)."""
+        for c in cookies:
+            self.http.cookies.set(c["name"], c["value"], path=c.get("path", "/"),
+                                  domain=c.get("domain", ""))
+
+    def xsrf(self) -> str:
+        """The hub's own ``_xsrf`` cookie (servers and services set their own)."""
+        for c in self.http.cookies:
+            if c.name == "_xsrf" and c.path.startswith("/hub"):
+                return c.value
+        return ""
+
     def login(self, code: str) -> requests.Response:
         """Post the join form (class code and first name); return the final response."""
         self.http.get(self.hub.url + "hub/login", timeout=30)
-        xsrf = self.http.cookies.get("_xsrf", "")
+        xsrf = self.xsrf()
         return self.http.post(self.hub.url + "hub/login",
                               data={"username": self.name, "password": code, "_xsrf": xsrf},
                               timeout=120, allow_redirects=False)
@@ -188,11 +208,11 @@ class Trainee:
     def get_token(self) -> str:
         """A hub token of this user's own (as JupyterLab's hub extension would hold)."""
         whoami = self.http.get(self.hub.url + "hub/api/user", timeout=30,
-                               headers={"X-XSRFToken": self.http.cookies.get("_xsrf", "")})
+                               headers={"X-XSRFToken": self.xsrf()})
         whoami.raise_for_status()
         self.user = whoami.json()["name"]
         r = self.http.post(self.hub.url + f"hub/api/users/{self.user}/tokens", timeout=30,
-                           headers={"X-XSRFToken": self.http.cookies.get("_xsrf", "")},
+                           headers={"X-XSRFToken": self.xsrf()},
                            json={"note": "test", "expires_in": 3600})
         r.raise_for_status()
         self.token = r.json()["token"]

@@ -1,4 +1,4 @@
-"""Start a program that dies with its parent: ``python -m coprod_sim.classroom.guard PROG ARGS``.
+"""Start a program that dies with its parent: ``python .../classroom/guard.py PROG ARGS``.
 
 The class's hub starts the proxy, its services and every trainee's server, and
 each server starts kernels. If the hub is killed outright (``kill -9``), none of
@@ -7,6 +7,9 @@ asks Linux to send it ``SIGKILL`` when the process that started it ends
 (``PR_SET_PDEATHSIG``, kept across ``exec``) and then becomes the program.
 So after the hub is stopped, by Ctrl+C, ``SIGTERM`` or ``SIGKILL``, no process of
 the class survives. On systems without ``prctl`` (not Linux) it only runs the program.
+
+It is run as a script (not ``-m``), so that it imports only the standard library and
+costs no start-up time; it must stay that way.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     """Arrange to die with the parent, then replace this process with ``argv``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
-        print("usage: python -m coprod_sim.classroom.guard PROGRAM [ARGS...]", file=sys.stderr)
+        print("usage: python guard.py PROGRAM [ARGS...]", file=sys.stderr)
         raise SystemExit(2)
     parent = os.getppid()
     die_with_parent()

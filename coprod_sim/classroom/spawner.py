@@ -50,7 +50,7 @@ def kernel_spec(folder: Path) -> Path:
     data = folder / "share" / "jupyter"
     spec = data / "kernels" / "python3"
     spec.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", guard.__name__, sys.executable, "-m", "ipykernel_launcher",
+    argv = [sys.executable, guard.__file__, sys.executable, "-m", "ipykernel_launcher",
             "-f", "{connection_file}"]
     text = json.dumps({"argv": argv, "display_name": "Python 3 (ipykernel)",
                        "language": "python", "metadata": {"debugger": True}}, indent=1)
