@@ -136,7 +136,7 @@ def test_trainees_land_in_their_own_notebook_00_and_the_trainer_sees_their_bets(
     anna, ben = people["anna"], people["ben"]
     for who, p in (("anna", anna), ("ben", ben)):
         assert p["page"].url.endswith(f"/user/{who}/lab/tree/{FIRST}")
-        assert p["page"].locator("h1:has-text('00 Start here')").first.is_visible()
+        p["page"].locator("h1:has-text('00 Start here')").first.wait_for(timeout=60_000)
         folder = hub.folder / "trainees" / who
         assert (folder / FIRST).is_file() and (folder / "my_work").is_dir()
         assert not any("solution" in str(f).lower() for f in folder.rglob("*.ipynb"))
