@@ -251,7 +251,16 @@ class Trainee:
 
     def run(self, kernel: str, code: str, timeout: float = 180) -> dict[str, Any]:
         """Run ``code`` in a kernel over its websocket; return the reply and the outputs."""
-        return asyncio.run(_run(self.hub.url, self.user, self.token, kernel, code, timeout))
+        return in_thread(_run(self.hub.url, self.user, self.token, kernel, code, timeout))
+
+
+def in_thread(coro: Any) -> Any:
+    """Run a coroutine to its end in a thread of its own (Playwright's sync API keeps an
+    event loop running in the main thread, where ``asyncio.run`` is refused)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _run(url: str, user: str, token: str, kernel: str, code: str,

@@ -7,7 +7,9 @@ kernel read another's folder. On Linux 5.13 and later, :func:`confine` uses
 server and every kernel it starts:
 
 * may read and run only the system's and Python's own files (``/usr``, ``/etc``,
-  the Python installation, this kit's package) and ``/proc``, ``/sys``, ``/dev``;
+  the Python installation, this kit's package), ``/sys``, ``/dev`` and a few
+  system-wide files of ``/proc`` (never another process's ``/proc/PID``, whose
+  ``environ`` holds its hub token);
 * may write only inside the trainee's own folder (and ``/dev/shm``);
 * cannot see or touch other trainees' folders, the class's store or the hub's
   database and secrets; cannot signal or trace processes outside its own fence
@@ -115,8 +117,13 @@ def python_paths(exclude: Path | None = None) -> list[Path]:
     return out
 
 
-SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt",
-               "/proc", "/sys", "/var/lib", "/var/cache/fontconfig", "/run/systemd/resolve")
+#: What every fenced server may read (and run). Not ``/proc`` as a whole: Landlock
+#: does not stop a process from reading another's ``/proc/PID/environ`` (where the
+#: hub puts each server's token), so only these system-wide files of it are open.
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt", "/sys",
+               "/var/lib", "/var/cache/fontconfig", "/run/systemd/resolve", "/proc/cpuinfo",
+               "/proc/meminfo", "/proc/stat", "/proc/loadavg", "/proc/sys", "/proc/filesystems",
+               "/proc/version")
 SYSTEM_WRITE = ("/dev",)
 
 
