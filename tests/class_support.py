@@ -74,6 +74,7 @@ class ClassHub:
 
     def start(self, timeout: float = 180) -> ClassHub:
         """Start the hub and wait until the login page and the trainer's view answer."""
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         out = open(self.out_path, "wb")  # noqa: SIM115 - the terminal's banner
         env = dict(os.environ, PYTHONUNBUFFERED="1")
