@@ -9,7 +9,8 @@ system user for everyone, as on a trainer's laptop) and adds what a class needs:
   and JupyterLab opens at notebook 00;
 * the server and its kernels are fenced into that folder with Landlock and
   given a memory ceiling (see :mod:`coprod_sim.classroom.sandbox`);
-* at most ``max_kernels`` kernels per trainee (see :mod:`coprod_sim.classroom.limits`);
+* at most ``max_kernels`` kernels per trainee (see :mod:`coprod_sim.classroom.limits`),
+  talking to their server over Unix sockets in the trainee's folder (no TCP ports);
 * the server (and, through the kernel command, each kernel) dies with its parent,
   so a killed hub leaves nothing running (see :mod:`coprod_sim.classroom.guard`);
 * the environment tells the trainee's kernels where to send their bets
@@ -101,6 +102,9 @@ class ClassSpawner(SimpleLocalProcessSpawner):
                  "--ServerApp.kernel_manager_class="
                  "coprod_sim.classroom.limits.LimitedKernelManager",
                  f"--LimitedKernelManager.max_kernels={self.max_kernels}",
+                 # kernels talk to their server over Unix sockets in the trainee's own
+                 # folder: no TCP ports to race for when a class starts 30 kernels at once
+                 "--KernelManager.transport=ipc", f"--KernelManager.ip={home / '.tmp' / 'k'}",
                  "--MappingKernelManager.cull_idle_timeout=1800",
                  "--MappingKernelManager.cull_interval=120"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
