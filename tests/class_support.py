@@ -286,7 +286,7 @@ async def _run(url: str, user: str, token: str, kernel: str, code: str,
         while time.monotonic() < end:
             raw = await asyncio.wait_for(conn.read_message(), end - time.monotonic())
             if raw is None:
-                break
+                raise RuntimeError(f"{user}'s kernel closed its websocket (the kernel died)")
             msg = json.loads(raw)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
