@@ -26,8 +26,9 @@ from traitlets import Integer, Unicode
 
 from coprod_sim.classroom.codes import TRAINER, ClassError, clean_code, trainee_name
 
-FULL_MESSAGE = ("The class is full: {n} trainees are working now, the most this class "
-                "takes. Ask your trainer, who can raise the limit or stop a server.")
+FULL_MESSAGE = ("The class is full: it takes {n} {people} at once, and they are all "
+                "working now. Ask your trainer (who can start the class with a higher "
+                "--max-trainees), or try again when someone has finished.")
 TAKEN_MESSAGE = ("Someone in this class is using the name '{name}' right now. If that "
                  "is you on another computer, close it there first; if not, add a letter "
                  "of your surname, for example '{name} b'.")
@@ -65,7 +66,9 @@ class ClassAuthenticator(Authenticator):
             working = sum(1 for u in handler.users.values()
                           if u.name != TRAINER and u.active)
             if working >= self.max_trainees:
-                raise web.HTTPError(403, FULL_MESSAGE.format(n=working))
+                raise web.HTTPError(403, FULL_MESSAGE.format(
+                    n=self.max_trainees, people="trainee" if self.max_trainees == 1
+                    else "trainees"))
         return {"name": name, "admin": False}
 
     def normalize_username(self, username: str) -> str:
