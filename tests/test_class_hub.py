@@ -12,8 +12,8 @@ One hub for the module (``coprod-sim class``, cap of 2 trainees), with:
   read outside its own folder (Landlock), signal another's kernel, or pass its
   memory ceiling or kernel limit; bets are recorded only as their sender;
   no token or code in the hub's log;
-* stopping: Ctrl+C, then (after a restart that finds the work again) SIGKILL,
-  each leaving no process of the class behind.
+* stopping: Ctrl+C, SIGKILL and SIGTERM in turn, with a restart between that finds
+  the work again, each leaving no process of the class behind.
 
 Screenshots (1366x768) of the join page, a trainee's notebook 00 and the
 trainer's view go to ``$COPROD_CLASS_SCREENSHOTS`` when set.
@@ -315,7 +315,7 @@ def test_no_token_or_code_in_the_logs_or_the_address(hub, people):
     assert f"Class address:   {hub.url}\n" in banner and "?" not in hub.url
 
 
-def test_ctrl_c_then_kill_leave_nothing_running_and_work_survives(hub, people):
+def test_ctrl_c_kill_and_term_leave_nothing_running_and_work_survives(hub, people):
     anna = people["anna"]["api"]
     r = anna.api("PUT", "user/anna/api/contents/my_work/note.txt",
                  json={"type": "file", "format": "text", "content": "my plan"})
@@ -342,4 +342,18 @@ def test_ctrl_c_then_kill_leave_nothing_running_and_work_survives(hub, people):
     procs = hub.processes()
     assert any("ipykernel" in " ".join(p.cmdline()) for p in procs)
     hub.stop(signal.SIGKILL, timeout=30)
+    assert survivors(procs) == []
+
+    # after kill -9, the class starts again with the work there; SIGTERM stops it too
+    hub.port = 0
+    hub.__post_init__()
+    hub.start()
+    last = Trainee(hub, "Anna")
+    assert last.login(hub.info()["class_code"]).status_code == 302
+    last.get_token()
+    last.start_server()
+    assert last.api("GET", "user/anna/api/contents/my_work/note.txt").json()["content"] == \
+        "my plan"
+    procs = hub.processes()
+    hub.stop(signal.SIGTERM, timeout=120)
     assert survivors(procs) == []
