@@ -37,8 +37,13 @@ COMMANDS: dict[str, Callable[[Any], None]] = {}
 
 #: Modules that add sub-commands when importable.
 PLUGINS = ("coprod_sim.experiments.cli", "coprod_sim.calibration.cli", "coprod_sim.workspace_cli",
-           "coprod_sim.room.cli",
+           "coprod_sim.room.cli", "coprod_sim.classroom.cli",
            "coprod_sim.calibration.posterior_cli", "coprod_sim.experiments.robustness_cli")
+
+#: Packages of the optional extras (pyproject.toml), for the one-line hint when missing.
+EXTRA_OF = {**dict.fromkeys(("dask", "distributed", "pyarrow", "SALib", "optuna",
+                             "ema_workbench", "cloudpickle", "pyabc"), "research"),
+            **dict.fromkeys(("jupyterhub", "jupyterhub_idle_culler"), "class")}
 
 SUMMARY_ROWS = ("participation_rate", "ever_took_part", "retention", "representativeness",
                 "voice_equality", "influence", "user_plan_share", "tokenism", "trust",
@@ -267,6 +272,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not isinstance(err, ScenarioError):
             raise
         print(f"coprod-sim: {err}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:  # a light install without an extra's packages
+        extra = EXTRA_OF.get((err.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"coprod-sim: this command needs {err.name}: install coprod-sim[{extra}]",
+              file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

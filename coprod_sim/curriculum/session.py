@@ -383,6 +383,9 @@ class Kit:
                         f"I predicted: {shown}. The model: {answer}."
                         + ("" if attempt.number == 1 else f" ({attempt.name.capitalize()}.)"),
                         [result.lines[0], result.lines[-1]])
+        # in a class, the trainer's view gets the bet too (nothing happens outside one)
+        from coprod_sim.classroom.report import send_bet
+        send_bet(self.section, moment.key, guess, attempt.number)
         return result
 
     def reveal_chart(self, moment: Moment, result: Reveal) -> Any:
