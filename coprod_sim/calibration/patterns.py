@@ -526,6 +526,9 @@ def p12(r: Runs) -> list[Check]:
                          " > ".join(_gbp(nets[n]) for n in LONG_GAME[:2]) + " vs "
                          + ", ".join(_gbp(nets[n]) for n in LONG_GAME[2:]),
                          "in that order", _ordered(nets)))
+    return out
+
+
 #: Every co-production stage open to users: then the weeks a step model gives each stage
 #: do not matter to adoption, and step models differ only by what their steps do.
 ALL_STAGES = dict(stage_co_commissioning=True, stage_co_design=True, stage_co_delivery=True,
