@@ -229,6 +229,10 @@ def story(h: History, f: Followed) -> list[str]:
         lines.append(f"{f.name}, {f.who}, was never invited: this plan's invitations "
                      "did not reach "
                      + {"she": "her.", "he": "him."}.get(f.pronoun, "them."))
+        if unmet:
+            need = "need" if f.pronoun == "they" else "needs"
+            lines.append(f"Had {she.lower()} been invited, the plan did not offer what "
+                         f"{she.lower()} {need}: " + "; ".join(unmet) + ".")
         return lines
     first_inv = int(invited[0]) + 1
     lines.append(f"{f.name}, {f.who}, was invited "
