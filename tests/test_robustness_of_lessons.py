@@ -29,7 +29,7 @@ def test_assumptions_are_the_unsourced_constants_and_levers():
     # unsourced ones are
     assert names["voice_exponent"].kind == "constant"
     # levers labelled assumption are included; levers with evidence are not
-    assert names["value_per_view"].kind == "lever"
+    assert names["benefit_cost_ratio"].kind == "lever"
     assert "questionnaire_response_rate" not in names
 
 

@@ -192,13 +192,26 @@ def _final(result: Any, outcome: str) -> float:
 def judge(c: Conclusion, medians: dict[str, float]) -> tuple[str, float]:
     """``("holds" | "same" | "flips", gap)``: the moment's answer against the expected one.
 
-    The gap is the expected plan's lead over the best other plan, in the direction
-    the moment asks (negative when another plan is ahead).
+    The expected answer is a plan's label (it leads), ``"not:LABEL"`` (that plan does
+    not lead by the threshold or more) or the moment's "about the same" option (every
+    plan within the threshold). The gap is the margin in the conclusion's favour, in
+    the direction the moment asks (negative when it goes against it).
     """
+    from coprod_sim.curriculum.predict import SAME
+
     sign = -1.0 if c.lowest else 1.0
-    mine = medians[c.expected]
-    best_other = max(sign * v for k, v in medians.items() if k != c.expected)
-    gap = sign * mine - best_other
+    if c.expected == SAME:
+        values = [sign * v for v in medians.values()]
+        gap = c.threshold - (max(values) - min(values))
+        return ("holds" if gap > 0 else "flips"), gap
+    negated = c.expected.startswith("not:")
+    label = c.expected[4:] if negated else c.expected
+    mine = sign * medians[label]
+    best_other = max(sign * v for k, v in medians.items() if k != label)
+    if negated:
+        gap = best_other - mine
+        return ("holds" if gap > -c.threshold else "flips"), gap
+    gap = mine - best_other
     if gap >= c.threshold:
         return "holds", gap
     if gap > -c.threshold:
