@@ -49,7 +49,7 @@ def test_a_fresh_session_starts_at_the_first_question(store):
 @pytest.mark.parametrize("outcome, before, after, same", [
     ("participation_rate", 0.16, 0.17, True),  # the case: one point
     ("participation_rate", 0.16, 0.185, False),
-    ("trust", 0.50, 0.51, True),
+    ("trust", 0.50, 0.505, True),
     ("trust", 0.50, 0.52, False),
     ("net_benefit", 1000, 1400, True),
     ("net_benefit", 1000, 1600, False),
