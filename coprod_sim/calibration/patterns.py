@@ -603,11 +603,16 @@ def p15(r: Runs) -> list[Check]:
     cafa = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9})
     cafa_off = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9},
                     governance_relief=0.0)
+    # The relief's own effect is the gap with it minus the gap without it. CAFA's other
+    # steps (identify every group, engage: more people, more views to weigh) leave it
+    # about 0.01 below no step model without the relief, so "the gap vanishes without
+    # the relief" (the check's earlier form) no longer isolates the relief.
     checks.append(Check(
         "CAFA's agreed governance lowers resistance to adoption: with policies in the way "
-        "(organisational resistance 0.9) its influence is higher, and not without the relief "
-        "(governance_relief 0)", f"{cafa:+.3f} vs {cafa_off:+.3f}", "≥ 0.008, then ≤ 0.005",
-        cafa >= 0.008 and abs(cafa_off) <= 0.005))
+        "(organisational resistance 0.9) its lead in influence over no step model is larger "
+        "with the relief than without it (governance_relief 0)",
+        f"{cafa:+.3f} vs {cafa_off:+.3f} (relief adds {cafa - cafa_off:+.3f})",
+        "≥ 0.01 larger", cafa - cafa_off >= 0.01))
     nhs, nhs_off = _gap(r, "nhs_sph", "influence", {}), _gap(r, "nhs_sph", "influence", {},
                                                                friction_slope=0.0)
     checks.append(Check(
