@@ -39,7 +39,7 @@ class Outcome:
         name: Column name in the weekly table.
         label: Short plain-language label.
         definition: One plain-language sentence.
-        low: Lowest possible value (None for text).
+        low: Lowest possible value (None for text or when unbounded).
         high: Highest possible value (None when unbounded).
         better: ``"higher"``, ``"lower"`` or ``""`` when neither.
         unit: Unit ("share", "people", "GBP", ...).
