@@ -39,7 +39,7 @@ class Outcome:
         name: Column name in the weekly table.
         label: Short plain-language label.
         definition: One plain-language sentence.
-        low: Lowest possible value (None for text).
+        low: Lowest possible value (None for text or when unbounded).
         high: Highest possible value (None when unbounded).
         better: ``"higher"``, ``"lower"`` or ``""`` when neither.
         unit: Unit ("share", "people", "GBP", ...).
@@ -155,8 +155,9 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("cost", "Cost so far", "Money spent on involvement so far.", 0, None, "lower",
             "GBP"),
     Outcome("benefit", "Benefit so far",
-            "Value to the service so far from changes that came from users' views.",
-            0, None, "higher", "GBP"),
+            "Value to the service so far from changes that came from users' views. "
+            "Below zero only when the assumed return per £1 is below zero.",
+            None, None, "higher", "GBP"),
     Outcome("net_benefit", "Benefit minus cost", "Benefit so far minus cost so far.",
             None, None, "higher", "GBP"),
     Outcome("ladder_score", "Partnership score",

@@ -83,6 +83,22 @@ def bounds_problems(weekly, slack=SLACK):
     return bad
 
 
+def benefit_sign_problems(weekly, ratio):
+    """Benefit has no fixed floor: its sign is the sign of the assumed return per £1.
+
+    ``benefit_cost_ratio`` may be below 0 (sources: a return can be negative, WSIPP
+    2023), and every pound of benefit is that ratio times a non-negative amount of
+    improvement, so benefit is >= 0 when the ratio is >= 0 and <= 0 when it is below
+    0, with no slack either way. Cost keeps its floor of 0 (``bounds_problems``).
+    """
+    values = weekly["benefit"].to_numpy(dtype=float)
+    if ratio >= 0 and values.min() < 0:
+        return [f"benefit min {values.min()!r} < 0 with benefit_cost_ratio {ratio!r} >= 0"]
+    if ratio < 0 and values.max() > 0:
+        return [f"benefit max {values.max()!r} > 0 with benefit_cost_ratio {ratio!r} < 0"]
+    return []
+
+
 @FUZZ
 @given(values=scenarios, seed=st.integers(0, 2**32 - 1))
 def test_any_valid_scenario_runs_with_outcomes_in_bounds(values, seed):
@@ -93,6 +109,7 @@ def test_any_valid_scenario_runs_with_outcomes_in_bounds(values, seed):
     assert weekly["week"].tolist() == list(range(1, scenario.weeks + 1))
     assert set(OUTCOMES) <= set(weekly.columns)
     assert bounds_problems(weekly) == []
+    assert benefit_sign_problems(weekly, scenario.benefit_cost_ratio) == []
     assert set(weekly["ladder"]) <= set(LADDER)
     assert set(weekly["stage"]) <= set(STAGES)
     assert len(result.people) == scenario.n_people
@@ -108,6 +125,17 @@ def test_frontline_voice_never_exceeds_one():
     weekly = run(scenario, seed=0, weeks=8).weekly
     assert weekly["frontline_voice"].max() == 1.0
     assert bounds_problems(weekly, slack=0.0) == []
+
+
+def test_a_negative_return_gives_negative_benefit_and_cost_stays_above_zero():
+    # Found by the fuzzer: benefit_cost_ratio -1 (the lever's lowest value) made benefit
+    # fall below 0, which the sources allow; cost is never negative.
+    from coprod_sim import presets
+    weekly = run(presets.get("full_coproduction", benefit_cost_ratio=-1.0, n_people=200),
+                 seed=0, weeks=60).weekly
+    assert weekly["benefit"].min() < 0
+    assert benefit_sign_problems(weekly, -1.0) == []
+    assert bounds_problems(weekly) == []
 
 
 # Invalid values ------------------------------------------------------------------------

@@ -387,13 +387,24 @@ JUMP_LIMIT = 0.25
 
 
 def long_game_nets(scenarios: dict[str, Scenario], seeds: Any, weeks: int,
-                   constants: Any = None) -> dict[str, float]:
-    """Mean net benefit after ``weeks`` of each named design over ``seeds``."""
+                   constants: Any = None, key: str = "net_benefit") -> dict[str, float]:
+    """Mean net benefit (or ``key``) after ``weeks`` of each named design over ``seeds``."""
     out = {}
     for name, scenario in scenarios.items():
         runs = run_seeds(scenario, seeds, weeks=weeks, constants=constants)
-        out[name] = float(np.mean([run.summary["net_benefit"] for run in runs]))
+        out[name] = float(np.mean([run.summary[key] for run in runs]))
     return out
+
+
+def case_switch(nets: dict[str, float], costs: dict[str, float], ratio: float) -> float:
+    """The return per £1 above which full coproduction nets more than the default.
+
+    Benefit is proportional to the return (``benefit_cost_ratio``), so nets and costs
+    at one return give it.
+    """
+    full, default = "full_coproduction", "default"
+    per_pound = ((nets[full] + costs[full]) - (nets[default] + costs[default])) / ratio
+    return float((costs[full] - costs[default]) / per_pound) if per_pound > 0 else np.inf
 
 
 def largest_jump(weekly: pd.DataFrame) -> float:
@@ -519,12 +530,17 @@ def p12(r: Runs) -> list[Check]:
                      f"< {0.5 * base.stage_depth_gain:.2f}", gain < 0.5 * base.stage_depth_gain))
     for label, consts, levers in robustness_cases():
         scenarios = {n: presets.get(n, **levers) for n in LONG_GAME}
-        nets = long_game_nets(scenarios, ROBUST_SEEDS, FIVE_YEARS,
-                              base.replace(**consts) if consts else None)
+        constants = base.replace(**consts) if consts else None
+        nets = long_game_nets(scenarios, ROBUST_SEEDS, FIVE_YEARS, constants)
+        costs = long_game_nets({n: scenarios[n] for n in LONG_GAME[:2]}, ROBUST_SEEDS,
+                               FIVE_YEARS, constants, key="cost")
+        ratio = scenarios["default"].benefit_cost_ratio
         out.append(Check(f"{label}: full coproduction > default > tokenistic, questionnaire "
                          f"(five-year net, {len(ROBUST_SEEDS)} seeds)",
                          " > ".join(_gbp(nets[n]) for n in LONG_GAME[:2]) + " vs "
-                         + ", ".join(_gbp(nets[n]) for n in LONG_GAME[2:]),
+                         + ", ".join(_gbp(nets[n]) for n in LONG_GAME[2:])
+                         + f" (full coproduction ahead above a return of "
+                         f"{case_switch(nets, costs, ratio):.2f})",
                          "in that order", _ordered(nets)))
     return out
 
@@ -603,11 +619,16 @@ def p15(r: Runs) -> list[Check]:
     cafa = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9})
     cafa_off = _gap(r, "cafa", "influence", {"organisational_resistance": 0.9},
                     governance_relief=0.0)
+    # The relief's own effect is the gap with it minus the gap without it. CAFA's other
+    # steps (identify every group, engage: more people, more views to weigh) leave it
+    # about 0.01 below no step model without the relief, so "the gap vanishes without
+    # the relief" (the check's earlier form) no longer isolates the relief.
     checks.append(Check(
         "CAFA's agreed governance lowers resistance to adoption: with policies in the way "
-        "(organisational resistance 0.9) its influence is higher, and not without the relief "
-        "(governance_relief 0)", f"{cafa:+.3f} vs {cafa_off:+.3f}", "≥ 0.008, then ≤ 0.005",
-        cafa >= 0.008 and abs(cafa_off) <= 0.005))
+        "(organisational resistance 0.9) its lead in influence over no step model is larger "
+        "with the relief than without it (governance_relief 0)",
+        f"{cafa:+.3f} vs {cafa_off:+.3f} (relief adds {cafa - cafa_off:+.3f})",
+        "≥ 0.01 larger", cafa - cafa_off >= 0.01))
     nhs, nhs_off = _gap(r, "nhs_sph", "influence", {}), _gap(r, "nhs_sph", "influence", {},
                                                                friction_slope=0.0)
     checks.append(Check(

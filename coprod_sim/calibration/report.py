@@ -404,8 +404,8 @@ def scale_section(seeds: Iterable[int] = SCALE_SEEDS,
               "share, the ladder, tokenism, retention, fatigue) may move with the method mix "
               "only: "
               f"within each method they are within {SCALE_TOLERANCE:.2f} (*same within "
-              "method*; forum members' tokenism and retention, which depend on how full the "
-              f"forum is, lower by at most {FIXED_SIZE_LIMIT:.2f}: *forum fullness*), and the "
+              "method*, forum members' tokenism and retention too: with one forum per "
+              "group of people each forum is as full at 2,000 as at 200), and the "
               "2,000-person rates of each method, weighted by the 200-person mix, give the "
               f"200-person rate within {SCALE_TOLERANCE:.2f} (*method mix*). Pooled over "
               f"{len(method_seeds)} seeds.",

@@ -23,11 +23,11 @@ larger population:
   rates that average over views or people (:data:`MIXTURES`) then move with
   the method mix, and only so: within each method (a forum's views and
   members, a questionnaire's views and respondents) each is within
-  :data:`TOLERANCE` at both sizes (forum members' tokenism and retention, which
-  depend on how full the forum is, within :data:`FIXED_SIZE_LIMIT`:
-  :data:`FORUM_FULLNESS`), and re-weighting the 2,000-person per-method rates
-  by the 200-person method mix (:func:`remixed`) gives the 200-person rate
-  within :data:`TOLERANCE`;
+  :data:`TOLERANCE` at both sizes (with one forum per ``people_per_group``
+  people every forum is equally full at both sizes, so :data:`FORUM_FULLNESS`,
+  the old allowance for a fuller forum, is empty), and re-weighting the
+  2,000-person per-method rates by the 200-person method mix (:func:`remixed`)
+  gives the 200-person rate within :data:`TOLERANCE`;
 - an oversubscribed meeting seats its regulars and its most willing, a more
   alike group than a half-full one: :data:`FULL_MEETINGS` may differ by up to
   :data:`FIXED_SIZE_LIMIT`.
@@ -95,12 +95,13 @@ FORUM_SHARE = frozenset({"participation_rate", "ever_took_part"}
 MIXTURES = ("influence", "user_plan_share", "ladder_score", "tokenism", "retention", "fatigue")
 #: Rates that differ between half-full and oversubscribed meetings.
 FULL_MEETINGS = frozenset({"voice_equality", "confidence_lift"})
-#: Per-person forum rates that depend on how full the forum is: a forum about three
-#: quarters full at 200 people and always full at 2,000 passes more people through its
-#: seats, and at 200 its members are a larger share of everyone's peers, who hold them
-#: in; so forum members' tokenism and retention may be lower at 2,000 by up to
-#: FIXED_SIZE_LIMIT (never higher by more than 0.02).
-FORUM_FULLNESS = frozenset({("forum", "tokenism"), ("forum", "retention")})
+#: Per-person forum rates allowed to depend on how full the forum is (lower at 2,000 by
+#: up to FIXED_SIZE_LIMIT, never higher by more than 0.02). Written for one forum of 12
+#: seats serving everyone (three quarters full at 200, always full at 2,000); groups now
+#: follow the population (one forum per ``people_per_group`` people), so each forum is
+#: as full at 2,000 as at 200 and none is exempt: forum members' tokenism and retention
+#: are held to *same within method* (within TOLERANCE either way).
+FORUM_FULLNESS: frozenset[tuple[str, str]] = frozenset()
 
 
 def rates(design: str, n_people: int, n_staff: int,
