@@ -325,7 +325,11 @@ _LIST: list[Moment] = [
         "This is the long game. The briefing paper warns that the gains of coproduction "
         "may be slow to come, but says that its ideas and the evidence so far "
         "promise rewards if services can wait for them. How long the delay is, and how "
-        "big the benefit, are assumptions in this model, not measured facts.",
+        "big the benefit, are assumptions in this model, not measured facts. The answer "
+        "rests on two of them: that each pound spent brings back more than a pound once "
+        "changes work (the sources range from a loss to about six times), and that the "
+        "service has plenty of room to improve. With little room, even a few good "
+        "changes use most of it, and deeper work adds less.",
         plans=[Plan("Plan A", preset("questionnaire_only"), "a questionnaire only"),
                Plan("Plan B", preset("full_coproduction"), "full coproduction")],
         outcome="net_benefit", same_within=500, weeks=260),
