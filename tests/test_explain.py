@@ -79,7 +79,9 @@ def test_sentences_are_plain_words_with_percentages_for_shares():
         assert text == " ".join(e.sentences)
         assert e.contributions[0].label in e.sentences[1]  # most important first
         assert "%" in e.sentences[0]
-        assert "percentage point" in text
+        # Changes in a share are told in plain points ("by 4 points"), not jargon.
+        assert re.search(r"\b\d+(\.\d+)? points?\b", text), text
+        assert "percentage point" not in text
         assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), text  # no code names
         for name in PARAMETERS:
             assert name not in text.split()

@@ -28,6 +28,9 @@ _ALL = _D.replace(**_EVERYONE)
 _WIDE_Q = preset("questionnaire_only").replace(**_EVERYONE)
 _WIDE_F = preset("forum_only").replace(**_EVERYONE)
 _CONSULT = preset("tokenistic_consultation")
+#: The usual plan with users welcome at every stage, so each step model can do its own work.
+_STAGES = _D.replace(stage_co_commissioning=True, stage_co_design=True,
+                     stage_co_delivery=True, stage_co_assessment=True)
 
 
 def _barrier(key: str, lever: str, need: str, who: str, question: str, why: str) -> Compare:
@@ -68,18 +71,23 @@ _LIST: list[Moment] = [
         outcome="ladder_score", same_within=0.05),
     Compare(
         "01_steps", "01",
-        "Two teams run the model's usual plan. One follows the NHS Solutions for Public "
-        "Health five steps (Hill 2012); the other the 1000 Lives six steps (Spencer, "
-        "Dineen & Phillips 2013). Nothing else differs. At the end of the year, which has "
-        "more of the people affected taking part?",
-        "The step models put the work in a different order and give each stage a "
-        "different share of the weeks (the kit's own assumption, shown in the table "
-        "below). In the model that changes who is drawn in, and when: the step model "
-        "you pick is not a label, it shapes the year. The paper's point stands: there "
-        "is no one size that fits all.",
-        plans=[Plan("Plan A", _D.replace(pathway="1000_lives"), "the 1000 Lives six steps"),
-               Plan("Plan B", _D.replace(pathway="nhs_sph"), "the NHS SPH five steps")],
-        outcome="participation_rate", same_within=0.02),
+        "Two teams run the model's usual plan, with service users welcome at every stage "
+        "(deciding what to commission, design, delivery and assessment). One team follows "
+        "no step model. The other follows the CAFA five steps (2012), which start by "
+        "finding every group the change affects and then reaching out to them. Nothing "
+        "else differs. At the end of the year, which has more of the people affected "
+        "taking part?",
+        "A step model is not just a label: each does its own work. In the model, CAFA's "
+        "steps of identifying every group and engaging them bring more people in. The "
+        "other step models do different work: the NHS Solutions for Public Health steps "
+        "(Hill 2012) put people's concerns on the agenda and build partnerships, so more "
+        "of their views are used; the 1000 Lives steps (Spencer, Dineen & Phillips 2013) "
+        "create a shared vision, so voices in the room are more equal. The paper's point "
+        "stands: there is no one size that fits all, so pick the steps for what you most "
+        "need.",
+        plans=[Plan("Plan A", _STAGES.replace(pathway="none"), "no step model"),
+               Plan("Plan B", _STAGES.replace(pathway="cafa"), "the CAFA five steps")],
+        outcome="participation_rate", same_within=0.015),
     Estimate(
         "02_young", "02",
         "Rhys is 24 and lives in one of the poorest parts of the area. In the model's usual "
@@ -94,15 +102,17 @@ _LIST: list[Moment] = [
     Compare(
         "02_reach", "02",
         "Plan A invites patients and carers. Plan B also invites families and the wider "
-        "community. Both reach half of the people they invite and use the same methods. "
+        "community. Both reach nine in ten of the people they invite and use the same "
+        "methods. "
         "At the end of the year, which plan has the larger share of everyone affected "
         "taking part?",
         "Step 1 of the CAFA (2012) model is to identify every group the change affects, "
         "directly (patients) and indirectly (carers, families, the community). Look at "
         "the cost line too: every extra person invited costs staff time and money. That "
         "is the balance between inclusion and practicality the briefing paper asks for.",
-        plans=[Plan("Plan A", _D, "patients and carers invited"),
-               Plan("Plan B", _D.replace(invite_families=True, invite_community=True),
+        plans=[Plan("Plan A", _D.replace(invitation_reach=0.9), "patients and carers invited"),
+               Plan("Plan B", _D.replace(invitation_reach=0.9, invite_families=True,
+                                         invite_community=True),
                     "patients, carers, families and the community invited")],
         outcome="participation_rate", same_within=0.02, also=("cost",)),
     Compare(
@@ -127,7 +137,7 @@ _LIST: list[Moment] = [
         "small numbers of the more confident and articulate (Gibbs 1997). Whether the "
         "model agrees, and by how much, is in the result above.",
         plans=[Plan("A questionnaire only", _WIDE_Q), Plan("A forum only", _WIDE_F)],
-        outcome="representativeness", same_within=0.02),
+        outcome="representativeness", same_within=0.01),
     Compare(
         "03_influence", "03",
         "Now the other side. With which method do service users' views change more of "
@@ -148,19 +158,20 @@ _LIST: list[Moment] = [
         plans=[Plan("Plan A", preset("forum_only"), "a forum"),
                Plan("Plan B", preset("questionnaire_only"), "a questionnaire"),
                Plan("Plan C", preset("mixed_methods"), "all four methods together")],
-        outcome="ever_took_part", also=("cost",)),
+        outcome="ever_took_part", same_within=0.02, also=("cost",)),
     Compare(
         "03_tandem_mix", "03",
         "The same two plans again: Plan A sends a questionnaire; Plan B uses all four "
         "methods together. Which reaches the more representative mix of the people "
         "affected?",
-        "More people is not the same as a fairer mix. The extra methods bring in more "
-        "of the people who were already likely to come, and cost many times more (see "
-        "the cost line). To change who takes part, a plan must reach out to the people "
-        "who are missing (notebooks 02 and 04).",
+        "More people is not the same as a fairer mix. Over the year the extra methods "
+        "bring in more people, but the mix of who takes part ends up about the same as "
+        "with a questionnaire alone, and they cost many times more (see the cost line). "
+        "To change who takes part, a plan must reach out to the people who are missing "
+        "(notebooks 02 and 04).",
         plans=[Plan("Plan A", preset("questionnaire_only"), "a questionnaire"),
                Plan("Plan B", preset("mixed_methods"), "all four methods together")],
-        outcome="representativeness", same_within=0.03, also=("ever_took_part", "cost")),
+        outcome="representativeness", same_within=0.05, also=("ever_took_part", "cost")),
     Compare(
         "03_frontline", "03",
         "Both working parties have six staff seats. In Plan A, managers fill them as "
@@ -252,12 +263,13 @@ _LIST: list[Moment] = [
     Direction(
         "05_trust", "05",
         "Megan, a carer, is invited in January to help with the usual plan (a forum and a "
-        "questionnaire; staff share some power). Will trust in the service among the "
-        "people invited, like her, go up, go down or stay about the same by December?",
+        "questionnaire; staff share some power), which runs for two years. Will trust in "
+        "the service among the people invited, like her, go up, go down or stay about the "
+        "same by the end of the second year?",
         "Trust follows what people see happen to their views. When few views are used "
         "and nobody says why, each meeting teaches people that taking part changes "
         "little.",
-        plan=Plan("the usual plan", _D), outcome="trust", same_within=0.02),
+        plan=Plan("the usual plan", _D), outcome="trust", same_within=0.02, weeks=104),
     Compare(
         "05_power", "05",
         "Three plans are run the same way (staff trained, feedback given) but share "
@@ -388,7 +400,7 @@ EXPECTED: dict[str, str] = {
     "03_reach": "A questionnaire only",
     "03_influence": "A forum only",
     "03_tandem": "Plan C",
-    "03_tandem_mix": "not:Plan B",
+    "03_tandem_mix": "About the same",
     "03_frontline": "Plan B",
     "04_hearing": "Plan B",
     "04_timing": "Plan B",
