@@ -50,7 +50,11 @@ _CITATION = re.compile(r"[A-Z][A-Za-z&.' -]+\(?\b(19|20)\d\d\b")
 
 #: What a chapter says a taught conclusion depends on (moment key -> plain words).
 #: A flip under the named assumption is then reported, not counted as a failure.
-DEPENDS_ON: dict[str, str] = {}
+DEPENDS_ON: dict[str, str] = {
+    "06_five_years": "the assumed return per £1 (`benefit_cost_ratio`) being well above "
+                     "1: at 1 the deep plan only breaks even by construction; the "
+                     "moment's 'why' and the trainer guide say so",
+}
 
 
 @dataclass(frozen=True)
@@ -306,6 +310,15 @@ def _pct(outcome: str, value: float) -> str:
     return f"{value:+.3g}"
 
 
+def _names(rows: list[dict[str, Any]], most: int = 4) -> str:
+    """The first few assumptions of a list, and how many more."""
+    if not rows:
+        return "none"
+    names = [f"{r['assumption']} ×{r['factor']:g}" for r in rows]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return f"{len(names)}: " + ", ".join(names[:most]) + more
+
+
 def section_text(rows: list[dict[str, Any]], seeds: Sequence[int] = SEEDS,
                  factors: Sequence[float] = FACTORS) -> tuple[str, list[dict[str, Any]]]:
     """The report's robustness section: Markdown and one check per conclusion."""
@@ -332,7 +345,7 @@ def section_text(rows: list[dict[str, Any]], seeds: Sequence[int] = SEEDS,
     checks = []
     for s in lines_:
         out = outcome_of.get(s["conclusion"], "")
-        same = ", ".join(f"{r['assumption']} ×{r['factor']:g}" for r in s["same"]) or "none"
+        same = _names(s["same"])
         flips = ", ".join(f"{r['assumption']} ×{r['factor']:g} ({_pct(out, r['gap'])})"
                           for r in s["flips"]) or "none"
         text.append(f"| {s['conclusion']} | {s['chapter']} | {_pct(out, s['gap'])} | "
