@@ -17,6 +17,9 @@ from coprod_sim.presets import get as preset
 
 _D = preset("default")
 _FG = _D.replace(use_focus_groups=True)
+#: The same, for a larger project: more people in the meetings, so a fair share of
+#: talking time is measured over more voices.
+_FG_LARGE = _FG.replace(n_people=600, n_staff=45)
 _RUN_WELL = _D.replace(staff_training=True, feedback_rationale=True)
 _LONG = _D.replace(use_interviews=True, power_sharing=0.7, feedback_rationale=True,
                    inclusive_communication=True, staff_training=True, plain_language=True,
@@ -253,12 +256,15 @@ _LIST: list[Moment] = [
         outcome="quiet_voice", same_within=0.02),
     Compare(
         "04_vision", "04",
-        "Plan B gives everyone a short, clear written vision of the project; nothing else "
-        "differs. In which do less confident people get the fairer share of talking time?",
+        "Both plans are for a larger project (600 people affected), with a forum and "
+        "focus groups. Plan B gives everyone a short, clear written vision of the project; "
+        "nothing else differs. In which do less confident people get the fairer share of "
+        "talking time?",
         "A written vision everyone has seen means everyone knows their part: 'singing "
         "from the same hymn sheet'.",
-        plans=[Plan("Plan A", _FG, "meetings as usual"),
-               Plan("Plan B", _FG.replace(written_vision=True), "a clear written vision")],
+        plans=[Plan("Plan A", _FG_LARGE, "meetings as usual"),
+               Plan("Plan B", _FG_LARGE.replace(written_vision=True),
+                    "a clear written vision")],
         outcome="quiet_voice", same_within=0.02),
     Compare(
         "04_peer", "04",
