@@ -206,10 +206,9 @@ _LIST: list[Moment] = [
              "Medicines can affect people more at certain times of day, and work and "
              "caring fill others (NLIAH 2010). Timing is a barrier only for the people "
              "it shuts out. In this model it is a small barrier: few people are kept "
-             "away by timing alone, so the difference can be small. Plan B is not the one "
-             "that leaves people out, and "
-             "removing several barriers together (notebook 04's later moments) matters "
-             "more than any one of them.",
+             "away by timing alone, so over many runs the gap can be small or vanish. What "
+             "holds run after run is that Plan B does not leave people out: choosing "
+             "times that suit people never costs anyone their place.",
              base=_MEETINGS),
     _barrier("04_expenses", "pay_expenses", "cost", "out-of-pocket expenses paid",
              "For some people the bus fare or a carer's cover is a real cost. Plan B pays "
