@@ -206,7 +206,7 @@ _LIST: list[Moment] = [
              "Medicines can affect people more at certain times of day, and work and "
              "caring fill others (NLIAH 2010). Timing is a barrier only for the people "
              "it shuts out. In this model it is a small barrier: few people are kept "
-             "away by timing alone, so over many runs the gap can be small or vanish. What "
+             "away by timing alone, so the gap is small and chance can hide it. What "
              "holds run after run is that Plan B does not leave people out: choosing "
              "times that suit people never costs anyone their place.",
              base=_MEETINGS),
