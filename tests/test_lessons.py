@@ -32,9 +32,7 @@ pytestmark = pytest.mark.slow
 
 #: Lessons that hold only once the model's own changes land (the trainer guide says so).
 MODEL_DEPENDENT = {
-    "04_hearing", "04_timing", "04_expenses", "04_venue",  # each barrier on its own group
     "03_reach",  # the methods' mix: 16 of 20 blocks on the model these chapters were written on
-    "ex4_as_it_is", "ex4",  # the long game's economics
 }
 
 KEYS = [*MOMENTS, *CHALLENGES]
