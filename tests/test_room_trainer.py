@@ -71,4 +71,4 @@ def test_each_threshold_is_one_the_chapters_use():
 
     for name in KEY_OUTCOMES:
         assert about_same_within(name) in used, name
-    assert about_same_within("participation_rate") == 0.02
+    assert 0.01 <= about_same_within("participation_rate") <= 0.03  # one to three points

@@ -46,12 +46,19 @@ def _program(folder: Path) -> Path:
 def find_proxy(install: bool = True, quiet: bool = True) -> Path:
     """The ``configurable-http-proxy`` program, installed with npm when missing.
 
+    Two callers at once (two classes starting, or tests in parallel) take turns
+    through a lock file beside the install, so npm never runs twice into one
+    folder; an install that does not run (``--version`` fails: a broken or
+    half-finished ``node_modules``) is removed and done again.
+
     Raises:
         ProxyError: Node.js or npm is missing, or the install failed.
     """
+    import fcntl
+
     folder = node_dir()
     program = _program(folder)
-    if program.is_file():
+    if program.is_file() and _runs(program):
         return program
     if not install:
         raise ProxyError(f"configurable-http-proxy is not installed in {folder}")
@@ -61,13 +68,28 @@ def find_proxy(install: bool = True, quiet: bool = True) -> Path:
                          "proxy: install it from your system's packages or nodejs.org, "
                          "then run this again.")
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"Installing JupyterHub's proxy ({PACKAGE}) with npm into {folder} "
-          "(once, about a minute)", flush=True)
-    out = subprocess.DEVNULL if quiet else None
-    done = subprocess.run([npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
-                           "--loglevel=error", "--no-save", PACKAGE],
-                          stdout=out, stderr=subprocess.PIPE, text=True, check=False)
-    if done.returncode != 0 or not program.is_file():
-        last = (done.stderr or "").strip().splitlines()[-1:] or ["no message"]
-        raise ProxyError(f"npm could not install {PACKAGE} into {folder}: {last[0]}")
+    with open(folder / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if program.is_file() and _runs(program):  # another caller installed it meanwhile
+            return program
+        shutil.rmtree(folder / "node_modules", ignore_errors=True)
+        print(f"Installing JupyterHub's proxy ({PACKAGE}) with npm into {folder} "
+              "(once, about a minute)", flush=True)
+        out = subprocess.DEVNULL if quiet else None
+        done = subprocess.run([npm, "install", "--prefix", str(folder), "--no-audit",
+                               "--no-fund", "--loglevel=error", "--no-save", PACKAGE],
+                              stdout=out, stderr=subprocess.PIPE, text=True, check=False)
+        if done.returncode != 0 or not program.is_file() or not _runs(program):
+            last = (done.stderr or "").strip().splitlines()[-1:] or ["no message"]
+            raise ProxyError(f"npm could not install {PACKAGE} into {folder}: {last[0]}")
     return program
+
+
+def _runs(program: Path) -> bool:
+    """Whether the installed proxy starts at all (``--version`` answers)."""
+    try:
+        done = subprocess.run([str(program), "--version"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
