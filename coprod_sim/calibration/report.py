@@ -341,6 +341,11 @@ def scale_rows(seeds: Iterable[int] = SCALE_SEEDS,
                 checked["quiet_voice"] = "same"
         for k, rule in checked.items():
             d = big[k] - small[k]
+            if math.isnan(small[k]) and math.isnan(big[k]):
+                # does not apply at either size (no meeting held): nothing to compare
+                rows.append({"design": design, "outcome": k, "small": small[k],
+                             "large": big[k], "rule": "does not apply", "holds": True})
+                continue
             if rule == "same":
                 holds = abs(d) <= SCALE_TOLERANCE
             elif rule == "fixed size":

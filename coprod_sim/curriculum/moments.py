@@ -179,7 +179,8 @@ _LIST: list[Moment] = [
         "affected?",
         "More people is not the same as a fairer mix. Over the year the extra methods "
         "bring in more people, but the mix of who takes part ends up about the same as "
-        "with a questionnaire alone, and they cost many times more (see the cost line). "
+        "with a questionnaire alone, or a little fairer, never clearly worse; and they "
+        "cost many times more (see the cost line). "
         "To change who takes part, a plan must reach out to the people who are missing "
         "(notebooks 02 and 04).",
         plans=[Plan("Plan A", preset("questionnaire_only"), "a questionnaire"),
@@ -427,7 +428,7 @@ EXPECTED: dict[str, str] = {
     "03_reach": "A questionnaire only",
     "03_influence": "A forum only",
     "03_tandem": "Plan C",
-    "03_tandem_mix": "About the same",
+    "03_tandem_mix": "not:Plan A",
     "03_frontline": "Plan B",
     "04_hearing": "Plan B",
     "04_timing": "not:Plan A",
