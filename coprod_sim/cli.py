@@ -55,6 +55,20 @@ class UsageError(Exception):
     """A command-line mistake, reported in one line."""
 
 
+def whole_number(minimum: int):
+    """An argparse type: a whole number of at least ``minimum`` (one clear line otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
+        return value
+    return parse
+
+
 def register(name: str, add_parser: Callable[[Any], None]) -> None:
     """Register an extra sub-command (used by ``coprod_sim.experiments``)."""
     COMMANDS[name] = add_parser

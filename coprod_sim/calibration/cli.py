@@ -16,19 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from coprod_sim.cli import UsageError, register
-
-
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
-        return value
-    return parse
+from coprod_sim.cli import UsageError, register, whole_number
 
 
 def fit_table(result: Any) -> str:
@@ -191,15 +179,15 @@ def add_calibrate(sub: Any) -> None:
     p = sub.add_parser("calibrate", help="fit the model's constants to target figures")
     p.add_argument("targets", help="a targets file (.toml), or 'evidence' for the shipped "
                    "figures (see docs/research.md)")
-    p.add_argument("--trials", type=_count(0), default=None,
+    p.add_argument("--trials", type=whole_number(0), default=None,
                    help="optuna trials (default: the file's; 0 checks the current constants)")
-    p.add_argument("--seeds", type=_count(1), default=None,
+    p.add_argument("--seeds", type=whole_number(1), default=None,
                    help="replicate seeds per trial (default: the file's)")
     p.add_argument("--write", nargs="?", const="", default=None, metavar="FILE",
                    help="write the fitted constants to FILE (.toml; never the package's "
                    "own fitted.toml)")
     p.add_argument("--out", default=None, metavar="FILE", help="the same as --write FILE")
-    p.add_argument("--heldout", type=_count(0), default=None,
+    p.add_argument("--heldout", type=whole_number(0), default=None,
                    help="fresh seeds for the held-out check printed beside the fit (default: "
                    "the fit's seeds, at least 8; 0 skips it)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -211,7 +199,7 @@ def add_validate(sub: Any) -> None:
     p = sub.add_parser("validate", help="regenerate the validation report (docs/validation.md)")
     p.add_argument("--out", default="docs/validation.md", help="the report (.md)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.add_argument("--workers", type=_count(1), default=1,
+    p.add_argument("--workers", type=whole_number(1), default=1,
                    help="processes for the robustness section (default 1)")
     p.set_defaults(func=cmd_validate)
 

@@ -17,19 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from coprod_sim.cli import UsageError, register
-
-
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
-        return value
-    return parse
+from coprod_sim.cli import UsageError, register, whole_number
 
 
 def summary_table(post: Any) -> str:
@@ -149,18 +137,18 @@ def add_posterior(sub: Any) -> None:
     p.add_argument("targets", help="a targets file (.toml), or 'evidence' for the shipped "
                    "figures")
     p.add_argument("--out", required=True, help="the posterior file to write (.csv or .parquet)")
-    p.add_argument("--particles", type=_count(4), default=100,
+    p.add_argument("--particles", type=whole_number(4), default=100,
                    help="particles per generation (default 100)")
-    p.add_argument("--generations", type=_count(1), default=4,
+    p.add_argument("--generations", type=whole_number(1), default=4,
                    help="generations of ABC-SMC (default 4)")
-    p.add_argument("--seeds", type=_count(1), default=None,
+    p.add_argument("--seeds", type=whole_number(1), default=None,
                    help="seeds each particle is run on (default: the file's)")
-    p.add_argument("--sampler-seed", type=_count(0), default=None,
+    p.add_argument("--sampler-seed", type=whole_number(0), default=None,
                    help="seed of the proposals (default: the file's sampler_seed)")
-    p.add_argument("--heldout", type=_count(1), default=None,
+    p.add_argument("--heldout", type=whole_number(1), default=None,
                    help="fresh seeds for the held-out check (default: the file's seeds, at "
                    "least 8)")
-    p.add_argument("--workers", type=_count(1), default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=whole_number(1), default=os.cpu_count() or 1,
                    help="local worker processes (default: all CPUs; 1 runs in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster instead, e.g. tcp://10.0.0.5:8786")

@@ -20,7 +20,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from coprod_sim.cli import UsageError, register
+from coprod_sim.cli import UsageError, register, whole_number
 
 
 def _number(text: str) -> float:
@@ -31,18 +31,6 @@ def _number(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
-
-
-def _whole(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
-        return value
-    return parse
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -270,7 +258,7 @@ def cmd_convergence(args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("results", help="results of a sweep (.parquet or .csv), or a table with "
                    "one row per run")
-    p.add_argument("--week", type=_whole(0), default=None,
+    p.add_argument("--week", type=whole_number(0), default=None,
                    help="analyse the outcome in this week (needs the weekly table) instead "
                    "of the last week")
     p.add_argument("--charts", help="folder for the charts (default: beside the results)")
@@ -308,9 +296,10 @@ def add_features(sub: Any) -> None:
     side = p.add_mutually_exclusive_group()
     side.add_argument("--above", type=_number, help="CART and PRIM: runs of interest above")
     side.add_argument("--below", type=_number, help="CART and PRIM: runs of interest below")
-    p.add_argument("--iterations", type=_whole(2), default=10,
+    p.add_argument("--iterations", type=whole_number(2), default=10,
                    help="PRIM resamples for box stability (default 10)")
-    p.add_argument("--seed", type=_whole(0), default=1, help="seed of the trees and resamples")
+    p.add_argument("--seed", type=whole_number(0), default=1,
+                   help="seed of the trees and resamples")
     p.add_argument("--weekly", help="a weekly table for --week, when the results are a table")
     p.set_defaults(func=cmd_features)
 
@@ -321,7 +310,8 @@ def add_convergence(sub: Any) -> None:
                        "sample, and second-order indices as a heat map")
     _common(p)
     p.add_argument("--outcome", help="outcome(s), comma-separated (default: the experiment's)")
-    p.add_argument("--seed", type=_whole(1), default=1, help="seed of the bootstrap intervals")
+    p.add_argument("--seed", type=whole_number(1), default=1,
+                   help="seed of the bootstrap intervals")
     p.set_defaults(func=cmd_convergence)
 
 
