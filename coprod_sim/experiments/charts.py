@@ -445,6 +445,14 @@ def save_plots(sens: Sensitivity, folder: str | os.PathLike, *, large_text: bool
     if conv is not None and len(conv):
         figures += [(f"{o}.convergence", plot_convergence(sens, o, large_text=large_text))
                     for o in analysed if (conv["outcome"] == o).any()]
+    return save_charts(figures, folder, formats=formats)
+
+
+def save_charts(figures: Sequence[tuple[str, Any]], folder: str | os.PathLike, *,
+                formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Save charts (name, figure) in ``folder`` in each format, and ``alt-text.md``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     lines = ["# Charts and their alt text", ""]
     for name, fig in figures:

@@ -8,9 +8,7 @@ exported file, axes covering every value drawn); save them with
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,20 +17,17 @@ import pandas as pd
 from coprod_sim.experiments.charts import (
     BLACK,
     BLUE,
-    FORMATS,
     OKABE_ITO,
     ORANGE,
     VERMILLION,
-    _close,
     _finish,
     _new,
     _sizes,
     _span,
     label,
-    save_figure,
+    save_charts,
 )
 from coprod_sim.experiments.robustness import outcome_name
-from coprod_sim.fileio import atomic_write
 from coprod_sim.plots import Chart
 
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
@@ -252,23 +247,6 @@ def plot_posterior(post: Any, *, large_text: bool = False) -> Chart:
     axes[0][0].set_title("")
     fig.suptitle(title, fontsize=size + 2)
     return fig
-
-
-def save_charts(figures: Sequence[tuple[str, Any]], folder: str | os.PathLike, *,
-                formats: Sequence[str] = FORMATS) -> list[Path]:
-    """Save charts (name, figure) in ``folder`` in each format, and ``alt-text.md``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    lines = ["# Charts and their alt text", ""]
-    for name, fig in figures:
-        written += save_figure(fig, folder / name, formats=formats)
-        lines += [f"## {name}", "", f"**{fig.title}**", "", fig.alt_text, "",
-                  f"Caption: {fig.caption}", ""]
-        _close(fig)
-    if figures:
-        atomic_write(folder / "alt-text.md", "\n".join(lines).encode("utf-8"))
-    return written
 
 
 __all__ = ["plot_posterior", "plot_regret", "plot_s2", "plot_satisficing",
