@@ -281,6 +281,7 @@ async def _run(url: str, user: str, token: str, kernel: str, code: str,
         "content": {"code": code, "silent": False, "store_history": True,
                     "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}))
     out: dict[str, Any] = {"outputs": [], "reply": None}
+    idle = False
     end = time.monotonic() + timeout
     try:
         while time.monotonic() < end:
@@ -295,6 +296,11 @@ async def _run(url: str, user: str, token: str, kernel: str, code: str,
                 out["outputs"].append(msg["content"])
             elif kind == "execute_reply":
                 out["reply"] = msg["content"]
+            elif kind == "status" and msg["content"].get("execution_state") == "idle":
+                idle = True
+            # the reply (shell) and the outputs (iopub) travel on different channels: the
+            # outputs are complete only once the kernel says it is idle again
+            if out["reply"] is not None and idle:
                 return out
     finally:
         conn.close()
